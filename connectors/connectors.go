@@ -117,6 +117,10 @@ var (
 	// ErrNoReply means the platform offers no API to reply: the agent
 	// answers on the platform by hand and marks the reply sent.
 	ErrNoReply = errors.New("connectors: platform does not accept replies through an API")
+	// ErrRejected means the platform refused this reply's content (too
+	// long, validation failed, recipient refused). Sending it again
+	// unchanged cannot help; editing it may.
+	ErrRejected = errors.New("connectors: the platform refused the reply")
 )
 
 // RateLimitedError asks the caller to come back after RetryAfter.

@@ -157,7 +157,8 @@ func IsRetryable(err error) bool {
 		return he.Status >= 500 || he.Status == http.StatusRequestTimeout
 	}
 	switch {
-	case errors.Is(err, ErrAuth), errors.Is(err, ErrConfig), errors.Is(err, ErrBlockedAddress), errors.Is(err, ErrNoReply):
+	case errors.Is(err, ErrAuth), errors.Is(err, ErrConfig), errors.Is(err, ErrBlockedAddress), errors.Is(err, ErrNoReply),
+		errors.Is(err, ErrRejected):
 		return false
 	}
 	return true
