@@ -1,0 +1,64 @@
+// Package hooks wires Mentiondesk into PocketBase: the poller, the ingest
+// pipeline, the SLA watcher, the outbox, notifications and our routes under
+// /api/md. Each concern lives in its own file with one Register function;
+// pure logic that grew big lives in sub-packages without PocketBase imports.
+package hooks
+
+import (
+	"os"
+	"strconv"
+	"time"
+)
+
+// Config is everything an operator can tune. Flags on the command line
+// override the environment (see main.go); zero values mean the defaults.
+type Config struct {
+	// AllowPrivateURLs lets sources point at loopback, private and
+	// link-local addresses (an intranet feed, a local Mastodon). Off by
+	// default: a source URL must not become a way into the VPS's network.
+	AllowPrivateURLs bool
+	// PollWorkers bounds how many sources are fetched at once.
+	PollWorkers int
+	// PollTick is how often the poller looks for due sources.
+	PollTick time.Duration
+	// FetchTimeout bounds one fetch of one source, all pages included.
+	FetchTimeout time.Duration
+	// MaxBody caps every response body read from a platform.
+	MaxBody int64
+	// EncryptionKey, when set, encrypts credentials at rest (AES-256-GCM,
+	// key derived with SHA-256 from this passphrase).
+	EncryptionKey string
+	// Demo loads the sample dataset into an empty database on start.
+	Demo bool
+	// DisableWorkers keeps background workers off (tests drive them by hand).
+	DisableWorkers bool
+}
+
+// Defaults fills the zero values.
+func (c Config) Defaults() Config {
+	if c.PollWorkers <= 0 {
+		c.PollWorkers = 4
+	}
+	if c.PollTick <= 0 {
+		c.PollTick = 10 * time.Second
+	}
+	if c.FetchTimeout <= 0 {
+		c.FetchTimeout = 60 * time.Second
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = 5 << 20
+	}
+	return c
+}
+
+// ConfigFromEnv reads the MD_* environment variables.
+func ConfigFromEnv() Config {
+	var c Config
+	c.AllowPrivateURLs, _ = strconv.ParseBool(os.Getenv("MD_ALLOW_PRIVATE_URLS"))
+	c.PollWorkers, _ = strconv.Atoi(os.Getenv("MD_POLL_WORKERS"))
+	if mb, err := strconv.ParseInt(os.Getenv("MD_MAX_BODY_MB"), 10, 64); err == nil && mb > 0 {
+		c.MaxBody = mb << 20
+	}
+	c.EncryptionKey = os.Getenv("MD_ENCRYPTION_KEY")
+	return c
+}

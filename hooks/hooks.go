@@ -1,0 +1,54 @@
+package hooks
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/hooks/vault"
+)
+
+// hub carries what every concern shares. Each concern is a method named
+// after it (registerPoller, registerIngest...) in a file of its own.
+type hub struct {
+	app   core.App
+	cfg   Config
+	vault *vault.Vault
+	// ctx is cancelled when the app terminates: background workers stop
+	// mid-flight instead of being killed with the process.
+	ctx context.Context
+}
+
+// Register wires every concern into app. It is the only entry point main.go
+// needs; tests call it on a tests.TestApp with DisableWorkers set.
+func Register(app core.App, cfg Config) error {
+	_, err := register(app, cfg)
+	return err
+}
+
+func register(app core.App, cfg Config) (*hub, error) {
+	cfg = cfg.Defaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		cancel()
+		return e.Next()
+	})
+	h := &hub{app: app, cfg: cfg, vault: vault.New(cfg.EncryptionKey), ctx: ctx}
+
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"secrets", h.registerSecrets},
+		{"setup", h.registerSetup},
+		{"spa", h.registerSPA},
+	}
+	for _, s := range steps {
+		if err := s.fn(); err != nil {
+			cancel()
+			return nil, fmt.Errorf("hooks: %s: %w", s.name, err)
+		}
+	}
+	return h, nil
+}

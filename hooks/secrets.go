@@ -1,0 +1,116 @@
+package hooks
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Credentials are write-only. PocketBase drops hidden fields from request
+// bodies of non-superusers, so owners send them under the "credentials" key
+// and this hook merges them into the hidden field, sealed by the vault. A
+// key sent with an empty value is removed. Responses list only which keys
+// are set ("credential_keys"), never their values.
+func (h *hub) registerSecrets() error {
+	merge := func(e *core.RecordRequestEvent) error {
+		info, err := e.RequestInfo()
+		if err != nil {
+			return err
+		}
+		raw, ok := info.Body["credentials"]
+		if !ok || raw == nil {
+			return e.Next()
+		}
+		incoming, err := stringMap(raw)
+		if err != nil {
+			return apis.NewBadRequestError("Invalid credentials.", map[string]any{
+				"credentials": map[string]string{"code": "validation_invalid_credentials", "message": err.Error()},
+			})
+		}
+		current := h.credentials(e.Record)
+		for k, v := range incoming {
+			if v == "" {
+				delete(current, k)
+			} else {
+				current[k] = v
+			}
+		}
+		h.setCredentials(e.Record, current)
+		return e.Next()
+	}
+	h.app.OnRecordCreateRequest("sources").BindFunc(merge)
+	h.app.OnRecordUpdateRequest("sources").BindFunc(merge)
+
+	// Each webhook source gets its own signing secret at creation.
+	h.app.OnRecordCreate("sources").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("webhook_secret") == "" {
+			e.Record.Set("webhook_secret", h.vault.Seal(randomToken(24)))
+		}
+		return e.Next()
+	})
+
+	h.app.OnRecordEnrich("sources").BindFunc(func(e *core.RecordEnrichEvent) error {
+		e.Record.WithCustomData(true)
+		e.Record.Set("credential_keys", slices.Sorted(maps.Keys(h.credentials(e.Record))))
+		return e.Next()
+	})
+	return nil
+}
+
+// credentials returns the stored credentials still sealed; open them with
+// openCredentials only where a connector needs them.
+func (h *hub) credentials(r *core.Record) map[string]string {
+	out := map[string]string{}
+	_ = r.UnmarshalJSONField("credentials", &out)
+	return out
+}
+
+func (h *hub) setCredentials(r *core.Record, m map[string]string) {
+	sealed := make(map[string]string, len(m))
+	for k, v := range m {
+		sealed[k] = h.vault.Seal(v)
+	}
+	r.Set("credentials", sealed)
+}
+
+// openCredentials decrypts a source's credentials for a connector.
+func (h *hub) openCredentials(r *core.Record) (map[string]string, error) {
+	out := map[string]string{}
+	for k, v := range h.credentials(r) {
+		plain, err := h.vault.Open(v)
+		if err != nil {
+			return nil, fmt.Errorf("credential %q: %w", k, err)
+		}
+		out[k] = plain
+	}
+	return out, nil
+}
+
+func stringMap(raw any) (map[string]string, error) {
+	var b []byte
+	if s, ok := raw.(string); ok {
+		b = []byte(s) // multipart forms carry the object as JSON text
+	} else {
+		var err error
+		if b, err = json.Marshal(raw); err != nil {
+			return nil, err
+		}
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("expected an object of strings")
+	}
+	return m, nil
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,116 @@
+package hooks
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/ozzo-validation/v4/is"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/pb_migrations"
+)
+
+// setupRequest is the first-run form: the owner account and the business.
+type setupRequest struct {
+	Name            string `json:"name"`
+	Email           string `json:"email"`
+	Password        string `json:"password"`
+	PasswordConfirm string `json:"passwordConfirm"`
+	Language        string `json:"language"`
+	BusinessName    string `json:"business_name"`
+	Timezone        string `json:"timezone"`
+}
+
+func (r setupRequest) validate() error {
+	return validation.ValidateStruct(&r,
+		validation.Field(&r.Name, validation.Required, validation.Length(1, 255)),
+		validation.Field(&r.Email, validation.Required, is.EmailFormat, validation.Length(3, 255)),
+		validation.Field(&r.Password, validation.Required, validation.Length(10, 71)),
+		validation.Field(&r.PasswordConfirm, validation.Required, validation.In(r.Password).Error("Passwords don't match.")),
+		validation.Field(&r.Language, validation.In("fr", "en")),
+		validation.Field(&r.BusinessName, validation.Length(0, 200)),
+		validation.Field(&r.Timezone, validation.By(validTimezone)),
+	)
+}
+
+// registerSetup adds the first-run routes. The SPA asks GET /api/md/setup
+// whether an owner must be created, then POSTs the form once. After the
+// first user exists the POST answers 403 forever: it cannot be used to slip
+// a second owner in.
+func (h *hub) registerSetup() error {
+	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		g := se.Router.Group("/api/md/setup")
+		g.GET("", func(e *core.RequestEvent) error {
+			n, err := e.App.CountRecords("users")
+			if err != nil {
+				return err
+			}
+			return e.JSON(http.StatusOK, map[string]any{"needed": n == 0})
+		})
+		g.POST("", h.handleSetup)
+		return se.Next()
+	})
+	return nil
+}
+
+func (h *hub) handleSetup(e *core.RequestEvent) error {
+	var req setupRequest
+	if err := e.BindBody(&req); err != nil {
+		return apis.NewBadRequestError("Invalid request body.", err)
+	}
+	req.Email = strings.TrimSpace(req.Email)
+	req.Name = strings.TrimSpace(req.Name)
+	if err := req.validate(); err != nil {
+		return apis.NewBadRequestError("Please check the highlighted fields.", err)
+	}
+
+	var owner *core.Record
+	err := e.App.RunInTransaction(func(tx core.App) error {
+		// Counting inside the write transaction makes check-and-create
+		// atomic: SQLite runs one writer at a time.
+		n, err := tx.CountRecords("users")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return errSetupDone
+		}
+		users, err := tx.FindCollectionByNameOrId("users")
+		if err != nil {
+			return err
+		}
+		owner = core.NewRecord(users)
+		owner.SetEmail(req.Email)
+		owner.SetPassword(req.Password)
+		owner.SetVerified(true)
+		owner.Set("name", req.Name)
+		owner.Set("role", "owner")
+		owner.Set("language", req.Language)
+		if err := tx.Save(owner); err != nil {
+			return err
+		}
+		settings, err := tx.FindRecordById("settings", pb_migrations.SettingsID)
+		if err != nil {
+			return err
+		}
+		if req.BusinessName != "" {
+			settings.Set("business_name", req.BusinessName)
+		}
+		if req.Timezone != "" {
+			settings.Set("timezone", req.Timezone)
+		}
+		return tx.Save(settings)
+	})
+	if errors.Is(err, errSetupDone) {
+		return apis.NewForbiddenError("Mentiondesk is already set up: sign in instead.", nil)
+	}
+	if err != nil {
+		return apis.NewBadRequestError("Could not create the owner account.", err)
+	}
+	return apis.RecordAuthResponse(e, owner, "password", nil)
+}
+
+var errSetupDone = errors.New("hooks: setup already done")

@@ -1,0 +1,56 @@
+package hooks
+
+import (
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"github.com/mentiondesk/mentiondesk/ui"
+)
+
+// registerSPA serves the embedded app at / with an index.html fallback for
+// client-side routes. The fallback never answers /api/ or /_/ paths: a
+// mistyped API call gets PocketBase's JSON 404, not a page of HTML.
+func (h *hub) registerSPA() error {
+	h.app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+		Func: func(e *core.ServeEvent) error {
+			e.Router.GET("/{path...}", spaHandler(ui.Dist()))
+			return e.Next()
+		},
+		Priority: 999, // after every other route, as PocketBase's own example does
+	})
+	return nil
+}
+
+func spaHandler(dist fs.FS) func(*core.RequestEvent) error {
+	static := apis.Static(dist, true)
+	return func(e *core.RequestEvent) error {
+		p := strings.TrimPrefix(path.Clean("/"+e.Request.PathValue("path")), "/")
+		if p == "api" || strings.HasPrefix(p, "api/") || p == "_" || strings.HasPrefix(p, "_/") {
+			return apis.NewNotFoundError("", nil)
+		}
+		h := e.Response.Header()
+		if strings.HasPrefix(p, "assets/") && fileExists(dist, p) {
+			// Vite puts a content hash in every file name under assets/.
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			// index.html, the service worker and the manifest must be
+			// revalidated, or a deploy never reaches installed phones.
+			h.Set("Cache-Control", "no-cache")
+		}
+		if p == "sw.js" {
+			h.Set("Service-Worker-Allowed", "/")
+		}
+		return static(e)
+	}
+}
+
+func fileExists(fsys fs.FS, name string) bool {
+	st, err := fs.Stat(fsys, name)
+	return err == nil && !st.IsDir()
+}
+
