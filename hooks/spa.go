@@ -53,4 +53,3 @@ func fileExists(fsys fs.FS, name string) bool {
 	st, err := fs.Stat(fsys, name)
 	return err == nil && !st.IsDir()
 }
-
