@@ -13,8 +13,9 @@ import (
 )
 
 // Credentials are write-only. PocketBase drops hidden fields from request
-// bodies of non-superusers, so owners send them under the "credentials" key
-// and this hook merges them into the hidden field, sealed by the vault. A
+// bodies of non-superusers (and strips them from the parsed body before our
+// hook runs), so owners send them under the "secrets" key and this hook
+// merges them into the hidden "credentials" field, sealed by the vault. A
 // key sent with an empty value is removed. Responses list only which keys
 // are set ("credential_keys"), never their values.
 func (h *hub) registerSecrets() error {
@@ -23,14 +24,14 @@ func (h *hub) registerSecrets() error {
 		if err != nil {
 			return err
 		}
-		raw, ok := info.Body["credentials"]
+		raw, ok := info.Body["secrets"]
 		if !ok || raw == nil {
 			return e.Next()
 		}
 		incoming, err := stringMap(raw)
 		if err != nil {
 			return apis.NewBadRequestError("Invalid credentials.", map[string]any{
-				"credentials": map[string]string{"code": "validation_invalid_credentials", "message": err.Error()},
+				"secrets": map[string]string{"code": "validation_invalid_secrets", "message": err.Error()},
 			})
 		}
 		current := h.credentials(e.Record)

@@ -33,6 +33,12 @@ func spaHandler(dist fs.FS) func(*core.RequestEvent) error {
 		if p == "api" || strings.HasPrefix(p, "api/") || p == "_" || strings.HasPrefix(p, "_/") {
 			return apis.NewNotFoundError("", nil)
 		}
+		// Client routes have no extension; a missing file that has one
+		// (a stale hashed chunk after a deploy) must fail loudly instead of
+		// being answered with HTML the browser would try to run as script.
+		if p != "" && path.Ext(p) != "" && !fileExists(dist, p) {
+			return apis.NewNotFoundError("", nil)
+		}
 		h := e.Response.Header()
 		if strings.HasPrefix(p, "assets/") && fileExists(dist, p) {
 			// Vite puts a content hash in every file name under assets/.
