@@ -57,13 +57,22 @@ func HTML(raw string) (safeHTML, text string) {
 	if strings.TrimSpace(raw) == "" {
 		return "", ""
 	}
-	nodes := parseFragment(raw)
-	text = capRunes(collapse(extractText(nodes)), MaxTextRunes)
+	nodes, ok := parseFragment(raw)
+	if ok {
+		text = extractText(nodes)
+	} else {
+		text = tokenText(raw)
+	}
+	text = capRunes(collapse(text), MaxTextRunes)
 
 	cut := capBytes(raw, MaxHTMLBytes)
 	if len(cut) < len(raw) {
 		cut = dropPartialTag(cut)
-		nodes = parseFragment(cut)
+		nodes, ok = parseFragment(cut)
+	}
+	if !ok {
+		// Markup a browser would not build a tree for is shown as its text.
+		return "<p>" + html.EscapeString(capBytes(text, MaxHTMLBytes)) + "</p>", text
 	}
 	// Rendering the parsed tree first balances the markup (the parser closes
 	// what the cut left open) and resolves the parser's own recoveries, so
@@ -196,15 +205,45 @@ func dropRune(r rune) bool {
 	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
-func parseFragment(s string) []*html.Node {
+// parseFragment builds the tree a browser would build for s. ok is false
+// when the parser gave up (it refuses absurdly deep nesting); callers then
+// fall back to the tokenizer.
+func parseFragment(s string) (nodes []*html.Node, ok bool) {
 	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
-	if err != nil {
-		// The HTML5 parser accepts any input; an error only comes from the
-		// reader, which is a string. Fall back to the raw text.
-		return []*html.Node{{Type: html.TextNode, Data: s}}
+	return nodes, err == nil
+}
+
+// tokenText extracts text with the tokenizer alone, for input the tree
+// builder rejected. Raw-text elements (script, style) are skipped whole.
+func tokenText(s string) string {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	skip := 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			if a := atom.Lookup(name); skipped[a] {
+				skip++
+			} else if blocks[a] {
+				b.WriteByte('\n')
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			if a := atom.Lookup(name); skipped[a] && skip > 0 {
+				skip--
+			} else if blocks[a] {
+				b.WriteByte('\n')
+			}
+		}
 	}
-	return nodes
 }
 
 // skipped elements contribute no text: code and metadata, not words.
@@ -217,7 +256,7 @@ var skipped = map[atom.Atom]bool{
 
 // blocks start and end on their own line in the text.
 var blocks = map[atom.Atom]bool{
-	atom.P: true, atom.Div: true, atom.Br: true, atom.Li: true, atom.Ul: true,
+	atom.P: true, atom.Div: true, atom.Li: true, atom.Ul: true,
 	atom.Ol: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true,
 	atom.H5: true, atom.H6: true, atom.Blockquote: true, atom.Pre: true,
 	atom.Tr: true, atom.Table: true, atom.Section: true, atom.Article: true,
@@ -236,11 +275,27 @@ var paragraphs = map[atom.Atom]bool{
 
 func extractText(nodes []*html.Node) string {
 	var b strings.Builder
+	// pending holds the line breaks owed before the next text, so nested or
+	// adjacent blocks give one break, not one per tag.
+	pending := 0
+	need := func(n int) {
+		if n > pending {
+			pending = n
+		}
+	}
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		switch n.Type {
 		case html.TextNode:
-			b.WriteString(n.Data) // entities already decoded by the parser
+			// Entities are already decoded by the parser.
+			if pending > 0 && strings.TrimSpace(n.Data) == "" {
+				return
+			}
+			if pending > 0 && b.Len() > 0 {
+				b.WriteString("\n\n"[:pending])
+			}
+			pending = 0
+			b.WriteString(n.Data)
 			return
 		case html.CommentNode, html.DoctypeNode:
 			return
@@ -248,19 +303,23 @@ func extractText(nodes []*html.Node) string {
 			if skipped[n.DataAtom] {
 				return
 			}
-		}
-		brk := ""
-		if n.Type == html.ElementNode && blocks[n.DataAtom] {
-			brk = "\n"
-			if paragraphs[n.DataAtom] {
-				brk = "\n\n"
+			if n.DataAtom == atom.Br {
+				pending = min(pending+1, 2)
+				return
 			}
 		}
-		b.WriteString(brk)
+		brk := 0
+		if n.Type == html.ElementNode && blocks[n.DataAtom] {
+			brk = 1
+			if paragraphs[n.DataAtom] {
+				brk = 2
+			}
+		}
+		need(brk)
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
 		}
-		b.WriteString(brk)
+		need(brk)
 	}
 	for _, n := range nodes {
 		walk(n)
