@@ -1,0 +1,714 @@
+package connectors
+
+// Bluesky source settings (what the source form asks for):
+//
+//   - Source.URL: the PDS or AppView base URL; empty means
+//     https://bsky.social (the PDS of most accounts, which proxies search).
+//   - Source.Query: the search terms (Lucene syntax, e.g. "cafelumiere OR
+//     \"café lumière\"").
+//   - Options["lang"]: optional language tag (e.g. "fr") put on replies.
+//   - Secrets["identifier"]: the business account's handle (or e-mail).
+//   - Secrets["app_password"]: an app password (Settings → App passwords),
+//     never the account password. Search needs a logged-in session.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rivo/uniseg"
+)
+
+// BlueskyDefaultURL is used when a source leaves Source.URL empty.
+const BlueskyDefaultURL = "https://bsky.social"
+
+const (
+	// BlueskyMaxGraphemes and BlueskyMaxBytes are the app.bsky.feed.post
+	// text limits from the lexicon.
+	BlueskyMaxGraphemes = 300
+	BlueskyMaxBytes     = 3000
+
+	blueskyPageLimit = 100
+	blueskyMaxPages  = 5
+	bskyPostNSID     = "app.bsky.feed.post"
+)
+
+// Bluesky searches posts and replies in their thread with the business
+// account. Sessions are kept in memory per source: createSession is limited
+// to a few hundred calls a day per account, so a poll reuses the access
+// token, refreshes it when it expires and logs in again only when the
+// refresh token is refused too.
+type Bluesky struct {
+	cfg Config
+
+	mu       sync.Mutex
+	sessions map[string]*bskySession
+}
+
+// NewBluesky returns a Bluesky connector using cfg's HTTP client.
+func NewBluesky(cfg Config) *Bluesky {
+	return &Bluesky{cfg: cfg, sessions: make(map[string]*bskySession)}
+}
+
+var (
+	_ Fetcher = (*Bluesky)(nil)
+	_ Replier = (*Bluesky)(nil)
+)
+
+type bskySession struct {
+	mu      sync.Mutex // held while logging in or refreshing
+	access  string
+	refresh string
+	did     string
+	handle  string
+}
+
+type bskyStrongRef struct {
+	URI string `json:"uri"`
+	CID string `json:"cid"`
+}
+
+type bskyPostView struct {
+	URI    string `json:"uri"`
+	CID    string `json:"cid"`
+	Author struct {
+		DID         string `json:"did"`
+		Handle      string `json:"handle"`
+		DisplayName string `json:"displayName"`
+	} `json:"author"`
+	Record struct {
+		Text      string   `json:"text"`
+		CreatedAt string   `json:"createdAt"`
+		Langs     []string `json:"langs"`
+		Reply     *struct {
+			Root   bskyStrongRef `json:"root"`
+			Parent bskyStrongRef `json:"parent"`
+		} `json:"reply"`
+	} `json:"record"`
+	IndexedAt string `json:"indexedAt"`
+}
+
+// xrpcError is the body of an XRPC error answer.
+type xrpcError struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+func (e xrpcError) String() string {
+	switch {
+	case e.Error != "" && e.Message != "":
+		return e.Error + ": " + e.Message
+	case e.Error != "":
+		return e.Error
+	}
+	return e.Message
+}
+
+// errTokenExpired is internal: the call layer refreshes and retries.
+var errTokenExpired = errors.New("bluesky: access token expired")
+
+func blueskyBase(src Source) (*url.URL, error) {
+	raw := strings.TrimSpace(src.URL)
+	if raw == "" {
+		raw = BlueskyDefaultURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%w: bluesky: service URL must look like https://bsky.social, got %q", ErrConfig, src.URL)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return u, nil
+}
+
+func (b *Bluesky) session(src Source, base *url.URL) (*bskySession, string, string, error) {
+	ident := strings.TrimPrefix(strings.TrimSpace(src.Secrets["identifier"]), "@")
+	pass := strings.TrimSpace(src.Secrets["app_password"])
+	if ident == "" || pass == "" {
+		return nil, "", "", fmt.Errorf("%w: bluesky: handle and app password are required", ErrConfig)
+	}
+	// Changing the credentials or the server changes the key, so a stale
+	// session is never reused with new secrets.
+	key := tokenKey(src.ID, base.String(), ident, pass)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.sessions[key]
+	if s == nil {
+		s = &bskySession{}
+		b.sessions[key] = s
+	}
+	return s, ident, pass, nil
+}
+
+// xrpc sends one XRPC request. auth is the bearer token ("" for none).
+// On a non-2xx answer it returns the decoded error body and our error value.
+func (b *Bluesky) xrpc(ctx context.Context, base *url.URL, method, nsid string, q url.Values, in any, auth string, out any) (http.Header, xrpcError, error) {
+	u := *base
+	u.Path = base.Path + "/xrpc/" + nsid
+	if q != nil {
+		u.RawQuery = q.Encode()
+	}
+	var body *bytes.Reader
+	if in != nil {
+		buf, err := json.Marshal(in)
+		if err != nil {
+			return nil, xrpcError{}, fmt.Errorf("connectors: bluesky: encoding %s: %w", nsid, err)
+		}
+		body = bytes.NewReader(buf)
+	}
+	var req *http.Request
+	var err error
+	if body != nil {
+		req, err = http.NewRequestWithContext(ctx, method, u.String(), body)
+	} else {
+		req, err = http.NewRequestWithContext(ctx, method, u.String(), nil)
+	}
+	if err != nil {
+		return nil, xrpcError{}, fmt.Errorf("connectors: bluesky: building request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	resp, err := b.cfg.do(req)
+	if err != nil {
+		return nil, xrpcError{}, fmt.Errorf("connectors: bluesky %s: %w", nsid, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		raw, err := b.cfg.readBody(resp)
+		if err != nil {
+			return resp.Header, xrpcError{}, err
+		}
+		if out != nil {
+			if err := json.Unmarshal(raw, out); err != nil {
+				return resp.Header, xrpcError{}, fmt.Errorf("%w: bluesky %s: %v", ErrBadFeed, nsid, err)
+			}
+		}
+		return resp.Header, xrpcError{}, nil
+	}
+	snippet := bodySnippet(resp.Body)
+	var xe xrpcError
+	_ = json.Unmarshal([]byte(snippet), &xe)
+	reason := xe.String()
+	if reason == "" {
+		reason = snippet
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		wait := RetryAfter(resp.Header, b.cfg.now())
+		if wait <= 0 {
+			if reset := blueskyReset(resp.Header); !reset.IsZero() {
+				wait = reset.Sub(b.cfg.now())
+			}
+		}
+		if wait <= 0 {
+			wait = 5 * time.Minute
+		}
+		return resp.Header, xe, &RateLimitedError{RetryAfter: wait, Status: resp.StatusCode, Reason: reason}
+	case xe.Error == "ExpiredToken" || xe.Error == "InvalidToken" || resp.StatusCode == http.StatusUnauthorized:
+		return resp.Header, xe, fmt.Errorf("%w (HTTP %d): %s", errTokenExpired, resp.StatusCode, reason)
+	case resp.StatusCode == http.StatusForbidden:
+		return resp.Header, xe, fmt.Errorf("%w (HTTP %d): %s", ErrAuth, resp.StatusCode, reason)
+	case resp.StatusCode == http.StatusServiceUnavailable:
+		wait := RetryAfter(resp.Header, b.cfg.now())
+		if wait <= 0 {
+			wait = 5 * time.Minute
+		}
+		return resp.Header, xe, &RateLimitedError{RetryAfter: wait, Status: resp.StatusCode, Reason: reason}
+	}
+	return resp.Header, xe, &HTTPError{Status: resp.StatusCode, Body: reason}
+}
+
+// blueskyReset reads RateLimit-Reset (unix seconds).
+func blueskyReset(h http.Header) time.Time {
+	v := strings.TrimSpace(h.Get("RateLimit-Reset"))
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs > 0 {
+		return time.Unix(secs, 0)
+	}
+	return time.Time{}
+}
+
+type bskySessionOut struct {
+	AccessJwt  string `json:"accessJwt"`
+	RefreshJwt string `json:"refreshJwt"`
+	Handle     string `json:"handle"`
+	DID        string `json:"did"`
+}
+
+func (s *bskySession) set(out bskySessionOut) error {
+	if out.AccessJwt == "" || out.DID == "" {
+		return fmt.Errorf("%w: bluesky: session answer without accessJwt or did", ErrBadFeed)
+	}
+	s.access, s.refresh, s.did, s.handle = out.AccessJwt, out.RefreshJwt, out.DID, out.Handle
+	return nil
+}
+
+// login creates a session with the app password. Caller holds s.mu.
+func (b *Bluesky) login(ctx context.Context, base *url.URL, s *bskySession, ident, pass string) error {
+	var out bskySessionOut
+	_, xe, err := b.xrpc(ctx, base, http.MethodPost, "com.atproto.server.createSession", nil,
+		map[string]string{"identifier": ident, "password": pass}, "", &out)
+	if err != nil {
+		var he *HTTPError
+		switch {
+		case errors.Is(err, errTokenExpired), errors.Is(err, ErrAuth):
+			return fmt.Errorf("%w: bluesky refused the handle or app password: %s", ErrAuth, xe)
+		case errors.As(err, &he) && (xe.Error == "AuthFactorTokenRequired" || xe.Error == "AccountTakedown" || xe.Error == "AuthenticationRequired"):
+			return fmt.Errorf("%w: bluesky: %s (use an app password)", ErrAuth, xe)
+		}
+		return err
+	}
+	return s.set(out)
+}
+
+// renew refreshes the session after its access token was refused, logging
+// in again only if the refresh token is refused as well. stale is the
+// token that failed, so concurrent callers renew only once.
+func (b *Bluesky) renew(ctx context.Context, base *url.URL, s *bskySession, ident, pass, stale string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.access != stale && s.access != "" {
+		return nil // someone else renewed it meanwhile
+	}
+	if s.refresh != "" {
+		var out bskySessionOut
+		_, _, err := b.xrpc(ctx, base, http.MethodPost, "com.atproto.server.refreshSession", nil, nil, s.refresh, &out)
+		if err == nil {
+			return s.set(out)
+		}
+		if !errors.Is(err, errTokenExpired) && !errors.Is(err, ErrAuth) {
+			return err
+		}
+		slog.Info("bluesky: refresh token refused, logging in again", "identifier", ident)
+	}
+	s.access, s.refresh = "", ""
+	return b.login(ctx, base, s, ident, pass)
+}
+
+// call runs an authenticated XRPC call, renewing the session once if the
+// access token is refused.
+func (b *Bluesky) call(ctx context.Context, src Source, base *url.URL, method, nsid string, q url.Values, in any, out any) (http.Header, xrpcError, error) {
+	s, ident, pass, err := b.session(src, base)
+	if err != nil {
+		return nil, xrpcError{}, err
+	}
+	token, err := b.ensure(ctx, base, s, ident, pass)
+	if err != nil {
+		return nil, xrpcError{}, err
+	}
+	h, xe, err := b.xrpc(ctx, base, method, nsid, q, in, token, out)
+	if !errors.Is(err, errTokenExpired) {
+		return h, xe, err
+	}
+	if err := b.renew(ctx, base, s, ident, pass, token); err != nil {
+		return nil, xrpcError{}, err
+	}
+	s.mu.Lock()
+	token = s.access
+	s.mu.Unlock()
+	h, xe, err = b.xrpc(ctx, base, method, nsid, q, in, token, out)
+	if errors.Is(err, errTokenExpired) {
+		return h, xe, fmt.Errorf("%w: bluesky refused a fresh session: %s", ErrAuth, xe)
+	}
+	return h, xe, err
+}
+
+// ensure returns a usable access token, logging in if there is none yet.
+func (b *Bluesky) ensure(ctx context.Context, base *url.URL, s *bskySession, ident, pass string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.access == "" {
+		if err := b.login(ctx, base, s, ident, pass); err != nil {
+			return "", err
+		}
+	}
+	return s.access, nil
+}
+
+func (b *Bluesky) sessionInfo(src Source, base *url.URL) (did, handle string) {
+	s, _, _, err := b.session(src, base)
+	if err != nil {
+		return "", ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.did, s.handle
+}
+
+func parseBskyTime(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+const bskySinceLayout = "2006-01-02T15:04:05.000Z"
+
+// Fetch searches posts (sort=latest) since the newest sortAt seen before.
+// `since` is inclusive, so the newest post of the previous poll comes back
+// once more; ingest dedupes it by ExternalID. Without a cursor it reads only
+// the newest page.
+func (b *Bluesky) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, error) {
+	base, err := blueskyBase(src)
+	if err != nil {
+		return Batch{}, err
+	}
+	query := strings.TrimSpace(src.Query)
+	if query == "" {
+		return Batch{}, fmt.Errorf("%w: bluesky: search terms are required", ErrConfig)
+	}
+	q := url.Values{}
+	q.Set("q", query)
+	q.Set("sort", "latest")
+	q.Set("limit", strconv.Itoa(blueskyPageLimit))
+	newest := time.Time{}
+	if t, ok := parseBskyTime(cur.Since); ok {
+		q.Set("since", t.Format(bskySinceLayout))
+		newest = t
+	} else if cur.Since != "" {
+		slog.Warn("bluesky: ignoring unreadable cursor", "source_id", src.ID, "cursor", cur.Since)
+	}
+
+	batch := Batch{Cursor: cur}
+	seen := make(map[string]bool)
+	for page := 0; page < blueskyMaxPages; page++ {
+		var out struct {
+			Cursor string            `json:"cursor"`
+			Posts  []json.RawMessage `json:"posts"`
+		}
+		h, _, err := b.call(ctx, src, base, http.MethodGet, "app.bsky.feed.searchPosts", q, nil, &out)
+		if err != nil {
+			if len(batch.Mentions) > 0 && IsRetryable(err) {
+				// Newest pages come first, so what we have is a prefix;
+				// moving the cursor would skip the older rest. Keep it.
+				slog.Warn("bluesky: paging interrupted, will retry from the old cursor", "source_id", src.ID, "error", err)
+				return Batch{Mentions: batch.Mentions, Cursor: cur}, nil
+			}
+			return Batch{}, err
+		}
+		did, _ := b.sessionInfo(src, base)
+		for _, raw := range out.Posts {
+			var pv bskyPostView
+			if err := json.Unmarshal(raw, &pv); err != nil || pv.URI == "" {
+				continue
+			}
+			m := blueskyMention(pv, raw, did)
+			if sortAt := bskySortAt(pv); sortAt.After(newest) {
+				newest = sortAt
+			}
+			if !seen[m.ExternalID] {
+				seen[m.ExternalID] = true
+				batch.Mentions = append(batch.Mentions, m)
+			}
+		}
+		if reset := blueskyReset(h); h != nil && strings.TrimSpace(h.Get("RateLimit-Remaining")) == "0" && reset.After(b.cfg.now()) {
+			batch.NextCheck = reset
+			break
+		}
+		if cur.Since == "" || out.Cursor == "" || len(out.Posts) < blueskyPageLimit {
+			break
+		}
+		if page == blueskyMaxPages-1 {
+			slog.Warn("bluesky: page cap reached; older posts of this burst are skipped", "source_id", src.ID, "pages", blueskyMaxPages)
+		}
+		q.Set("cursor", out.Cursor)
+	}
+	if !newest.IsZero() {
+		batch.Cursor.Since = newest.Format(bskySinceLayout)
+	}
+	return batch, nil
+}
+
+// bskySortAt approximates the AppView's sortAt, the field `since` compares:
+// the earlier of createdAt and indexedAt, so a post dated in the future
+// cannot push the cursor past everything else.
+func bskySortAt(pv bskyPostView) time.Time {
+	idx, okIdx := parseBskyTime(pv.IndexedAt)
+	cr, okCr := parseBskyTime(pv.Record.CreatedAt)
+	switch {
+	case okIdx && okCr && cr.Before(idx):
+		return cr
+	case okIdx:
+		return idx
+	}
+	return time.Time{}
+}
+
+// bskyRkey returns the record key of an at:// URI.
+func bskyRkey(uri string) string {
+	i := strings.LastIndexByte(uri, '/')
+	if i < 0 {
+		return ""
+	}
+	return uri[i+1:]
+}
+
+func bskyWebURL(handleOrDID, uri string) string {
+	rkey := bskyRkey(uri)
+	if handleOrDID == "" || rkey == "" {
+		return ""
+	}
+	return "https://bsky.app/profile/" + url.PathEscape(handleOrDID) + "/post/" + url.PathEscape(rkey)
+}
+
+func blueskyMention(pv bskyPostView, raw json.RawMessage, selfDID string) Mention {
+	who := pv.Author.Handle
+	if who == "" || who == "handle.invalid" {
+		who = pv.Author.DID
+	}
+	m := Mention{
+		ExternalID: pv.URI,
+		URL:        bskyWebURL(who, pv.URI),
+		Author:     pv.Author.Handle,
+		AuthorName: pv.Author.DisplayName,
+		AuthorURL:  "https://bsky.app/profile/" + url.PathEscape(who),
+		Text:       pv.Record.Text,
+		Own:        selfDID != "" && pv.Author.DID == selfDID,
+		Raw:        raw,
+		Meta: map[string]string{
+			"cid":        pv.CID,
+			"author_did": pv.Author.DID,
+			"indexed_at": pv.IndexedAt,
+			"root_uri":   pv.URI,
+			"root_cid":   pv.CID,
+		},
+	}
+	if len(pv.Record.Langs) > 0 {
+		m.Lang = pv.Record.Langs[0]
+	}
+	if t, ok := parseBskyTime(pv.Record.CreatedAt); ok {
+		m.Published = t
+	} else if t, ok := parseBskyTime(pv.IndexedAt); ok {
+		m.Published = t
+	}
+	if r := pv.Record.Reply; r != nil && r.Parent.URI != "" {
+		m.InReplyTo = r.Parent.URI
+		if r.Root.URI != "" && r.Root.CID != "" {
+			m.ThreadID = r.Root.URI
+			m.Meta["root_uri"], m.Meta["root_cid"] = r.Root.URI, r.Root.CID
+		}
+	}
+	return m
+}
+
+// TID encoding, per the atproto spec: a 64-bit integer (top bit 0, 53 bits
+// of microseconds since the epoch, 10 bits of clock id) written as 13
+// characters of base32-sortable.
+const tidAlphabet = "234567abcdefghijklmnopqrstuvwxyz"
+
+func encodeTID(micros int64, clockID uint16) string {
+	v := (uint64(micros)&(1<<53-1))<<10 | uint64(clockID&0x3ff)
+	var buf [13]byte
+	for i := 12; i >= 0; i-- {
+		buf[i] = tidAlphabet[v&31]
+		v >>= 5
+	}
+	return string(buf[:])
+}
+
+// replyTID derives the reply's record key from its idempotency key, so a
+// retry after a crash addresses the same record instead of a new one. The
+// timestamp sits within a second after the mention was indexed (a real
+// moment, never in the future, keeping keys roughly time-ordered); the rest
+// of the key's hash picks the microsecond and the clock id, so two replies
+// to one mention do not collide.
+func replyTID(idempotencyKey string, to Mention, now time.Time) string {
+	sum := sha256.Sum256([]byte("mentiondesk-bluesky-reply\x00" + idempotencyKey))
+	base, ok := parseBskyTime(to.Meta["indexed_at"])
+	if !ok {
+		base = to.Published
+	}
+	floor := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	if base.Before(floor) || base.After(now) {
+		base = floor
+	}
+	offset := int64(binary.BigEndian.Uint64(sum[0:8]) % 1_000_000)
+	clock := binary.BigEndian.Uint16(sum[8:10]) & 0x3ff
+	return encodeTID(base.Truncate(time.Second).UnixMicro()+offset, clock)
+}
+
+type bskyFacet struct {
+	Type  string `json:"$type,omitempty"`
+	Index struct {
+		ByteStart int `json:"byteStart"`
+		ByteEnd   int `json:"byteEnd"`
+	} `json:"index"`
+	Features []map[string]string `json:"features"`
+}
+
+var bskyLinkRE = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// blueskyFacets marks the mention of the author and plain links, which
+// Bluesky shows as plain text unless a facet says otherwise. Offsets are
+// UTF-8 byte offsets.
+func blueskyFacets(text, handle, did string) []bskyFacet {
+	var facets []bskyFacet
+	add := func(start, end int, feature map[string]string) {
+		f := bskyFacet{Type: "app.bsky.richtext.facet", Features: []map[string]string{feature}}
+		f.Index.ByteStart, f.Index.ByteEnd = start, end
+		facets = append(facets, f)
+	}
+	if handle != "" && did != "" {
+		needle := "@" + strings.ToLower(handle)
+		lower := strings.ToLower(text) // handles are ASCII: byte offsets match
+		for from := 0; ; {
+			i := strings.Index(lower[from:], needle)
+			if i < 0 {
+				break
+			}
+			start, end := from+i, from+i+len(needle)
+			before := start == 0 || !isHandleByte(text[start-1])
+			after := end == len(text) || !isHandleByte(text[end]) || (text[end] == '.' && (end+1 == len(text) || !isHandleByte(text[end+1])))
+			if before && after {
+				add(start, end, map[string]string{"$type": "app.bsky.richtext.facet#mention", "did": did})
+			}
+			from = end
+		}
+	}
+	for _, loc := range bskyLinkRE.FindAllStringIndex(text, -1) {
+		end := loc[1]
+		for end > loc[0] && strings.ContainsRune(".,;:!?)]}'", rune(text[end-1])) {
+			end--
+		}
+		add(loc[0], end, map[string]string{"$type": "app.bsky.richtext.facet#link", "uri": text[loc[0]:end]})
+	}
+	return facets
+}
+
+func isHandleByte(c byte) bool {
+	return c == '.' || c == '-' || c == '_' || c == '@' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
+}
+
+// Reply creates an app.bsky.feed.post in the mention's thread. The record
+// key is derived from idempotencyKey: if a record already sits there (a
+// previous attempt got through before a crash), that record is returned
+// instead of posting twice.
+func (b *Bluesky) Reply(ctx context.Context, src Source, to Mention, body, idempotencyKey string) (Sent, error) {
+	base, err := blueskyBase(src)
+	if err != nil {
+		return Sent{}, err
+	}
+	text := strings.TrimSpace(body)
+	if text == "" {
+		return Sent{}, fmt.Errorf("%w: bluesky: empty reply", ErrRejected)
+	}
+	if n := uniseg.GraphemeClusterCount(text); n > BlueskyMaxGraphemes {
+		return Sent{}, fmt.Errorf("%w: bluesky replies are limited to %d characters, this one has %d", ErrRejected, BlueskyMaxGraphemes, n)
+	}
+	if len(text) > BlueskyMaxBytes {
+		return Sent{}, fmt.Errorf("%w: bluesky replies are limited to %d bytes, this one has %d", ErrRejected, BlueskyMaxBytes, len(text))
+	}
+	parent := bskyStrongRef{URI: to.ExternalID, CID: to.Meta["cid"]}
+	if !strings.HasPrefix(parent.URI, "at://") || parent.CID == "" {
+		return Sent{}, fmt.Errorf("%w: bluesky: the mention lacks its at:// uri or cid", ErrConfig)
+	}
+	root := bskyStrongRef{URI: to.Meta["root_uri"], CID: to.Meta["root_cid"]}
+	if root.URI == "" || root.CID == "" {
+		root = parent
+	}
+	if idempotencyKey == "" {
+		return Sent{}, fmt.Errorf("%w: bluesky: a reply needs an idempotency key", ErrConfig)
+	}
+
+	s, ident, pass, err := b.session(src, base)
+	if err != nil {
+		return Sent{}, err
+	}
+	if _, err := b.ensure(ctx, base, s, ident, pass); err != nil {
+		return Sent{}, err
+	}
+	did, handle := b.sessionInfo(src, base)
+	rkey := replyTID(idempotencyKey, to, b.cfg.now())
+
+	if sent, found, err := b.getOwnRecord(ctx, src, base, did, handle, rkey); err != nil || found {
+		return sent, err
+	}
+
+	record := map[string]any{
+		"$type":     bskyPostNSID,
+		"text":      text,
+		"createdAt": b.cfg.now().UTC().Format(bskySinceLayout),
+		"reply":     map[string]bskyStrongRef{"root": root, "parent": parent},
+	}
+	if lang := src.Opt("lang", ""); lang != "" {
+		record["langs"] = []string{lang}
+	}
+	if facets := blueskyFacets(text, to.Author, to.Meta["author_did"]); len(facets) > 0 {
+		record["facets"] = facets
+	}
+	in := map[string]any{"repo": did, "collection": bskyPostNSID, "rkey": rkey, "record": record}
+	var out struct {
+		URI string `json:"uri"`
+		CID string `json:"cid"`
+	}
+	_, _, err = b.call(ctx, src, base, http.MethodPost, "com.atproto.repo.createRecord", nil, in, &out)
+	if err != nil {
+		var rl *RateLimitedError
+		if errors.Is(err, ErrAuth) || errors.As(err, &rl) {
+			return Sent{}, err
+		}
+		// A record already at our rkey makes the PDS fail the create (with
+		// a 500 on older servers): check whether the earlier attempt landed.
+		if sent, found, gerr := b.getOwnRecord(ctx, src, base, did, handle, rkey); gerr == nil && found {
+			return sent, nil
+		}
+		var he *HTTPError
+		if errors.As(err, &he) && he.Status == http.StatusBadRequest {
+			return Sent{}, fmt.Errorf("%w: bluesky: %s", ErrRejected, he.Body)
+		}
+		return Sent{}, err
+	}
+	if out.URI == "" {
+		return Sent{}, fmt.Errorf("%w: bluesky createRecord answered without a uri", ErrBadFeed)
+	}
+	return Sent{ExternalID: out.URI, URL: bskyWebURL(handleOr(handle, did), out.URI)}, nil
+}
+
+func handleOr(handle, did string) string {
+	if handle == "" || handle == "handle.invalid" {
+		return did
+	}
+	return handle
+}
+
+// getOwnRecord looks for our post at rkey. found is false when the PDS says
+// RecordNotFound.
+func (b *Bluesky) getOwnRecord(ctx context.Context, src Source, base *url.URL, did, handle, rkey string) (Sent, bool, error) {
+	q := url.Values{"repo": {did}, "collection": {bskyPostNSID}, "rkey": {rkey}}
+	var out struct {
+		URI string `json:"uri"`
+		CID string `json:"cid"`
+	}
+	_, xe, err := b.call(ctx, src, base, http.MethodGet, "com.atproto.repo.getRecord", q, nil, &out)
+	if err != nil {
+		var he *HTTPError
+		if errors.As(err, &he) && (xe.Error == "RecordNotFound" || he.Status == http.StatusNotFound) {
+			return Sent{}, false, nil
+		}
+		return Sent{}, false, err
+	}
+	if out.URI == "" {
+		return Sent{}, false, fmt.Errorf("%w: bluesky getRecord answered without a uri", ErrBadFeed)
+	}
+	return Sent{ExternalID: out.URI, URL: bskyWebURL(handleOr(handle, did), out.URI)}, true, nil
+}
