@@ -1,0 +1,568 @@
+package connectors
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"log"
+	"math/big"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// testTLS makes a self-signed certificate for 127.0.0.1 and the client
+// config that trusts it.
+func testTLS(t *testing.T) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "mail.test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:              []string{"localhost"},
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
+		&tls.Config{RootCAs: pool}
+}
+
+type literal struct {
+	*bytes.Reader
+}
+
+func (l literal) Size() int64 { return l.Reader.Size() }
+
+func crlf(b []byte) []byte {
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+}
+
+// imapFixture is a real IMAP server (go-imap's in-memory backend) on
+// 127.0.0.1, over implicit TLS or STARTTLS.
+type imapFixture struct {
+	user   *imapmemserver.User
+	addr   string
+	client *tls.Config
+}
+
+func startIMAP(t *testing.T, implicitTLS bool) *imapFixture {
+	t.Helper()
+	serverTLS, clientTLS := testTLS(t)
+	mem := imapmemserver.New()
+	user := imapmemserver.NewUser("contact@cafelumiere.example", "s3cret")
+	if err := user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	mem.AddUser(user)
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:      imap.CapSet{imap.CapIMAP4rev1: {}},
+		TLSConfig: serverTLS,
+		Logger:    log.New(io.Discard, "", 0),
+	})
+	var ln net.Listener
+	var err error
+	if implicitTLS {
+		ln, err = tls.Listen("tcp", "127.0.0.1:0", serverTLS)
+	} else {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return &imapFixture{user: user, addr: ln.Addr().String(), client: clientTLS}
+}
+
+func (f *imapFixture) appendFile(t *testing.T, name string, received time.Time) {
+	t.Helper()
+	f.appendBytes(t, readTestdata(t, "email", name), received)
+}
+
+func (f *imapFixture) appendBytes(t *testing.T, b []byte, received time.Time) {
+	t.Helper()
+	if _, err := f.user.Append("INBOX", literal{bytes.NewReader(crlf(b))}, &imap.AppendOptions{Time: received}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *imapFixture) source(scheme string) Source {
+	return Source{ID: "mail1", Kind: "email", URL: scheme + "://" + f.addr,
+		Options: map[string]string{"smtp_from": "contact@cafelumiere.example"},
+		Secrets: map[string]string{"username": "contact@cafelumiere.example", "password": "s3cret"}}
+}
+
+func (f *imapFixture) connector() *Email {
+	e := NewEmail(testConfig())
+	e.TLSConfig = f.client
+	return e
+}
+
+func TestEmailFetch(t *testing.T) {
+	f := startIMAP(t, true)
+	recent := testNow.Add(-2 * time.Hour)
+	f.appendFile(t, "own.eml", testNow.Add(-30*24*time.Hour)) // older than the look-back
+	for _, name := range []string{"multipart_alternative.eml", "latin1.eml", "html_only.eml", "minimal.eml", "broken.eml"} {
+		f.appendFile(t, name, recent)
+	}
+	e := f.connector()
+	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Mentions) != 5 {
+		t.Fatalf("got %d mentions, want the 5 recent ones", len(b.Mentions))
+	}
+	if !strings.HasSuffix(b.Cursor.Since, ":6") {
+		t.Errorf("cursor = %q, want <uidvalidity>:6", b.Cursor.Since)
+	}
+
+	m := b.Mentions[0]
+	if m.ExternalID != "CAF3x9q+abc123@mail.customer.example" || m.Author != "zoe@customer.example" ||
+		m.AuthorName != "Zoé Martin" || m.Title != "Re: Commande n° 1042 — toujours rien" ||
+		m.InReplyTo != "md-previous@cafelumiere.example" || m.ThreadID != "order-1042@cafelumiere.example" {
+		t.Errorf("multipart = %+v", m)
+	}
+	if want := "Bonjour,\r\n\r\nMa commande n° 1042 n'est toujours pas arrivée, ça fait 10 jours.\r\n\r\nZoé\r\n"; m.Text != want || m.HTML != "" {
+		t.Errorf("text = %q (html %q)", m.Text, m.HTML)
+	}
+	if !m.Published.Equal(time.Date(2026, 11, 23, 8, 12, 1, 0, time.UTC)) {
+		t.Errorf("published = %v", m.Published)
+	}
+	if m.Meta["reply_to"] != "orders-zoe@customer.example" || m.Meta["message_id"] != m.ExternalID ||
+		m.Meta["references"] != "<order-1042@cafelumiere.example> <md-previous@cafelumiere.example>" {
+		t.Errorf("meta = %v", m.Meta)
+	}
+	if strings.Contains(m.Text, "JVBERi") {
+		t.Error("attachment leaked into the text")
+	}
+
+	latin := b.Mentions[1]
+	if latin.Title != "Café froid et gâteau raté" || latin.Text != "Le café était froid et le gâteau raté. Déçu !\r\n" || latin.AuthorName != "Rene Lefevre" {
+		t.Errorf("latin-1 = %+v", latin)
+	}
+
+	html := b.Mentions[2]
+	if html.Text != "" || !strings.Contains(html.HTML, "★★★☆☆ The croissants were stale.") || html.Meta["auto_submitted"] != "auto-generated" {
+		t.Errorf("html-only = %+v", html)
+	}
+
+	minimal := b.Mentions[3]
+	if !strings.HasPrefix(minimal.ExternalID, "imap:") || !strings.HasSuffix(minimal.ExternalID, ":5") ||
+		minimal.Text != "Are you open on Sunday?\r\n" || minimal.Author != "paul@example.net" {
+		t.Errorf("minimal = %+v", minimal)
+	}
+
+	broken := b.Mentions[4]
+	if broken.ExternalID != "broken-1@example.org" || !strings.Contains(broken.Text, "batlh") {
+		t.Errorf("broken = %+v", broken)
+	}
+
+	// Nothing new: same cursor, nothing returned. Then a new message, and
+	// our own copy, arrive.
+	b2, err := e.Fetch(context.Background(), f.source("imaps"), b.Cursor)
+	if err != nil || len(b2.Mentions) != 0 || b2.Cursor != b.Cursor {
+		t.Fatalf("idle poll = %+v, %v", b2, err)
+	}
+	f.appendFile(t, "own.eml", testNow)
+	b3, err := e.Fetch(context.Background(), f.source("imaps"), b2.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b3.Mentions) != 1 || !b3.Mentions[0].Own || !strings.HasSuffix(b3.Cursor.Since, ":7") {
+		t.Errorf("third poll = %+v", b3)
+	}
+	if b3.Mentions[0].Meta["uid"] != "7" {
+		t.Errorf("uid meta = %v", b3.Mentions[0].Meta)
+	}
+}
+
+func TestEmailFetchStartTLS(t *testing.T) {
+	f := startIMAP(t, false)
+	f.appendFile(t, "minimal.eml", testNow)
+	b, err := f.connector().Fetch(context.Background(), f.source("imap"), Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Mentions) != 1 {
+		t.Fatalf("mentions = %+v", b.Mentions)
+	}
+}
+
+func TestEmailUIDValidityChange(t *testing.T) {
+	f := startIMAP(t, true)
+	f.appendFile(t, "minimal.eml", testNow)
+	e := f.connector()
+	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
+	if err != nil || len(b.Mentions) != 1 {
+		t.Fatalf("%v %+v", err, b)
+	}
+	// The server renumbers the mailbox: recreate it with one old and one
+	// recent message. The stale cursor's UID must not be trusted.
+	if err := f.user.Delete("INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	f.appendFile(t, "latin1.eml", testNow.Add(-40*24*time.Hour))
+	f.appendFile(t, "html_only.eml", testNow.Add(-time.Hour))
+	b2, err := e.Fetch(context.Background(), f.source("imaps"), b.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b2.Mentions) != 1 || b2.Mentions[0].ExternalID != "review-5531@reviews.example" {
+		t.Errorf("after UIDVALIDITY change = %+v", b2.Mentions)
+	}
+	if b2.Cursor.Since == b.Cursor.Since || !strings.HasSuffix(b2.Cursor.Since, ":2") {
+		t.Errorf("cursor = %q (was %q)", b2.Cursor.Since, b.Cursor.Since)
+	}
+}
+
+func TestEmailFirstPollEmptyStartsAtNewest(t *testing.T) {
+	f := startIMAP(t, true)
+	f.appendFile(t, "latin1.eml", testNow.Add(-60*24*time.Hour))
+	f.appendFile(t, "minimal.eml", testNow.Add(-50*24*time.Hour))
+	e := f.connector()
+	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
+	if err != nil || len(b.Mentions) != 0 || !strings.HasSuffix(b.Cursor.Since, ":2") {
+		t.Fatalf("first poll = %+v, %v", b, err)
+	}
+}
+
+func TestEmailCapPerPoll(t *testing.T) {
+	f := startIMAP(t, true)
+	tmpl := string(readTestdata(t, "email", "minimal.eml"))
+	for i := 0; i < EmailMaxPerPoll+5; i++ {
+		f.appendBytes(t, []byte(strings.Replace(tmpl, "open sunday?", "q"+string(rune('a'+i%26)), 1)), testNow)
+	}
+	e := f.connector()
+	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Mentions) != EmailMaxPerPoll {
+		t.Fatalf("first poll read %d", len(b.Mentions))
+	}
+	b2, err := e.Fetch(context.Background(), f.source("imaps"), b.Cursor)
+	if err != nil || len(b2.Mentions) != 5 || b2.Mentions[0].Meta["uid"] != "101" {
+		t.Fatalf("second poll = %d mentions, %v", len(b2.Mentions), err)
+	}
+}
+
+func TestEmailFetchErrors(t *testing.T) {
+	f := startIMAP(t, true)
+	e := f.connector()
+	src := f.source("imaps")
+	src.Secrets["password"] = "wrong"
+	if _, err := e.Fetch(context.Background(), src, Cursor{}); !errors.Is(err, ErrAuth) || IsRetryable(err) {
+		t.Errorf("wrong password: %v", err)
+	}
+	src = f.source("imaps")
+	src.Options["mailbox"] = "Nope"
+	if _, err := e.Fetch(context.Background(), src, Cursor{}); !errors.Is(err, ErrConfig) {
+		t.Errorf("missing mailbox: %v", err)
+	}
+	for _, u := range []string{"pop3://x", "not a url", "https://imap.example"} {
+		src = f.source("imaps")
+		src.URL = u
+		if _, err := e.Fetch(context.Background(), src, Cursor{}); !errors.Is(err, ErrConfig) {
+			t.Errorf("%q: %v", u, err)
+		}
+	}
+	// A server whose certificate we do not trust is refused.
+	untrusting := NewEmail(testConfig())
+	if _, err := untrusting.Fetch(context.Background(), f.source("imaps"), Cursor{}); err == nil || errors.Is(err, ErrAuth) {
+		t.Errorf("untrusted certificate: %v", err)
+	}
+	// A cancelled context stops the session.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.Fetch(ctx, f.source("imaps"), Cursor{}); err == nil {
+		t.Error("cancelled context: no error")
+	}
+}
+
+func TestEmailHugeMessageIsCapped(t *testing.T) {
+	f := startIMAP(t, true)
+	huge := string(readTestdata(t, "email", "minimal.eml")) + strings.Repeat("blah blah blah\n", 20000)
+	f.appendBytes(t, []byte(huge), testNow)
+	cfg := testConfig()
+	cfg.MaxBody = 64 << 10
+	e := NewEmail(cfg)
+	e.TLSConfig = f.client
+	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Mentions) != 1 || len(b.Mentions[0].Text) > EmailMaxText || !strings.HasPrefix(b.Mentions[0].Text, "Are you open") {
+		t.Errorf("huge = %d bytes", len(b.Mentions[0].Text))
+	}
+}
+
+// smtpFixture is a real SMTP server (go-smtp) on 127.0.0.1 with STARTTLS
+// and PLAIN auth, keeping every message it accepts.
+type smtpFixture struct {
+	addr   string
+	client *tls.Config
+	mu     sync.Mutex
+	got    []smtpMessage
+	reject string // RCPT to this address gets a 550
+}
+
+type smtpMessage struct {
+	from string
+	to   []string
+	data []byte
+	user string
+}
+
+type smtpSession struct {
+	f   *smtpFixture
+	msg smtpMessage
+}
+
+func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *smtpSession) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if username != "mailer@cafelumiere.example" || password != "smtp-pass" {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
+		}
+		s.msg.user = username
+		return nil
+	}), nil
+}
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error { s.msg.from = from; return nil }
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if to == s.f.reject {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"}
+	}
+	s.msg.to = append(s.msg.to, to)
+	return nil
+}
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.msg.data = b
+	s.f.mu.Lock()
+	s.f.got = append(s.f.got, s.msg)
+	s.f.mu.Unlock()
+	return nil
+}
+func (s *smtpSession) Reset()        { s.msg = smtpMessage{user: s.msg.user} }
+func (s *smtpSession) Logout() error { return nil }
+
+func startSMTP(t *testing.T) *smtpFixture {
+	t.Helper()
+	serverTLS, clientTLS := testTLS(t)
+	f := &smtpFixture{client: clientTLS}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{f: f}, nil }))
+	srv.Domain = "mx.test"
+	srv.TLSConfig = serverTLS
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	f.addr = ln.Addr().String()
+	return f
+}
+
+func (f *smtpFixture) source() Source {
+	host, port, _ := net.SplitHostPort(f.addr)
+	return Source{ID: "mail1", Kind: "email", URL: "imaps://imap.invalid",
+		Options: map[string]string{"smtp_host": host, "smtp_port": port, "smtp_from": "contact@cafelumiere.example", "smtp_from_name": "Café Lumière"},
+		Secrets: map[string]string{"smtp_username": "mailer@cafelumiere.example", "smtp_password": "smtp-pass"}}
+}
+
+func emailMention(t *testing.T) Mention {
+	t.Helper()
+	return parseEmailMessage(crlf(readTestdata(t, "email", "multipart_alternative.eml")), testNow, 1, 1)
+}
+
+func TestEmailReply(t *testing.T) {
+	s := startSMTP(t)
+	e := NewEmail(testConfig())
+	e.TLSConfig = s.client
+	to := emailMention(t)
+	body := "Bonjour Zoé,\n\nVotre commande part aujourd'hui. Désolés pour l'attente !\n\nCafé Lumière"
+	sent, err := e.Reply(context.Background(), s.source(), to, body, "reply-99")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantID := emailMessageID("reply-99", "contact@cafelumiere.example")
+	if sent.ExternalID != wantID || !strings.HasSuffix(wantID, "@cafelumiere.example") {
+		t.Errorf("sent = %+v", sent)
+	}
+	if len(s.got) != 1 {
+		t.Fatalf("server got %d messages", len(s.got))
+	}
+	got := s.got[0]
+	if got.from != "contact@cafelumiere.example" || len(got.to) != 1 || got.to[0] != "orders-zoe@customer.example" || got.user != "mailer@cafelumiere.example" {
+		t.Errorf("envelope = %+v", got)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(got.data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := msg.Header
+	dec := new(mailWordDecoder)
+	checks := map[string]string{
+		"In-Reply-To":               "<CAF3x9q+abc123@mail.customer.example>",
+		"References":                "<order-1042@cafelumiere.example> <md-previous@cafelumiere.example> <CAF3x9q+abc123@mail.customer.example>",
+		"Message-Id":                "<" + wantID + ">",
+		"Content-Type":              "text/plain; charset=UTF-8",
+		"Content-Transfer-Encoding": "quoted-printable",
+	}
+	for k, want := range checks {
+		if got := h.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if subj := dec.decode(h.Get("Subject")); subj != "Re: Commande n° 1042 — toujours rien" {
+		t.Errorf("Subject = %q (a Re: subject gets no second Re:)", subj)
+	}
+	from, _ := h.AddressList("From")
+	toAddr, _ := h.AddressList("To")
+	if len(from) != 1 || from[0].Address != "contact@cafelumiere.example" || from[0].Name != "Café Lumière" ||
+		len(toAddr) != 1 || toAddr[0].Address != "orders-zoe@customer.example" {
+		t.Errorf("From %v To %v", from, toAddr)
+	}
+	if d, err := h.Date(); err != nil || !d.Equal(testNow) {
+		t.Errorf("Date = %v %v", d, err)
+	}
+	raw, _ := io.ReadAll(msg.Body)
+	text := decodeQP(t, raw)
+	if text != strings.ReplaceAll(body, "\n", "\r\n")+"\r\n" {
+		t.Errorf("body = %q", text)
+	}
+}
+
+func TestEmailReplyToSenderWithoutReplyTo(t *testing.T) {
+	s := startSMTP(t)
+	e := NewEmail(testConfig())
+	e.TLSConfig = s.client
+	to := parseEmailMessage(crlf(readTestdata(t, "email", "latin1.eml")), testNow, 1, 2)
+	if _, err := e.Reply(context.Background(), s.source(), to, "Toutes nos excuses.", "k1"); err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := mail.ReadMessage(bytes.NewReader(s.got[0].data))
+	if s.got[0].to[0] != "rene@vieux-fai.example" || new(mailWordDecoder).decode(msg.Header.Get("Subject")) != "Re: Café froid et gâteau raté" {
+		t.Errorf("to %v subject %q", s.got[0].to, msg.Header.Get("Subject"))
+	}
+	if msg.Header.Get("References") != "<20261122174000.GA1234@vieux-fai.example>" {
+		t.Errorf("References = %q", msg.Header.Get("References"))
+	}
+}
+
+func TestEmailReplyErrors(t *testing.T) {
+	s := startSMTP(t)
+	to := emailMention(t)
+	e := NewEmail(testConfig())
+	e.TLSConfig = s.client
+
+	src := s.source()
+	src.Secrets["smtp_password"] = "nope"
+	if _, err := e.Reply(context.Background(), src, to, "hi", "k"); !errors.Is(err, ErrAuth) {
+		t.Errorf("bad SMTP password: %v", err)
+	}
+	s.reject = "orders-zoe@customer.example"
+	if _, err := e.Reply(context.Background(), s.source(), to, "hi", "k"); !errors.Is(err, ErrRejected) || IsRetryable(err) {
+		t.Errorf("550: %v", err)
+	}
+	s.reject = ""
+	src = s.source()
+	src.Options["smtp_tls"] = "none"
+	src.Options["smtp_host"] = "smtp.example.com"
+	if _, err := e.Reply(context.Background(), src, to, "hi", "k"); !errors.Is(err, ErrConfig) {
+		t.Errorf("plaintext password to a remote host must be refused: %v", err)
+	}
+	src = s.source()
+	delete(src.Options, "smtp_from")
+	if _, err := e.Reply(context.Background(), src, to, "hi", "k"); !errors.Is(err, ErrConfig) {
+		t.Errorf("no from: %v", err)
+	}
+	untrusting := NewEmail(testConfig())
+	if _, err := untrusting.Reply(context.Background(), s.source(), to, "hi", "k"); err == nil {
+		t.Error("untrusted certificate accepted")
+	}
+	if len(s.got) != 0 {
+		t.Errorf("%d messages went out", len(s.got))
+	}
+}
+
+func TestReplySubject(t *testing.T) {
+	for in, want := range map[string]string{
+		"Hello":            "Re: Hello",
+		"RE: Hello":        "RE: Hello",
+		"re:x":             "re:x",
+		"":                 "Re: your message",
+		"multi\r\n line":   "Re: multi line",
+		"Bcc: x\r\nTo: y":  "Re: Bcc: x To: y",
+		"\xffbroken utf-8": "Re: \uFFFDbroken utf-8",
+	} {
+		if got := replySubject(in); got != want {
+			t.Errorf("replySubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+type mailWordDecoder struct{ mime.WordDecoder }
+
+func (d *mailWordDecoder) decode(s string) string {
+	out, err := d.DecodeHeader(s)
+	if err != nil {
+		return "decode error: " + err.Error()
+	}
+	return out
+}
+
+func decodeQP(t *testing.T, b []byte) string {
+	t.Helper()
+	out, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
