@@ -271,6 +271,9 @@ func (b *Bluesky) login(ctx context.Context, base *url.URL, s *bskySession, iden
 			return fmt.Errorf("%w: bluesky refused the handle or app password: %s", ErrAuth, xe)
 		case errors.As(err, &he) && (xe.Error == "AuthFactorTokenRequired" || xe.Error == "AccountTakedown" || xe.Error == "AuthenticationRequired"):
 			return fmt.Errorf("%w: bluesky: %s (use an app password)", ErrAuth, xe)
+		case errors.As(err, &he) && (he.Status == http.StatusNotFound || he.Status == http.StatusNotImplemented):
+			// e.g. public.api.bsky.app: an AppView, not a PDS.
+			return fmt.Errorf("%w: bluesky: %s does not accept logins; use your PDS, e.g. %s", ErrConfig, base.Host, BlueskyDefaultURL)
 		}
 		return err
 	}

@@ -518,3 +518,50 @@ func TestTIDFormat(t *testing.T) {
 		t.Errorf("TID time = %v", ts)
 	}
 }
+
+func TestBlueskyAppViewIsNotAPDS(t *testing.T) {
+	f := newFakePDS(t)
+	f.override = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/xrpc/com.atproto.server.createSession" {
+			f.writeJSON(w, 501, []byte(`{"error":"MethodNotImplemented","message":"Method Not Implemented"}`))
+			return true
+		}
+		return false
+	}
+	_, err := NewBluesky(testConfig()).Fetch(context.Background(), f.source(), Cursor{})
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "does not accept logins") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestBlueskyConcurrentPollsShareOneSession(t *testing.T) {
+	f := newFakePDS(t)
+	b := NewBluesky(testConfig())
+	if _, err := b.Fetch(context.Background(), f.source(), Cursor{}); err != nil {
+		t.Fatal(err)
+	}
+	f.expireAll()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := b.Fetch(context.Background(), f.source(), Cursor{})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := f.count("com.atproto.server.refreshSession"); n != 1 {
+		t.Errorf("refreshSession = %d, want 1 for 8 concurrent polls", n)
+	}
+	if n := f.count("com.atproto.server.createSession"); n != 1 {
+		t.Errorf("createSession = %d, want 1", n)
+	}
+}

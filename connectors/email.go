@@ -164,6 +164,10 @@ func parseEmailCursor(s string) (validity uint32, last imap.UID, ok bool) {
 func imapAuthError(err error) error {
 	var ie *imap.Error
 	if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
+		if ie.Code == imap.ResponseCodeUnavailable || ie.Code == imap.ResponseCodeInUse {
+			// A temporary refusal (RFC 5530): try again later.
+			return fmt.Errorf("connectors: email: IMAP server temporarily unavailable: %s", ie.Text)
+		}
 		return fmt.Errorf("%w: IMAP server refused the login: %s", ErrAuth, ie.Text)
 	}
 	return fmt.Errorf("connectors: email: IMAP login: %w", err)
