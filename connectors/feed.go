@@ -434,6 +434,9 @@ func parseFeed(body []byte, contentType, baseURL string, now time.Time) (p *pars
 			itemBase = su
 		}
 	}
+	// Some feeds repeat a GUID; one batch must not hold two mentions with
+	// the same id (the store's unique key would refuse the whole batch).
+	seen := map[string]bool{}
 	for i, it := range uf.Items {
 		if it == nil {
 			continue
@@ -443,9 +446,10 @@ func parseFeed(body []byte, contentType, baseURL string, now time.Time) (p *pars
 			ix = extra.items[i]
 		}
 		m, ok := itemMention(it, ix, itemBase, now)
-		if !ok {
+		if !ok || seen[m.ExternalID] {
 			continue
 		}
+		seen[m.ExternalID] = true
 		m.Lang = normLang(uf.Language)
 		if p.title != "" {
 			m.Meta = map[string]string{"feed_title": p.title}

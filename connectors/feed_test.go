@@ -738,3 +738,17 @@ func BenchmarkFeedParse(b *testing.B) {
 		})
 	}
 }
+
+func TestFeedDuplicateGUIDs(t *testing.T) {
+	body := []byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><guid>same</guid><title>first</title></item>
+<item><guid>same</guid><title>second</title></item>
+<item><guid>other</guid><title>third</title></item></channel></rss>`)
+	ms, err := NewFeed(hfConfig(nil)).ParseBody(body, "application/rss+xml", "https://example.com/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 || ms[0].Title != "first" || ms[1].Title != "third" {
+		t.Errorf("got %+v", ms)
+	}
+}

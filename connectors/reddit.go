@@ -191,6 +191,15 @@ func redditMention(m *Mention, categories []string) {
 	if strings.HasPrefix(m.ExternalID, "t1_") && postID != "" {
 		m.ThreadID = "t3_" + postID
 	}
+	// Self posts and comments wrap their text in SC_OFF/SC_ON markers,
+	// followed by "submitted by /u/x [link] [comments]" boilerplate that
+	// would only add noise to the ticket; link posts have no text and keep
+	// the whole block.
+	if i := strings.Index(m.HTML, "<!-- SC_OFF -->"); i >= 0 {
+		if j := strings.Index(m.HTML[i:], "<!-- SC_ON -->"); j > 0 {
+			m.HTML = strings.TrimSpace(m.HTML[i+len("<!-- SC_OFF -->") : i+j])
+		}
+	}
 	// gofeed gives the category's label ("r/Lyon") when there is one.
 	if len(categories) > 0 {
 		if sub := strings.TrimPrefix(strings.TrimSpace(categories[0]), "r/"); sub != "" {

@@ -79,8 +79,11 @@ func TestRedditSearch(t *testing.T) {
 	if m.Meta["subreddit"] != "Lyon" {
 		t.Errorf("subreddit = %q", m.Meta["subreddit"])
 	}
-	if !strings.Contains(m.HTML, "toujours rien") {
-		t.Errorf("HTML = %q", m.HTML)
+	if want := `<div class="md"><p>J&#39;ai commandé une bûche chez Boulangerie Martin il y a 10 jours, toujours rien. Quelqu&#39;un a réussi à les joindre ?</p> </div>`; m.HTML != want {
+		t.Errorf("HTML = %q\nwant %q", m.HTML, want)
+	}
+	if link := b.Mentions[1].HTML; !strings.Contains(link, "submitted by") || !strings.Contains(link, "preview.redd.it") {
+		t.Errorf("link post HTML should be kept whole: %q", link)
 	}
 	if b.Mentions[1].ExternalID != "t3_1p3zz9a" || b.Mentions[1].Meta["subreddit"] != "Breadit" {
 		t.Errorf("second = %+v", b.Mentions[1])

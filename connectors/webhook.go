@@ -157,6 +157,7 @@ func ParseWebhook(body []byte) ([]Mention, error) {
 	}
 	now := time.Now().UTC()
 	out := make([]Mention, 0, len(items))
+	seen := make(map[string]bool, len(items))
 	for i, raw := range items {
 		where := "mention"
 		if prefix != "" {
@@ -166,6 +167,10 @@ func ParseWebhook(body []byte) ([]Mention, error) {
 		if err != nil {
 			return nil, err
 		}
+		if seen[m.ExternalID] {
+			continue // a sender repeating itself within one request
+		}
+		seen[m.ExternalID] = true
 		out = append(out, m)
 	}
 	return out, nil

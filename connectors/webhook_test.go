@@ -143,6 +143,16 @@ func TestParseWebhookErrors(t *testing.T) {
 	}
 }
 
+func TestParseWebhookDedupesWithinRequest(t *testing.T) {
+	ms, err := ParseWebhook([]byte(`[{"id":"a","text":"one"},{"id":"a","text":"again"},{"id":"b","text":"two"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 || ms[0].Text != "one" || ms[1].ExternalID != "b" {
+		t.Errorf("got %+v", ms)
+	}
+}
+
 func TestParseWebhookClampsFuture(t *testing.T) {
 	future := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
 	ms, err := ParseWebhook([]byte(`{"text":"x","published":"` + future + `"}`))
