@@ -565,3 +565,33 @@ func TestBlueskyConcurrentPollsShareOneSession(t *testing.T) {
 		t.Errorf("createSession = %d, want 1", n)
 	}
 }
+
+func TestBlueskyBadBodies(t *testing.T) {
+	f := newFakePDS(t)
+	f.search = func(w http.ResponseWriter, r *http.Request) {
+		f.writeJSON(w, 200, []byte(`{"posts":[{"uri":"at://x/app.bsky.feed.post/1","cid":`))
+	}
+	if _, err := NewBluesky(testConfig()).Fetch(context.Background(), f.source(), Cursor{}); !errors.Is(err, ErrBadFeed) {
+		t.Errorf("truncated JSON: %v", err)
+	}
+	f.search = func(w http.ResponseWriter, r *http.Request) {
+		f.writeJSON(w, 200, []byte(`{"posts":[`+strings.Repeat(`{"uri":""},`, 1000)+`{"uri":""}]}`))
+	}
+	cfg := testConfig()
+	cfg.MaxBody = 4096
+	if _, err := NewBluesky(cfg).Fetch(context.Background(), f.source(), Cursor{}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("huge body: %v", err)
+	}
+	// Posts without a uri or with garbage fields are skipped, not fatal.
+	f.search = func(w http.ResponseWriter, r *http.Request) {
+		f.writeJSON(w, 200, []byte(`{"posts":[{"uri":""},{"uri":"at://did:plc:a/app.bsky.feed.post/3k","cid":"c","author":{"did":"did:plc:a","handle":"handle.invalid"},"record":{"text":"hi","createdAt":"not a date"},"indexedAt":"2026-11-23T10:00:00.000Z"}]}`))
+	}
+	b, err := NewBluesky(testConfig()).Fetch(context.Background(), f.source(), Cursor{})
+	if err != nil || len(b.Mentions) != 1 {
+		t.Fatalf("%v %+v", err, b)
+	}
+	m := b.Mentions[0]
+	if m.URL != "https://bsky.app/profile/did:plc:a/post/3k" || !m.Published.Equal(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("handle.invalid / bad createdAt: %+v", m)
+	}
+}

@@ -163,8 +163,10 @@ func mastodonResetTime(h http.Header) time.Time {
 }
 
 // mastodonError turns a non-2xx answer into our error values, reading
-// Mastodon's {"error": "..."} body.
-func (m *Mastodon) mastodonError(resp *http.Response) error {
+// Mastodon's {"error": "..."} body. A 422 on a reply means the content was
+// refused; on a read it means the request itself does not suit the
+// instance (e.g. "This method requires an authenticated user").
+func (m *Mastodon) mastodonError(resp *http.Response, reply bool) error {
 	if resp.StatusCode == http.StatusTooManyRequests {
 		wait := RetryAfter(resp.Header, m.cfg.now())
 		if wait <= 0 {
@@ -181,6 +183,9 @@ func (m *Mastodon) mastodonError(resp *http.Response) error {
 		msg := mastodonErrorText(bodySnippet(resp.Body))
 		if msg == "" {
 			msg = "validation failed"
+		}
+		if !reply {
+			return fmt.Errorf("%w: mastodon: %s", ErrConfig, msg)
 		}
 		return fmt.Errorf("%w: mastodon: %s", ErrRejected, msg)
 	}
@@ -212,7 +217,7 @@ func (m *Mastodon) get(ctx context.Context, base *url.URL, path string, q url.Va
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.Header, m.mastodonError(resp)
+		return resp.Header, m.mastodonError(resp, false)
 	}
 	body, err := m.cfg.readBody(resp)
 	if err != nil {
@@ -531,7 +536,7 @@ func (m *Mastodon) Reply(ctx context.Context, src Source, to Mention, body, idem
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return Sent{}, m.mastodonError(resp)
+		return Sent{}, m.mastodonError(resp, true)
 	}
 	raw, err := m.cfg.readBody(resp)
 	if err != nil {

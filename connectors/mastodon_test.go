@@ -570,3 +570,39 @@ func TestMastodonHasMention(t *testing.T) {
 		}
 	}
 }
+
+func TestMastodonHashtagNeedsAuth(t *testing.T) {
+	f := newFakeMastodon(t)
+	f.handle = func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasPrefix(r.URL.Path, "/api/v1/timelines/tag/") || r.Header.Get("Authorization") != "" {
+			return false
+		}
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		io.WriteString(w, `{"error":"This method requires an authenticated user"}`)
+		return true
+	}
+	src := f.source("hashtag")
+	src.Secrets = nil
+	_, err := NewMastodon(testConfig()).Fetch(context.Background(), src, Cursor{})
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "requires an authenticated user") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestMastodonReplyServerErrorIsRetryable(t *testing.T) {
+	f := newFakeMastodon(t)
+	f.handle = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/api/v1/statuses" {
+			return false
+		}
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return true
+	}
+	to := Mention{ExternalID: "1", Author: "@a@b.example", Meta: map[string]string{"visibility": "public"}}
+	_, err := NewMastodon(testConfig()).Reply(context.Background(), f.source("mentions"), to, "hi", "k")
+	var rl *RateLimitedError
+	if !errors.As(err, &rl) || rl.RetryAfter != 30*time.Second || !IsRetryable(err) {
+		t.Errorf("err = %v", err)
+	}
+}
