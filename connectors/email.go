@@ -287,7 +287,14 @@ func (e *Email) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, error
 		// does not search the whole archive.
 		newLast = sel.UIDNext - 1
 	}
-	batch.Cursor.Since = fmt.Sprintf("%d:%d", sel.UIDValidity, newLast)
+	if fresh && newLast == 0 {
+		// Empty mailbox, or a server that did not say UIDNEXT: a cursor at
+		// UID 0 would make the next poll read the whole archive, so stay
+		// on the look-back window until a message shows up.
+		batch.Cursor.Since = ""
+	} else {
+		batch.Cursor.Since = fmt.Sprintf("%d:%d", sel.UIDValidity, newLast)
+	}
 	_ = c.Logout().Wait()
 	return batch, nil
 }

@@ -566,3 +566,17 @@ func decodeQP(t *testing.T, b []byte) string {
 	}
 	return string(out)
 }
+
+func TestEmailEmptyMailboxKeepsLookback(t *testing.T) {
+	f := startIMAP(t, true)
+	e := f.connector()
+	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
+	if err != nil || len(b.Mentions) != 0 || b.Cursor.Since != "" {
+		t.Fatalf("empty mailbox = %+v, %v", b, err)
+	}
+	f.appendFile(t, "minimal.eml", testNow)
+	b, err = e.Fetch(context.Background(), f.source("imaps"), b.Cursor)
+	if err != nil || len(b.Mentions) != 1 || !strings.HasSuffix(b.Cursor.Since, ":1") {
+		t.Fatalf("after first message = %+v, %v", b, err)
+	}
+}
