@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -725,9 +726,28 @@ func TestFeedParseBody(t *testing.T) {
 }
 
 func BenchmarkFeedParse(b *testing.B) {
-	for _, name := range []string{"feed/google_alerts.xml", "feed/rss2_hub.xml", "reddit/search.rss"} {
-		body := hfFixture(b, name)
-		b.Run(filepath.Base(name), func(b *testing.B) {
+	cases := map[string][]byte{}
+	for _, name := range []string{"feed/google_alerts.xml", "feed/rss2_hub.xml", "feed/latin1.xml", "reddit/search.rss"} {
+		cases[filepath.Base(name)] = hfFixture(b, name)
+	}
+	// A busy alert: the two real-shape entries repeated to 200, ids made
+	// unique so dedupe keeps them all.
+	ga := string(cases["google_alerts.xml"])
+	head, rest, _ := strings.Cut(ga, "<entry>")
+	entries := "<entry>" + strings.TrimSuffix(rest, "</feed>\n")
+	var big strings.Builder
+	big.WriteString(head)
+	for i := range 100 {
+		big.WriteString(strings.ReplaceAll(entries, "googlealerts/feed:", fmt.Sprintf("googlealerts/feed:%d", i)))
+	}
+	big.WriteString("</feed>")
+	cases["google_alerts_x100"] = []byte(big.String())
+	if p, err := parseFeed(cases["google_alerts_x100"], "", "https://www.google.com/", hfNow); err != nil || len(p.mentions) != 200 {
+		b.Fatalf("synthetic feed: %v, %d mentions", err, len(p.mentions))
+	}
+	for _, name := range []string{"google_alerts.xml", "google_alerts_x100", "rss2_hub.xml", "latin1.xml", "search.rss"} {
+		body := cases[name]
+		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {
