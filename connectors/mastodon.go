@@ -58,11 +58,12 @@ type Mastodon struct {
 
 	mu       sync.Mutex
 	accounts map[string]mastodonAccount // key: instance + token hash
+	domains  map[string]string          // instance URL -> account domain
 }
 
 // NewMastodon returns a Mastodon connector using cfg's HTTP client.
 func NewMastodon(cfg Config) *Mastodon {
-	return &Mastodon{cfg: cfg, accounts: make(map[string]mastodonAccount)}
+	return &Mastodon{cfg: cfg, accounts: make(map[string]mastodonAccount), domains: make(map[string]string)}
 }
 
 var (
@@ -259,6 +260,50 @@ func (m *Mastodon) self(ctx context.Context, base *url.URL, token string) (masto
 	return acc, nil
 }
 
+// localDomain returns the domain in the instance's own account addresses.
+// It can differ from the web host (LOCAL_DOMAIN example.com, WEB_DOMAIN
+// social.example.com), so ask /api/v2/instance (v1 "uri" on older
+// servers) once; on failure fall back to the URL's host.
+func (m *Mastodon) localDomain(ctx context.Context, base *url.URL) string {
+	key := base.String()
+	m.mu.Lock()
+	d, ok := m.domains[key]
+	m.mu.Unlock()
+	if ok {
+		return d
+	}
+	d = base.Hostname()
+	var v2 struct {
+		Domain string `json:"domain"`
+	}
+	var v1 struct {
+		URI string `json:"uri"`
+	}
+	if _, err := m.get(ctx, base, "/api/v2/instance", nil, "", &v2); err == nil && validDomain(v2.Domain) {
+		d = strings.ToLower(v2.Domain)
+	} else if _, err := m.get(ctx, base, "/api/v1/instance", nil, "", &v1); err == nil && validDomain(v1.URI) {
+		d = strings.ToLower(v1.URI)
+	} else if ctx.Err() != nil {
+		return d // do not cache a guess made under a cancelled context
+	}
+	m.mu.Lock()
+	m.domains[key] = d
+	m.mu.Unlock()
+	return d
+}
+
+func validDomain(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '.' || c == '-' || c == ':' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
 // Fetch reads the statuses newer than cur.Since (a notification id in mode
 // "mentions", a status id otherwise). Without a cursor it reads only the
 // newest page: a new source starts from now, not from the instance's
@@ -303,6 +348,7 @@ func (m *Mastodon) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, er
 	}
 	q.Set("limit", strconv.Itoa(limit))
 
+	domain := m.localDomain(ctx, base)
 	var self mastodonAccount
 	if token != "" {
 		if self, err = m.self(ctx, base, token); err != nil {
@@ -340,7 +386,7 @@ func (m *Mastodon) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, er
 		}
 		maxID := since
 		for _, raw := range items {
-			id, mention, ok := m.parseItem(raw, mode, base, self)
+			id, mention, ok := m.parseItem(raw, mode, domain, self)
 			if id == "" {
 				continue
 			}
@@ -376,7 +422,7 @@ func (m *Mastodon) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, er
 
 // parseItem returns the cursor id of one result and its Mention. ok is false
 // for items that carry no status (or a notification of another type).
-func (m *Mastodon) parseItem(raw json.RawMessage, mode string, base *url.URL, self mastodonAccount) (id string, mention Mention, ok bool) {
+func (m *Mastodon) parseItem(raw json.RawMessage, mode, domain string, self mastodonAccount) (id string, mention Mention, ok bool) {
 	statusRaw := raw
 	if mode == MastodonModeMentions {
 		var n mastodonNotification
@@ -396,10 +442,10 @@ func (m *Mastodon) parseItem(raw json.RawMessage, mode string, base *url.URL, se
 	if mode != MastodonModeMentions {
 		id = st.ID
 	}
-	return id, m.toMention(st, statusRaw, base, self), true
+	return id, m.toMention(st, statusRaw, domain, self), true
 }
 
-func (m *Mastodon) toMention(st mastodonStatus, raw json.RawMessage, base *url.URL, self mastodonAccount) Mention {
+func (m *Mastodon) toMention(st mastodonStatus, raw json.RawMessage, domain string, self mastodonAccount) Mention {
 	content := st
 	if st.Reblog != nil {
 		content = *st.Reblog
@@ -407,7 +453,7 @@ func (m *Mastodon) toMention(st mastodonStatus, raw json.RawMessage, base *url.U
 	mn := Mention{
 		ExternalID: st.ID,
 		URL:        st.URI,
-		Author:     mastodonFullAcct(st.Account.Acct, base.Hostname()),
+		Author:     mastodonFullAcct(st.Account.Acct, domain),
 		AuthorName: st.Account.DisplayName,
 		AuthorURL:  st.Account.URL,
 		HTML:       content.Content,
@@ -505,11 +551,12 @@ func (m *Mastodon) Reply(ctx context.Context, src Source, to Mention, body, idem
 	if body == "" {
 		return Sent{}, fmt.Errorf("%w: mastodon: empty reply", ErrRejected)
 	}
+	domain := m.localDomain(ctx, base)
 	author := to.Author
 	if author == "" && to.Meta["acct"] != "" {
-		author = mastodonFullAcct(to.Meta["acct"], base.Hostname())
+		author = mastodonFullAcct(to.Meta["acct"], domain)
 	}
-	if author != "" && !mastodonHasMention(body, author, base.Hostname()) {
+	if author != "" && !mastodonHasMention(body, author, domain) {
 		body = author + " " + body
 	}
 	form := url.Values{}

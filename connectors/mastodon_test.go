@@ -64,6 +64,11 @@ func (f *fakeMastodon) serve(w http.ResponseWriter, r *http.Request) {
 	if handle != nil && handle(w, r) {
 		return
 	}
+	if r.URL.Path == "/api/v2/instance" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write(readTestdata(f.t, "mastodon", "instance_v2.json"))
+		return
+	}
 	if r.Header.Get("Authorization") != "Bearer good-token" && r.URL.Path != "/api/v1/timelines/tag/cafelumiere" {
 		w.WriteHeader(http.StatusUnauthorized)
 		w.Write(readTestdata(f.t, "mastodon", "error_401.json"))
@@ -140,12 +145,11 @@ func TestMastodonFetchMentions(t *testing.T) {
 	if b.Cursor.Since != "34975861" {
 		t.Errorf("cursor = %q, want the newest notification id 34975861", b.Cursor.Since)
 	}
-	host := strings.Split(strings.TrimPrefix(f.srv.URL, "http://"), ":")[0]
 	first := b.Mentions[0]
 	want := Mention{
 		ExternalID: "113186126728896492",
 		URL:        "https://mastodon.example/@zsc/113186126728896492",
-		Author:     "@zsc@" + host,
+		Author:     "@zsc@mastodon.example", // the instance's account domain, not the URL's host
 		AuthorName: "Zoé S.",
 		AuthorURL:  "https://mastodon.example/@zsc",
 		Lang:       "fr",
@@ -207,7 +211,7 @@ func TestMastodonFetchHashtagReblogAndOwn(t *testing.T) {
 		t.Fatalf("got %d mentions", len(b.Mentions))
 	}
 	boost, own, plain := b.Mentions[0], b.Mentions[1], b.Mentions[2]
-	if !boost.Repost || boost.Own || boost.Author != "@bob@127.0.0.1" || boost.ExternalID != "113190000000000003" {
+	if !boost.Repost || boost.Own || boost.Author != "@bob@mastodon.example" || boost.ExternalID != "113190000000000003" {
 		t.Errorf("boost = %+v", boost)
 	}
 	if boost.Meta["reblog_of"] != "113189999999999999" || !strings.Contains(boost.HTML, "Best croissant") {
@@ -482,7 +486,7 @@ func TestMastodonReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := url.Values{
-		"status":         {"@zsc@127.0.0.1 Désolés ! Nous regardons votre commande."},
+		"status":         {"@zsc@mastodon.example Désolés ! Nous regardons votre commande."},
 		"in_reply_to_id": {"113186126728896492"},
 		"visibility":     {"private"},
 	}
@@ -605,4 +609,51 @@ func TestMastodonReplyServerErrorIsRetryable(t *testing.T) {
 	if !errors.As(err, &rl) || rl.RetryAfter != 30*time.Second || !IsRetryable(err) {
 		t.Errorf("err = %v", err)
 	}
+}
+
+func TestMastodonLocalDomain(t *testing.T) {
+	t.Run("v1 fallback", func(t *testing.T) {
+		f := newFakeMastodon(t)
+		f.handle = func(w http.ResponseWriter, r *http.Request) bool {
+			switch r.URL.Path {
+			case "/api/v2/instance":
+				http.NotFound(w, r)
+			case "/api/v1/instance":
+				w.Write(readTestdata(t, "mastodon", "instance_v1.json"))
+			default:
+				return false
+			}
+			return true
+		}
+		m := NewMastodon(testConfig())
+		for i := 0; i < 2; i++ {
+			b, err := m.Fetch(context.Background(), f.source("mentions"), Cursor{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Mentions[0].Author != "@zsc@akkoma.example" {
+				t.Errorf("author = %q", b.Mentions[0].Author)
+			}
+		}
+		if n := len(f.recorded("/api/v2/instance")) + len(f.recorded("/api/v1/instance")); n != 2 {
+			t.Errorf("instance asked %d times, want once per endpoint", n)
+		}
+	})
+	t.Run("host fallback", func(t *testing.T) {
+		f := newFakeMastodon(t)
+		f.handle = func(w http.ResponseWriter, r *http.Request) bool {
+			if strings.HasSuffix(r.URL.Path, "/instance") {
+				w.Write([]byte(`{"domain": "evil.example/<script>"}`))
+				return true
+			}
+			return false
+		}
+		b, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Mentions[0].Author != "@zsc@127.0.0.1" {
+			t.Errorf("author = %q", b.Mentions[0].Author)
+		}
+	})
 }
