@@ -485,6 +485,8 @@ func (m *Mastodon) toMention(st mastodonStatus, raw json.RawMessage, domain stri
 	}
 	if st.Reblog != nil {
 		mn.Meta["reblog_of"] = st.Reblog.ID
+		mn.Meta["reblog_acct"] = st.Reblog.Account.Acct
+		mn.Meta["reblog_visibility"] = st.Reblog.Visibility
 	}
 	return mn
 }
@@ -556,13 +558,20 @@ func (m *Mastodon) Reply(ctx context.Context, src Source, to Mention, body, idem
 	if author == "" && to.Meta["acct"] != "" {
 		author = mastodonFullAcct(to.Meta["acct"], domain)
 	}
+	inReplyTo, visibility := to.ExternalID, to.Meta["visibility"]
+	if orig := to.Meta["reblog_of"]; orig != "" {
+		// A boost is not a post one can answer: answer what was boosted,
+		// addressed to its author, at its visibility.
+		inReplyTo, visibility = orig, to.Meta["reblog_visibility"]
+		author = mastodonFullAcct(to.Meta["reblog_acct"], domain)
+	}
 	if author != "" && !mastodonHasMention(body, author, domain) {
 		body = author + " " + body
 	}
 	form := url.Values{}
 	form.Set("status", body)
-	form.Set("in_reply_to_id", to.ExternalID)
-	form.Set("visibility", mastodonReplyVisibility(to.Meta["visibility"]))
+	form.Set("in_reply_to_id", inReplyTo)
+	form.Set("visibility", mastodonReplyVisibility(visibility))
 	if sp := to.Meta["spoiler_text"]; sp != "" {
 		// Keep the content warning the author chose for the thread.
 		if !strings.HasPrefix(strings.ToLower(sp), "re: ") {

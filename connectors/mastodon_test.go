@@ -657,3 +657,19 @@ func TestMastodonLocalDomain(t *testing.T) {
 		}
 	})
 }
+
+func TestMastodonReplyToBoostAnswersTheOriginal(t *testing.T) {
+	f := newFakeMastodon(t)
+	b, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("hashtag"), Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boost := b.Mentions[0]
+	if _, err := NewMastodon(testConfig()).Reply(context.Background(), f.source("hashtag"), boost, "Merci !", "k"); err != nil {
+		t.Fatal(err)
+	}
+	form, _ := url.ParseQuery(f.recorded("/api/v1/statuses")[0].Body)
+	if form.Get("in_reply_to_id") != "113189999999999999" || form.Get("status") != "@carol@social.example Merci !" || form.Get("visibility") != "public" {
+		t.Errorf("form = %v", form)
+	}
+}
