@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -132,11 +133,18 @@ func fetchFeed(ctx context.Context, cfg Config, rawURL string, cur Cursor, setup
 	}()
 
 	now := cfg.now()
+	base := rawURL
+	if resp.Request != nil && resp.Request.URL != nil {
+		base = resp.Request.URL.String() // after redirects
+	}
+	baseURL, _ := url.Parse(base)
 	batch := Batch{Cursor: nextValidators(cur, resp.Header)}
 	if floor := cacheFloor(resp.Header, now); floor > 0 {
 		batch.NextCheck = now.Add(floor)
 	}
-	batch.Hub, batch.Topic = linkHeaderHub(resp.Header)
+	if hub, self := linkHeaderHub(resp.Header); hub != "" {
+		batch.Hub, batch.Topic = resolveLink(baseURL, hub), resolveLink(baseURL, self)
+	}
 
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
@@ -156,10 +164,6 @@ func fetchFeed(ctx context.Context, cfg Config, rawURL string, cur Cursor, setup
 	body, err := cfg.readBody(resp)
 	if err != nil {
 		return Batch{}, nil, err
-	}
-	base := rawURL
-	if resp.Request != nil && resp.Request.URL != nil {
-		base = resp.Request.URL.String() // after redirects
 	}
 	p, err := parseFeed(body, resp.Header.Get("Content-Type"), base, now)
 	if err != nil {
@@ -412,6 +416,10 @@ func parseFeed(body []byte, contentType, baseURL string, now time.Time) (p *pars
 		extra = jsonExtras(jf, body)
 	default:
 		if looksLikeHTML(trimmed) {
+			base, _ := url.Parse(baseURL)
+			if alt := discoverFeedLinks(trimmed, base); len(alt) > 0 {
+				return nil, fmt.Errorf("%w: %w; the page links to a feed at %s", ErrBadFeed, errWebPage, redactURL(alt[0]))
+			}
 			return nil, fmt.Errorf("%w: %w", ErrBadFeed, errWebPage)
 		}
 		return nil, fmt.Errorf("%w: not an RSS, Atom or JSON feed", ErrBadFeed)
@@ -791,6 +799,53 @@ func normLang(l string) string {
 		return ""
 	}
 	return l
+}
+
+// discoverFeedLinks returns the feeds an HTML page advertises with
+// <link rel="alternate" type="application/rss+xml" href="...">, so an owner
+// who pasted the site's address is told where its feed is.
+func discoverFeedLinks(page []byte, base *url.URL) []string {
+	var out []string
+	z := html.NewTokenizer(bytes.NewReader(page))
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return out
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) == "body" {
+				return out
+			}
+			if string(name) != "link" || !hasAttr {
+				continue
+			}
+			var rel, typ, href string
+			for {
+				k, v, more := z.TagAttr()
+				switch string(k) {
+				case "rel":
+					rel = strings.ToLower(string(v))
+				case "type":
+					typ = strings.ToLower(strings.TrimSpace(string(v)))
+				case "href":
+					href = strings.TrimSpace(string(v))
+				}
+				if !more {
+					break
+				}
+			}
+			if !slices.Contains(strings.Fields(rel), "alternate") || href == "" {
+				continue
+			}
+			switch typ {
+			case "application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml":
+				if link := safeLink(resolveLink(base, href)); link != "" {
+					out = append(out, link)
+				}
+			}
+		}
+	}
 }
 
 func looksLikeHTML(b []byte) bool {

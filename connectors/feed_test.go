@@ -277,6 +277,9 @@ func TestFeedErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), "web page") {
 					t.Errorf("message should say it is a web page: %v", err)
 				}
+				if !strings.Contains(err.Error(), "/feed/") {
+					t.Errorf("message should point at the advertised feed: %v", err)
+				}
 			},
 		},
 		{
@@ -770,5 +773,22 @@ func TestFeedDuplicateGUIDs(t *testing.T) {
 	}
 	if len(ms) != 2 || ms[0].Title != "first" || ms[1].Title != "third" {
 		t.Errorf("got %+v", ms)
+	}
+}
+
+func TestFeedRelativeHubLinkHeader(t *testing.T) {
+	body := hfFixture(t, "feed/rss091.xml")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Link", `</hub>; rel=hub`)
+		w.Write(body)
+	}))
+	defer srv.Close()
+	b, err := NewFeed(hfConfig(srv.Client())).Fetch(context.Background(), Source{URL: srv.URL + "/feed.xml"}, Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No rel=self anywhere: the topic is the URL we fetched.
+	if b.Hub != srv.URL+"/hub" || b.Topic != srv.URL+"/feed.xml" {
+		t.Errorf("hub/topic = %q %q", b.Hub, b.Topic)
 	}
 }
