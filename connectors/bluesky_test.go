@@ -23,7 +23,7 @@ type fakePDS struct {
 	t        *testing.T
 	srv      *httptest.Server
 	mu       sync.Mutex
-	requests []recordedRequest
+	requests []acctRequest
 	issued   int
 	access   map[string]bool // valid access tokens
 	refresh  map[string]bool // valid refresh tokens
@@ -70,7 +70,7 @@ func (f *fakePDS) newSession() []byte {
 	f.issued++
 	a, r := fmt.Sprintf("access-%d", f.issued), fmt.Sprintf("refresh-%d", f.issued)
 	f.access[a], f.refresh[r] = true, true
-	s := strings.Replace(string(readTestdata(f.t, "bluesky", "create_session.json")), `"ACCESS"`, `"`+a+`"`, 1)
+	s := strings.Replace(string(acctTestdata(f.t, "bluesky", "create_session.json")), `"ACCESS"`, `"`+a+`"`, 1)
 	return []byte(strings.Replace(s, `"REFRESH"`, `"`+r+`"`, 1))
 }
 
@@ -86,7 +86,7 @@ func (f *fakePDS) count(nsid string) int {
 	return n
 }
 
-func (f *fakePDS) last(nsid string) recordedRequest {
+func (f *fakePDS) last(nsid string) acctRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i := len(f.requests) - 1; i >= 0; i-- {
@@ -95,13 +95,13 @@ func (f *fakePDS) last(nsid string) recordedRequest {
 		}
 	}
 	f.t.Fatalf("no %s request", nsid)
-	return recordedRequest{}
+	return acctRequest{}
 }
 
 func (f *fakePDS) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
-	f.requests = append(f.requests, recordedRequest{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), string(body)})
+	f.requests = append(f.requests, acctRequest{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), string(body)})
 	override := f.override
 	f.mu.Unlock()
 	if override != nil && override(w, r) {
@@ -115,14 +115,14 @@ func (f *fakePDS) serve(w http.ResponseWriter, r *http.Request) {
 		var in struct{ Identifier, Password string }
 		json.Unmarshal(body, &in)
 		if r.Method != http.MethodPost || in.Identifier != "cafelumiere.bsky.social" || in.Password != "abcd-efgh-ijkl-mnop" {
-			f.writeJSON(w, 401, readTestdata(f.t, "bluesky", "error_bad_password.json"))
+			f.writeJSON(w, 401, acctTestdata(f.t, "bluesky", "error_bad_password.json"))
 			return
 		}
 		f.writeJSON(w, 200, f.newSession())
 		return
 	case "/xrpc/com.atproto.server.refreshSession":
 		if !f.refresh[bearer] {
-			f.writeJSON(w, 400, readTestdata(f.t, "bluesky", "error_expired.json"))
+			f.writeJSON(w, 400, acctTestdata(f.t, "bluesky", "error_expired.json"))
 			return
 		}
 		delete(f.refresh, bearer)
@@ -130,7 +130,7 @@ func (f *fakePDS) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !f.access[bearer] {
-		f.writeJSON(w, 400, readTestdata(f.t, "bluesky", "error_expired.json"))
+		f.writeJSON(w, 400, acctTestdata(f.t, "bluesky", "error_expired.json"))
 		return
 	}
 	switch r.URL.Path {
@@ -139,7 +139,7 @@ func (f *fakePDS) serve(w http.ResponseWriter, r *http.Request) {
 			f.search(w, r)
 			return
 		}
-		f.writeJSON(w, 200, readTestdata(f.t, "bluesky", "search_posts.json"))
+		f.writeJSON(w, 200, acctTestdata(f.t, "bluesky", "search_posts.json"))
 	case "/xrpc/com.atproto.repo.createRecord":
 		var in struct {
 			Repo, Collection, Rkey string
@@ -150,7 +150,7 @@ func (f *fakePDS) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if _, dup := f.records[in.Rkey]; dup {
-			f.writeJSON(w, 500, readTestdata(f.t, "bluesky", "error_internal.json"))
+			f.writeJSON(w, 500, acctTestdata(f.t, "bluesky", "error_internal.json"))
 			return
 		}
 		f.records[in.Rkey] = string(in.Record)
@@ -158,14 +158,14 @@ func (f *fakePDS) serve(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadGateway)
 			return
 		}
-		f.writeJSON(w, 200, []byte(strings.Replace(string(readTestdata(f.t, "bluesky", "create_record.json")), "RKEY", in.Rkey, 1)))
+		f.writeJSON(w, 200, []byte(strings.Replace(string(acctTestdata(f.t, "bluesky", "create_record.json")), "RKEY", in.Rkey, 1)))
 	case "/xrpc/com.atproto.repo.getRecord":
 		rkey := r.URL.Query().Get("rkey")
 		if _, ok := f.records[rkey]; !ok || r.URL.Query().Get("repo") != bskyOwnDID {
-			f.writeJSON(w, 400, []byte(strings.Replace(string(readTestdata(f.t, "bluesky", "error_record_not_found.json")), "RKEY", rkey, 1)))
+			f.writeJSON(w, 400, []byte(strings.Replace(string(acctTestdata(f.t, "bluesky", "error_record_not_found.json")), "RKEY", rkey, 1)))
 			return
 		}
-		f.writeJSON(w, 200, []byte(strings.Replace(string(readTestdata(f.t, "bluesky", "get_record.json")), "RKEY", rkey, 1)))
+		f.writeJSON(w, 200, []byte(strings.Replace(string(acctTestdata(f.t, "bluesky", "get_record.json")), "RKEY", rkey, 1)))
 	default:
 		f.writeJSON(w, 501, []byte(`{"error":"MethodNotImplemented","message":"Method Not Implemented"}`))
 	}
@@ -173,7 +173,7 @@ func (f *fakePDS) serve(w http.ResponseWriter, r *http.Request) {
 
 func TestBlueskyFetch(t *testing.T) {
 	f := newFakePDS(t)
-	b := NewBluesky(testConfig())
+	b := NewBluesky(acctConfig())
 	batch, err := b.Fetch(context.Background(), f.source(), Cursor{})
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +227,7 @@ func TestBlueskyFetch(t *testing.T) {
 
 func TestBlueskyExpiredTokenRefreshes(t *testing.T) {
 	f := newFakePDS(t)
-	b := NewBluesky(testConfig())
+	b := NewBluesky(acctConfig())
 	if _, err := b.Fetch(context.Background(), f.source(), Cursor{}); err != nil {
 		t.Fatal(err)
 	}
@@ -261,19 +261,19 @@ func TestBlueskyBadPassword(t *testing.T) {
 	f := newFakePDS(t)
 	src := f.source()
 	src.Secrets["app_password"] = "wrong"
-	_, err := NewBluesky(testConfig()).Fetch(context.Background(), src, Cursor{})
+	_, err := NewBluesky(acctConfig()).Fetch(context.Background(), src, Cursor{})
 	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "Invalid identifier or password") || IsRetryable(err) {
 		t.Errorf("err = %v", err)
 	}
 	src.Secrets = nil
-	if _, err := NewBluesky(testConfig()).Fetch(context.Background(), src, Cursor{}); !errors.Is(err, ErrConfig) {
+	if _, err := NewBluesky(acctConfig()).Fetch(context.Background(), src, Cursor{}); !errors.Is(err, ErrConfig) {
 		t.Errorf("no secrets: %v", err)
 	}
 }
 
 func TestBlueskyRateLimited(t *testing.T) {
 	f := newFakePDS(t)
-	reset := testNow.Add(4 * time.Minute)
+	reset := acctNow.Add(4 * time.Minute)
 	f.override = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/xrpc/app.bsky.feed.searchPosts" {
 			return false
@@ -282,10 +282,10 @@ func TestBlueskyRateLimited(t *testing.T) {
 		w.Header().Set("RateLimit-Remaining", "0")
 		w.Header().Set("RateLimit-Reset", fmt.Sprint(reset.Unix()))
 		w.Header().Set("RateLimit-Policy", "3000;w=300")
-		f.writeJSON(w, 429, readTestdata(t, "bluesky", "error_rate_limit.json"))
+		f.writeJSON(w, 429, acctTestdata(t, "bluesky", "error_rate_limit.json"))
 		return true
 	}
-	_, err := NewBluesky(testConfig()).Fetch(context.Background(), f.source(), Cursor{})
+	_, err := NewBluesky(acctConfig()).Fetch(context.Background(), f.source(), Cursor{})
 	var rl *RateLimitedError
 	if !errors.As(err, &rl) || rl.RetryAfter != 4*time.Minute || !strings.Contains(rl.Reason, "RateLimitExceeded") {
 		t.Errorf("err = %#v", err)
@@ -295,9 +295,9 @@ func TestBlueskyRateLimited(t *testing.T) {
 func TestBlueskyServerError(t *testing.T) {
 	f := newFakePDS(t)
 	f.search = func(w http.ResponseWriter, r *http.Request) {
-		f.writeJSON(w, 500, readTestdata(t, "bluesky", "error_internal.json"))
+		f.writeJSON(w, 500, acctTestdata(t, "bluesky", "error_internal.json"))
 	}
-	_, err := NewBluesky(testConfig()).Fetch(context.Background(), f.source(), Cursor{})
+	_, err := NewBluesky(acctConfig()).Fetch(context.Background(), f.source(), Cursor{})
 	var he *HTTPError
 	if !errors.As(err, &he) || he.Status != 500 || !IsRetryable(err) {
 		t.Errorf("err = %v", err)
@@ -307,7 +307,7 @@ func TestBlueskyServerError(t *testing.T) {
 func TestBlueskyPaging(t *testing.T) {
 	f := newFakePDS(t)
 	var page map[string]json.RawMessage
-	json.Unmarshal(readTestdata(t, "bluesky", "search_posts.json"), &page)
+	json.Unmarshal(acctTestdata(t, "bluesky", "search_posts.json"), &page)
 	var posts []map[string]any
 	json.Unmarshal(page["posts"], &posts)
 	base := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)
@@ -332,7 +332,7 @@ func TestBlueskyPaging(t *testing.T) {
 		b, _ := json.Marshal(resp)
 		f.writeJSON(w, 200, b)
 	}
-	batch, err := NewBluesky(testConfig()).Fetch(context.Background(), f.source(), Cursor{Since: "2026-11-23T10:00:00.000Z"})
+	batch, err := NewBluesky(acctConfig()).Fetch(context.Background(), f.source(), Cursor{Since: "2026-11-23T10:00:00.000Z"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func bskyMentionFixture(t *testing.T, f *fakePDS, b *Bluesky, i int) Mention {
 
 func TestBlueskyReply(t *testing.T) {
 	f := newFakePDS(t)
-	b := NewBluesky(testConfig())
+	b := NewBluesky(acctConfig())
 	to := bskyMentionFixture(t, f, b, 1) // a reply inside someone's thread
 	src := f.source()
 	src.Options = map[string]string{"lang": "en"}
@@ -367,7 +367,7 @@ func TestBlueskyReply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rkey := replyTID("reply-7", to, testNow)
+	rkey := replyTID("reply-7", to, acctNow)
 	wantURI := "at://" + bskyOwnDID + "/app.bsky.feed.post/" + rkey
 	if sent.ExternalID != wantURI || sent.URL != "https://bsky.app/profile/cafelumiere.bsky.social/post/"+rkey {
 		t.Errorf("sent = %+v", sent)
@@ -416,7 +416,7 @@ func TestBlueskyReply(t *testing.T) {
 	}
 
 	// A retry with the same key finds the record and does not post again.
-	again, err := NewBluesky(testConfig()).Reply(context.Background(), f.source(), to, body, "reply-7")
+	again, err := NewBluesky(acctConfig()).Reply(context.Background(), f.source(), to, body, "reply-7")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,14 +432,14 @@ func TestBlueskyReply(t *testing.T) {
 
 func TestBlueskyReplyLostAnswerIsRecovered(t *testing.T) {
 	f := newFakePDS(t)
-	b := NewBluesky(testConfig())
+	b := NewBluesky(acctConfig())
 	to := bskyMentionFixture(t, f, b, 0)
 	f.failCreateAfterStore = true
 	sent, err := b.Reply(context.Background(), f.source(), to, "On regarde ça !", "k-lost")
 	if err != nil {
 		t.Fatalf("the record landed; Reply should find it: %v", err)
 	}
-	if !strings.HasSuffix(sent.ExternalID, "/"+replyTID("k-lost", to, testNow)) {
+	if !strings.HasSuffix(sent.ExternalID, "/"+replyTID("k-lost", to, acctNow)) {
 		t.Errorf("sent = %+v", sent)
 	}
 	if f.count("com.atproto.repo.createRecord") != 1 {
@@ -449,7 +449,7 @@ func TestBlueskyReplyLostAnswerIsRecovered(t *testing.T) {
 
 func TestBlueskyReplyTooLong(t *testing.T) {
 	f := newFakePDS(t)
-	b := NewBluesky(testConfig())
+	b := NewBluesky(acctConfig())
 	to := bskyMentionFixture(t, f, b, 0)
 	// 300 family emoji are 300 graphemes but 7,500 bytes; 301 "é" (as e +
 	// combining accent) are 301 graphemes.
@@ -473,7 +473,7 @@ func TestBlueskyReplyTooLong(t *testing.T) {
 
 func TestBlueskyReplyRefreshesExpiredToken(t *testing.T) {
 	f := newFakePDS(t)
-	b := NewBluesky(testConfig())
+	b := NewBluesky(acctConfig())
 	to := bskyMentionFixture(t, f, b, 0)
 	f.expireAll()
 	if _, err := b.Reply(context.Background(), f.source(), to, "Merci !", "k"); err != nil {
@@ -493,11 +493,11 @@ func TestTIDFormat(t *testing.T) {
 		t.Errorf("encodeTID = %q, want 3l25zusnsfck2", got)
 	}
 	to := Mention{Meta: map[string]string{"indexed_at": "2026-11-23T09:14:03.104Z"}}
-	a, b := replyTID("k1", to, testNow), replyTID("k1", to, testNow.Add(time.Hour))
+	a, b := replyTID("k1", to, acctNow), replyTID("k1", to, acctNow.Add(time.Hour))
 	if a != b {
 		t.Errorf("TID must not depend on the clock: %q vs %q", a, b)
 	}
-	if c := replyTID("k2", to, testNow); c == a {
+	if c := replyTID("k2", to, acctNow); c == a {
 		t.Error("different keys, same TID")
 	}
 	if len(a) != 13 || !strings.ContainsRune("234567abcdefghij", rune(a[0])) {
@@ -528,7 +528,7 @@ func TestBlueskyAppViewIsNotAPDS(t *testing.T) {
 		}
 		return false
 	}
-	_, err := NewBluesky(testConfig()).Fetch(context.Background(), f.source(), Cursor{})
+	_, err := NewBluesky(acctConfig()).Fetch(context.Background(), f.source(), Cursor{})
 	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "does not accept logins") {
 		t.Errorf("err = %v", err)
 	}
@@ -536,7 +536,7 @@ func TestBlueskyAppViewIsNotAPDS(t *testing.T) {
 
 func TestBlueskyConcurrentPollsShareOneSession(t *testing.T) {
 	f := newFakePDS(t)
-	b := NewBluesky(testConfig())
+	b := NewBluesky(acctConfig())
 	if _, err := b.Fetch(context.Background(), f.source(), Cursor{}); err != nil {
 		t.Fatal(err)
 	}
@@ -571,13 +571,13 @@ func TestBlueskyBadBodies(t *testing.T) {
 	f.search = func(w http.ResponseWriter, r *http.Request) {
 		f.writeJSON(w, 200, []byte(`{"posts":[{"uri":"at://x/app.bsky.feed.post/1","cid":`))
 	}
-	if _, err := NewBluesky(testConfig()).Fetch(context.Background(), f.source(), Cursor{}); !errors.Is(err, ErrBadFeed) {
+	if _, err := NewBluesky(acctConfig()).Fetch(context.Background(), f.source(), Cursor{}); !errors.Is(err, ErrBadFeed) {
 		t.Errorf("truncated JSON: %v", err)
 	}
 	f.search = func(w http.ResponseWriter, r *http.Request) {
 		f.writeJSON(w, 200, []byte(`{"posts":[`+strings.Repeat(`{"uri":""},`, 1000)+`{"uri":""}]}`))
 	}
-	cfg := testConfig()
+	cfg := acctConfig()
 	cfg.MaxBody = 4096
 	if _, err := NewBluesky(cfg).Fetch(context.Background(), f.source(), Cursor{}); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("huge body: %v", err)
@@ -586,7 +586,7 @@ func TestBlueskyBadBodies(t *testing.T) {
 	f.search = func(w http.ResponseWriter, r *http.Request) {
 		f.writeJSON(w, 200, []byte(`{"posts":[{"uri":""},{"uri":"at://did:plc:a/app.bsky.feed.post/3k","cid":"c","author":{"did":"did:plc:a","handle":"handle.invalid"},"record":{"text":"hi","createdAt":"not a date"},"indexedAt":"2026-11-23T10:00:00.000Z"}]}`))
 	}
-	b, err := NewBluesky(testConfig()).Fetch(context.Background(), f.source(), Cursor{})
+	b, err := NewBluesky(acctConfig()).Fetch(context.Background(), f.source(), Cursor{})
 	if err != nil || len(b.Mentions) != 1 {
 		t.Fatalf("%v %+v", err, b)
 	}

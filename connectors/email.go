@@ -68,8 +68,11 @@ const (
 // Email reads an IMAP mailbox and answers by SMTP.
 type Email struct {
 	cfg Config
-	// Dial opens the TCP connections to the IMAP and SMTP servers; the
-	// hooks plug the outbound-address guard in here. nil dials directly.
+	// Dial opens the TCP connections to the IMAP and SMTP servers. nil
+	// means the outbound guard: loopback, private, link-local and other
+	// internal addresses are refused (ErrBlockedAddress), as for HTTP
+	// sources. When the operator allows private addresses (a mail server
+	// on the LAN, a local bridge), set a plain (&net.Dialer{}).DialContext.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 	// TLSConfig is cloned for implicit TLS and STARTTLS (ServerName is set
 	// per host). nil means the system roots.
@@ -91,7 +94,7 @@ var (
 func (e *Email) dial(ctx context.Context, address string) (net.Conn, func(), error) {
 	dial := e.Dial
 	if dial == nil {
-		d := &net.Dialer{Timeout: 30 * time.Second}
+		d := &net.Dialer{Timeout: 30 * time.Second, Control: guardControl}
 		dial = d.DialContext
 	}
 	conn, err := dial(ctx, "tcp", address)

@@ -29,9 +29,9 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// testTLS makes a self-signed certificate for 127.0.0.1 and the client
+// acctTLS makes a self-signed certificate for 127.0.0.1 and the client
 // config that trusts it.
-func testTLS(t *testing.T) (server, client *tls.Config) {
+func acctTLS(t *testing.T) (server, client *tls.Config) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -60,13 +60,13 @@ func testTLS(t *testing.T) (server, client *tls.Config) {
 		&tls.Config{RootCAs: pool}
 }
 
-type literal struct {
+type imapLiteral struct {
 	*bytes.Reader
 }
 
-func (l literal) Size() int64 { return l.Reader.Size() }
+func (l imapLiteral) Size() int64 { return l.Reader.Size() }
 
-func crlf(b []byte) []byte {
+func toCRLF(b []byte) []byte {
 	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 	return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
 }
@@ -81,7 +81,7 @@ type imapFixture struct {
 
 func startIMAP(t *testing.T, implicitTLS bool) *imapFixture {
 	t.Helper()
-	serverTLS, clientTLS := testTLS(t)
+	serverTLS, clientTLS := acctTLS(t)
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser("contact@cafelumiere.example", "s3cret")
 	if err := user.Create("INBOX", nil); err != nil {
@@ -113,12 +113,12 @@ func startIMAP(t *testing.T, implicitTLS bool) *imapFixture {
 
 func (f *imapFixture) appendFile(t *testing.T, name string, received time.Time) {
 	t.Helper()
-	f.appendBytes(t, readTestdata(t, "email", name), received)
+	f.appendBytes(t, acctTestdata(t, "email", name), received)
 }
 
 func (f *imapFixture) appendBytes(t *testing.T, b []byte, received time.Time) {
 	t.Helper()
-	if _, err := f.user.Append("INBOX", literal{bytes.NewReader(crlf(b))}, &imap.AppendOptions{Time: received}); err != nil {
+	if _, err := f.user.Append("INBOX", imapLiteral{bytes.NewReader(toCRLF(b))}, &imap.AppendOptions{Time: received}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -129,16 +129,23 @@ func (f *imapFixture) source(scheme string) Source {
 		Secrets: map[string]string{"username": "contact@cafelumiere.example", "password": "s3cret"}}
 }
 
-func (f *imapFixture) connector() *Email {
-	e := NewEmail(testConfig())
-	e.TLSConfig = f.client
+// testEmail allows 127.0.0.1, as an operator allowing private addresses
+// would, and trusts the fixture's certificate.
+func testEmail(cfg Config, trust *tls.Config) *Email {
+	e := NewEmail(cfg)
+	e.Dial = (&net.Dialer{}).DialContext
+	e.TLSConfig = trust
 	return e
+}
+
+func (f *imapFixture) connector() *Email {
+	return testEmail(acctConfig(), f.client)
 }
 
 func TestEmailFetch(t *testing.T) {
 	f := startIMAP(t, true)
-	recent := testNow.Add(-2 * time.Hour)
-	f.appendFile(t, "own.eml", testNow.Add(-30*24*time.Hour)) // older than the look-back
+	recent := acctNow.Add(-2 * time.Hour)
+	f.appendFile(t, "own.eml", acctNow.Add(-30*24*time.Hour)) // older than the look-back
 	for _, name := range []string{"multipart_alternative.eml", "latin1.eml", "html_only.eml", "minimal.eml", "broken.eml"} {
 		f.appendFile(t, name, recent)
 	}
@@ -201,7 +208,7 @@ func TestEmailFetch(t *testing.T) {
 	if err != nil || len(b2.Mentions) != 0 || b2.Cursor != b.Cursor {
 		t.Fatalf("idle poll = %+v, %v", b2, err)
 	}
-	f.appendFile(t, "own.eml", testNow)
+	f.appendFile(t, "own.eml", acctNow)
 	b3, err := e.Fetch(context.Background(), f.source("imaps"), b2.Cursor)
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +223,7 @@ func TestEmailFetch(t *testing.T) {
 
 func TestEmailFetchStartTLS(t *testing.T) {
 	f := startIMAP(t, false)
-	f.appendFile(t, "minimal.eml", testNow)
+	f.appendFile(t, "minimal.eml", acctNow)
 	b, err := f.connector().Fetch(context.Background(), f.source("imap"), Cursor{})
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +235,7 @@ func TestEmailFetchStartTLS(t *testing.T) {
 
 func TestEmailUIDValidityChange(t *testing.T) {
 	f := startIMAP(t, true)
-	f.appendFile(t, "minimal.eml", testNow)
+	f.appendFile(t, "minimal.eml", acctNow)
 	e := f.connector()
 	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
 	if err != nil || len(b.Mentions) != 1 {
@@ -242,8 +249,8 @@ func TestEmailUIDValidityChange(t *testing.T) {
 	if err := f.user.Create("INBOX", nil); err != nil {
 		t.Fatal(err)
 	}
-	f.appendFile(t, "latin1.eml", testNow.Add(-40*24*time.Hour))
-	f.appendFile(t, "html_only.eml", testNow.Add(-time.Hour))
+	f.appendFile(t, "latin1.eml", acctNow.Add(-40*24*time.Hour))
+	f.appendFile(t, "html_only.eml", acctNow.Add(-time.Hour))
 	b2, err := e.Fetch(context.Background(), f.source("imaps"), b.Cursor)
 	if err != nil {
 		t.Fatal(err)
@@ -258,8 +265,8 @@ func TestEmailUIDValidityChange(t *testing.T) {
 
 func TestEmailFirstPollEmptyStartsAtNewest(t *testing.T) {
 	f := startIMAP(t, true)
-	f.appendFile(t, "latin1.eml", testNow.Add(-60*24*time.Hour))
-	f.appendFile(t, "minimal.eml", testNow.Add(-50*24*time.Hour))
+	f.appendFile(t, "latin1.eml", acctNow.Add(-60*24*time.Hour))
+	f.appendFile(t, "minimal.eml", acctNow.Add(-50*24*time.Hour))
 	e := f.connector()
 	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
 	if err != nil || len(b.Mentions) != 0 || !strings.HasSuffix(b.Cursor.Since, ":2") {
@@ -269,9 +276,9 @@ func TestEmailFirstPollEmptyStartsAtNewest(t *testing.T) {
 
 func TestEmailCapPerPoll(t *testing.T) {
 	f := startIMAP(t, true)
-	tmpl := string(readTestdata(t, "email", "minimal.eml"))
+	tmpl := string(acctTestdata(t, "email", "minimal.eml"))
 	for i := 0; i < EmailMaxPerPoll+5; i++ {
-		f.appendBytes(t, []byte(strings.Replace(tmpl, "open sunday?", "q"+string(rune('a'+i%26)), 1)), testNow)
+		f.appendBytes(t, []byte(strings.Replace(tmpl, "open sunday?", "q"+string(rune('a'+i%26)), 1)), acctNow)
 	}
 	e := f.connector()
 	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
@@ -308,7 +315,7 @@ func TestEmailFetchErrors(t *testing.T) {
 		}
 	}
 	// A server whose certificate we do not trust is refused.
-	untrusting := NewEmail(testConfig())
+	untrusting := testEmail(acctConfig(), nil)
 	if _, err := untrusting.Fetch(context.Background(), f.source("imaps"), Cursor{}); err == nil || errors.Is(err, ErrAuth) {
 		t.Errorf("untrusted certificate: %v", err)
 	}
@@ -322,12 +329,11 @@ func TestEmailFetchErrors(t *testing.T) {
 
 func TestEmailHugeMessageIsCapped(t *testing.T) {
 	f := startIMAP(t, true)
-	huge := string(readTestdata(t, "email", "minimal.eml")) + strings.Repeat("blah blah blah\n", 20000)
-	f.appendBytes(t, []byte(huge), testNow)
-	cfg := testConfig()
+	huge := string(acctTestdata(t, "email", "minimal.eml")) + strings.Repeat("blah blah blah\n", 20000)
+	f.appendBytes(t, []byte(huge), acctNow)
+	cfg := acctConfig()
 	cfg.MaxBody = 64 << 10
-	e := NewEmail(cfg)
-	e.TLSConfig = f.client
+	e := testEmail(cfg, f.client)
 	b, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{})
 	if err != nil {
 		t.Fatal(err)
@@ -393,7 +399,7 @@ func (s *smtpSession) Logout() error { return nil }
 
 func startSMTP(t *testing.T) *smtpFixture {
 	t.Helper()
-	serverTLS, clientTLS := testTLS(t)
+	serverTLS, clientTLS := acctTLS(t)
 	f := &smtpFixture{client: clientTLS}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{f: f}, nil }))
 	srv.Domain = "mx.test"
@@ -418,13 +424,12 @@ func (f *smtpFixture) source() Source {
 
 func emailMention(t *testing.T) Mention {
 	t.Helper()
-	return parseEmailMessage(crlf(readTestdata(t, "email", "multipart_alternative.eml")), testNow, 1, 1)
+	return parseEmailMessage(toCRLF(acctTestdata(t, "email", "multipart_alternative.eml")), acctNow, 1, 1)
 }
 
 func TestEmailReply(t *testing.T) {
 	s := startSMTP(t)
-	e := NewEmail(testConfig())
-	e.TLSConfig = s.client
+	e := testEmail(acctConfig(), s.client)
 	to := emailMention(t)
 	body := "Bonjour Zoé,\n\nVotre commande part aujourd'hui. Désolés pour l'attente !\n\nCafé Lumière"
 	sent, err := e.Reply(context.Background(), s.source(), to, body, "reply-99")
@@ -469,7 +474,7 @@ func TestEmailReply(t *testing.T) {
 		len(toAddr) != 1 || toAddr[0].Address != "orders-zoe@customer.example" {
 		t.Errorf("From %v To %v", from, toAddr)
 	}
-	if d, err := h.Date(); err != nil || !d.Equal(testNow) {
+	if d, err := h.Date(); err != nil || !d.Equal(acctNow) {
 		t.Errorf("Date = %v %v", d, err)
 	}
 	raw, _ := io.ReadAll(msg.Body)
@@ -481,9 +486,8 @@ func TestEmailReply(t *testing.T) {
 
 func TestEmailReplyToSenderWithoutReplyTo(t *testing.T) {
 	s := startSMTP(t)
-	e := NewEmail(testConfig())
-	e.TLSConfig = s.client
-	to := parseEmailMessage(crlf(readTestdata(t, "email", "latin1.eml")), testNow, 1, 2)
+	e := testEmail(acctConfig(), s.client)
+	to := parseEmailMessage(toCRLF(acctTestdata(t, "email", "latin1.eml")), acctNow, 1, 2)
 	if _, err := e.Reply(context.Background(), s.source(), to, "Toutes nos excuses.", "k1"); err != nil {
 		t.Fatal(err)
 	}
@@ -499,8 +503,7 @@ func TestEmailReplyToSenderWithoutReplyTo(t *testing.T) {
 func TestEmailReplyErrors(t *testing.T) {
 	s := startSMTP(t)
 	to := emailMention(t)
-	e := NewEmail(testConfig())
-	e.TLSConfig = s.client
+	e := testEmail(acctConfig(), s.client)
 
 	src := s.source()
 	src.Secrets["smtp_password"] = "nope"
@@ -523,7 +526,7 @@ func TestEmailReplyErrors(t *testing.T) {
 	if _, err := e.Reply(context.Background(), src, to, "hi", "k"); !errors.Is(err, ErrConfig) {
 		t.Errorf("no from: %v", err)
 	}
-	untrusting := NewEmail(testConfig())
+	untrusting := testEmail(acctConfig(), nil)
 	if _, err := untrusting.Reply(context.Background(), s.source(), to, "hi", "k"); err == nil {
 		t.Error("untrusted certificate accepted")
 	}
@@ -574,9 +577,26 @@ func TestEmailEmptyMailboxKeepsLookback(t *testing.T) {
 	if err != nil || len(b.Mentions) != 0 || b.Cursor.Since != "" {
 		t.Fatalf("empty mailbox = %+v, %v", b, err)
 	}
-	f.appendFile(t, "minimal.eml", testNow)
+	f.appendFile(t, "minimal.eml", acctNow)
 	b, err = e.Fetch(context.Background(), f.source("imaps"), b.Cursor)
 	if err != nil || len(b.Mentions) != 1 || !strings.HasSuffix(b.Cursor.Since, ":1") {
 		t.Fatalf("after first message = %+v, %v", b, err)
+	}
+}
+
+func TestEmailGuardRefusesInternalAddresses(t *testing.T) {
+	f := startIMAP(t, true)
+	e := NewEmail(acctConfig()) // default dialer: the outbound guard
+	e.TLSConfig = f.client
+	if _, err := e.Fetch(context.Background(), f.source("imaps"), Cursor{}); !errors.Is(err, ErrBlockedAddress) {
+		t.Errorf("IMAP on 127.0.0.1: %v", err)
+	}
+	s := startSMTP(t)
+	e.TLSConfig = s.client
+	if _, err := e.Reply(context.Background(), s.source(), emailMention(t), "hi", "k"); !errors.Is(err, ErrBlockedAddress) {
+		t.Errorf("SMTP on 127.0.0.1: %v", err)
+	}
+	if len(s.got) != 0 {
+		t.Error("a message went out")
 	}
 }

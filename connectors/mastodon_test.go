@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-func readTestdata(t *testing.T, parts ...string) []byte {
+func acctTestdata(t *testing.T, parts ...string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(append([]string{"testdata"}, parts...)...))
 	if err != nil {
@@ -27,7 +27,7 @@ func readTestdata(t *testing.T, parts ...string) []byte {
 	return b
 }
 
-type recordedRequest struct {
+type acctRequest struct {
 	Method string
 	Path   string
 	Query  url.Values
@@ -41,7 +41,7 @@ type fakeMastodon struct {
 	t        *testing.T
 	srv      *httptest.Server
 	mu       sync.Mutex
-	requests []recordedRequest
+	requests []acctRequest
 	// handle overrides one path; returning false falls through to the
 	// default testdata answer.
 	handle func(w http.ResponseWriter, r *http.Request) bool
@@ -57,7 +57,7 @@ func newFakeMastodon(t *testing.T) *fakeMastodon {
 func (f *fakeMastodon) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
-	f.requests = append(f.requests, recordedRequest{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), string(body)})
+	f.requests = append(f.requests, acctRequest{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), string(body)})
 	handle := f.handle
 	f.mu.Unlock()
 	r.Body = io.NopCloser(strings.NewReader(string(body)))
@@ -66,35 +66,35 @@ func (f *fakeMastodon) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == "/api/v2/instance" {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Write(readTestdata(f.t, "mastodon", "instance_v2.json"))
+		w.Write(acctTestdata(f.t, "mastodon", "instance_v2.json"))
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer good-token" && r.URL.Path != "/api/v1/timelines/tag/cafelumiere" {
 		w.WriteHeader(http.StatusUnauthorized)
-		w.Write(readTestdata(f.t, "mastodon", "error_401.json"))
+		w.Write(acctTestdata(f.t, "mastodon", "error_401.json"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	switch r.URL.Path {
 	case "/api/v1/accounts/verify_credentials":
-		w.Write(readTestdata(f.t, "mastodon", "verify_credentials.json"))
+		w.Write(acctTestdata(f.t, "mastodon", "verify_credentials.json"))
 	case "/api/v1/notifications":
-		w.Write(readTestdata(f.t, "mastodon", "notifications.json"))
+		w.Write(acctTestdata(f.t, "mastodon", "notifications.json"))
 	case "/api/v1/timelines/tag/cafelumiere":
-		w.Write(readTestdata(f.t, "mastodon", "tag_timeline.json"))
+		w.Write(acctTestdata(f.t, "mastodon", "tag_timeline.json"))
 	case "/api/v2/search":
-		w.Write(readTestdata(f.t, "mastodon", "search.json"))
+		w.Write(acctTestdata(f.t, "mastodon", "search.json"))
 	case "/api/v1/statuses":
-		w.Write(readTestdata(f.t, "mastodon", "status_created.json"))
+		w.Write(acctTestdata(f.t, "mastodon", "status_created.json"))
 	default:
 		http.NotFound(w, r)
 	}
 }
 
-func (f *fakeMastodon) recorded(path string) []recordedRequest {
+func (f *fakeMastodon) recorded(path string) []acctRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []recordedRequest
+	var out []acctRequest
 	for _, r := range f.requests {
 		if r.Path == path {
 			out = append(out, r)
@@ -108,10 +108,10 @@ func (f *fakeMastodon) source(mode string) Source {
 		Options: map[string]string{"mode": mode}, Secrets: map[string]string{"token": "good-token"}}
 }
 
-var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+var acctNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-func testConfig() Config {
-	return Config{Now: func() time.Time { return testNow }}
+func acctConfig() Config {
+	return Config{Now: func() time.Time { return acctNow }}
 }
 
 func TestMastodonIDLess(t *testing.T) {
@@ -134,7 +134,7 @@ func TestMastodonIDLess(t *testing.T) {
 
 func TestMastodonFetchMentions(t *testing.T) {
 	f := newFakeMastodon(t)
-	m := NewMastodon(testConfig())
+	m := NewMastodon(acctConfig())
 	b, err := m.Fetch(context.Background(), f.source("mentions"), Cursor{})
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +202,7 @@ func TestMastodonFetchMentions(t *testing.T) {
 
 func TestMastodonFetchHashtagReblogAndOwn(t *testing.T) {
 	f := newFakeMastodon(t)
-	m := NewMastodon(testConfig())
+	m := NewMastodon(acctConfig())
 	b, err := m.Fetch(context.Background(), f.source("hashtag"), Cursor{})
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +239,7 @@ func TestMastodonHashtagWithoutToken(t *testing.T) {
 	src := f.source("hashtag")
 	src.Query = "#cafelumiere"
 	src.Secrets = nil
-	b, err := NewMastodon(testConfig()).Fetch(context.Background(), src, Cursor{})
+	b, err := NewMastodon(acctConfig()).Fetch(context.Background(), src, Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestMastodonSearchFiltersOlderIDs(t *testing.T) {
 	f := newFakeMastodon(t)
 	src := f.source("search")
 	src.Query = "Café Lumière"
-	b, err := NewMastodon(testConfig()).Fetch(context.Background(), src, Cursor{Since: "113100000000000000"})
+	b, err := NewMastodon(acctConfig()).Fetch(context.Background(), src, Cursor{Since: "113100000000000000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestMastodonSearchFiltersOlderIDs(t *testing.T) {
 }
 
 func TestMastodonConfigErrors(t *testing.T) {
-	m := NewMastodon(testConfig())
+	m := NewMastodon(acctConfig())
 	cases := []Source{
 		{URL: "ftp://x", Options: map[string]string{"mode": "hashtag"}, Query: "a"},
 		{URL: "https://m.example", Options: map[string]string{"mode": "mentions"}},
@@ -291,7 +291,7 @@ func TestMastodonConfigErrors(t *testing.T) {
 func TestMastodonPagingFollowsMinID(t *testing.T) {
 	f := newFakeMastodon(t)
 	var tmpl []map[string]any
-	if err := json.Unmarshal(readTestdata(t, "mastodon", "notifications.json"), &tmpl); err != nil {
+	if err := json.Unmarshal(acctTestdata(t, "mastodon", "notifications.json"), &tmpl); err != nil {
 		t.Fatal(err)
 	}
 	// 200 notifications with ids 1000..1199, served the way Mastodon does:
@@ -324,7 +324,7 @@ func TestMastodonPagingFollowsMinID(t *testing.T) {
 		json.NewEncoder(w).Encode(page)
 		return true
 	}
-	b, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{Since: "999"})
+	b, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{Since: "999"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestMastodonPagingFollowsMinID(t *testing.T) {
 
 func TestMastodonRateLimitRemainingZeroSetsNextCheck(t *testing.T) {
 	f := newFakeMastodon(t)
-	reset := testNow.Add(3 * time.Minute)
+	reset := acctNow.Add(3 * time.Minute)
 	f.handle = func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path == "/api/v1/notifications" {
 			w.Header().Set("X-RateLimit-Limit", "300")
@@ -352,7 +352,7 @@ func TestMastodonRateLimitRemainingZeroSetsNextCheck(t *testing.T) {
 		}
 		return false
 	}
-	b, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{Since: "1"})
+	b, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{Since: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +369,7 @@ func TestMastodonErrors(t *testing.T) {
 		f := newFakeMastodon(t)
 		src := f.source("mentions")
 		src.Secrets["token"] = "revoked"
-		_, err := NewMastodon(testConfig()).Fetch(context.Background(), src, Cursor{})
+		_, err := NewMastodon(acctConfig()).Fetch(context.Background(), src, Cursor{})
 		if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "The access token is invalid") {
 			t.Errorf("err = %v", err)
 		}
@@ -378,12 +378,12 @@ func TestMastodonErrors(t *testing.T) {
 		f := newFakeMastodon(t)
 		f.handle = func(w http.ResponseWriter, r *http.Request) bool {
 			w.Header().Set("X-RateLimit-Remaining", "0")
-			w.Header().Set("X-RateLimit-Reset", testNow.Add(90*time.Second).Format(time.RFC3339Nano))
+			w.Header().Set("X-RateLimit-Reset", acctNow.Add(90*time.Second).Format(time.RFC3339Nano))
 			w.WriteHeader(http.StatusTooManyRequests)
-			w.Write(readTestdata(t, "mastodon", "error_429.json"))
+			w.Write(acctTestdata(t, "mastodon", "error_429.json"))
 			return true
 		}
-		_, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
+		_, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
 		var rl *RateLimitedError
 		if !errors.As(err, &rl) || rl.RetryAfter != 90*time.Second || rl.Reason != "Too many requests" {
 			t.Errorf("err = %#v", err)
@@ -393,11 +393,11 @@ func TestMastodonErrors(t *testing.T) {
 		f := newFakeMastodon(t)
 		f.handle = func(w http.ResponseWriter, r *http.Request) bool {
 			w.Header().Set("Retry-After", "20")
-			w.Header().Set("X-RateLimit-Reset", testNow.Add(90*time.Second).Format(time.RFC3339Nano))
+			w.Header().Set("X-RateLimit-Reset", acctNow.Add(90*time.Second).Format(time.RFC3339Nano))
 			w.WriteHeader(http.StatusTooManyRequests)
 			return true
 		}
-		_, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
+		_, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
 		var rl *RateLimitedError
 		if !errors.As(err, &rl) || rl.RetryAfter != 20*time.Second {
 			t.Errorf("err = %#v", err)
@@ -413,7 +413,7 @@ func TestMastodonErrors(t *testing.T) {
 			io.WriteString(w, "<html><body>We're sorry, but something went wrong</body></html>")
 			return true
 		}
-		_, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
+		_, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
 		var he *HTTPError
 		if !errors.As(err, &he) || he.Status != 500 || !IsRetryable(err) {
 			t.Errorf("err = %v", err)
@@ -428,7 +428,7 @@ func TestMastodonErrors(t *testing.T) {
 			io.WriteString(w, `[{"id": "1", "type": "mention", "status": {`)
 			return true
 		}
-		_, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
+		_, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
 		if !errors.Is(err, ErrBadFeed) {
 			t.Errorf("err = %v", err)
 		}
@@ -442,7 +442,7 @@ func TestMastodonErrors(t *testing.T) {
 			io.WriteString(w, "["+strings.Repeat(" ", 4096)+"]")
 			return true
 		}
-		cfg := testConfig()
+		cfg := acctConfig()
 		cfg.MaxBody = 1024
 		_, err := NewMastodon(cfg).Fetch(context.Background(), f.source("mentions"), Cursor{})
 		if !errors.Is(err, ErrTooLarge) {
@@ -453,7 +453,7 @@ func TestMastodonErrors(t *testing.T) {
 
 func mentionFromFixture(t *testing.T, f *fakeMastodon) Mention {
 	t.Helper()
-	b, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
+	b, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,7 +463,7 @@ func mentionFromFixture(t *testing.T, f *fakeMastodon) Mention {
 func TestMastodonReply(t *testing.T) {
 	f := newFakeMastodon(t)
 	to := mentionFromFixture(t, f)
-	m := NewMastodon(testConfig())
+	m := NewMastodon(acctConfig())
 	sent, err := m.Reply(context.Background(), f.source("mentions"), to, "Désolés ! Nous regardons votre commande.", "reply-42")
 	if err != nil {
 		t.Fatal(err)
@@ -497,12 +497,12 @@ func TestMastodonReply(t *testing.T) {
 
 func TestMastodonReplyKeepsExistingMentionAndSpoiler(t *testing.T) {
 	f := newFakeMastodon(t)
-	b, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
+	b, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	to := b.Mentions[1] // @haskal@cybre.space, unlisted, CW "food"
-	if _, err := NewMastodon(testConfig()).Reply(context.Background(), f.source("mentions"), to, "Hi @haskal@cybre.space, yes it is!", "k2"); err != nil {
+	if _, err := NewMastodon(acctConfig()).Reply(context.Background(), f.source("mentions"), to, "Hi @haskal@cybre.space, yes it is!", "k2"); err != nil {
 		t.Fatal(err)
 	}
 	r := f.recorded("/api/v1/statuses")[0]
@@ -526,10 +526,10 @@ func TestMastodonReplyErrors(t *testing.T) {
 		f := newFakeMastodon(t)
 		f.handle = func(w http.ResponseWriter, r *http.Request) bool {
 			w.WriteHeader(http.StatusUnprocessableEntity)
-			w.Write(readTestdata(t, "mastodon", "error_422.json"))
+			w.Write(acctTestdata(t, "mastodon", "error_422.json"))
 			return true
 		}
-		_, err := NewMastodon(testConfig()).Reply(context.Background(), f.source("mentions"), to, strings.Repeat("x", 600), "k")
+		_, err := NewMastodon(acctConfig()).Reply(context.Background(), f.source("mentions"), to, strings.Repeat("x", 600), "k")
 		if !errors.Is(err, ErrRejected) || !strings.Contains(err.Error(), "character limit of 500") || IsRetryable(err) {
 			t.Errorf("err = %v", err)
 		}
@@ -538,7 +538,7 @@ func TestMastodonReplyErrors(t *testing.T) {
 		f := newFakeMastodon(t)
 		src := f.source("mentions")
 		src.Secrets["token"] = "bad"
-		_, err := NewMastodon(testConfig()).Reply(context.Background(), src, to, "hi", "k")
+		_, err := NewMastodon(acctConfig()).Reply(context.Background(), src, to, "hi", "k")
 		if !errors.Is(err, ErrAuth) || IsRetryable(err) {
 			t.Errorf("err = %v", err)
 		}
@@ -547,7 +547,7 @@ func TestMastodonReplyErrors(t *testing.T) {
 		f := newFakeMastodon(t)
 		src := f.source("mentions")
 		src.Secrets = nil
-		if _, err := NewMastodon(testConfig()).Reply(context.Background(), src, to, "hi", "k"); !errors.Is(err, ErrConfig) {
+		if _, err := NewMastodon(acctConfig()).Reply(context.Background(), src, to, "hi", "k"); !errors.Is(err, ErrConfig) {
 			t.Errorf("err = %v", err)
 		}
 		if len(f.recorded("/api/v1/statuses")) != 0 {
@@ -587,7 +587,7 @@ func TestMastodonHashtagNeedsAuth(t *testing.T) {
 	}
 	src := f.source("hashtag")
 	src.Secrets = nil
-	_, err := NewMastodon(testConfig()).Fetch(context.Background(), src, Cursor{})
+	_, err := NewMastodon(acctConfig()).Fetch(context.Background(), src, Cursor{})
 	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "requires an authenticated user") {
 		t.Errorf("err = %v", err)
 	}
@@ -604,7 +604,7 @@ func TestMastodonReplyServerErrorIsRetryable(t *testing.T) {
 		return true
 	}
 	to := Mention{ExternalID: "1", Author: "@a@b.example", Meta: map[string]string{"visibility": "public"}}
-	_, err := NewMastodon(testConfig()).Reply(context.Background(), f.source("mentions"), to, "hi", "k")
+	_, err := NewMastodon(acctConfig()).Reply(context.Background(), f.source("mentions"), to, "hi", "k")
 	var rl *RateLimitedError
 	if !errors.As(err, &rl) || rl.RetryAfter != 30*time.Second || !IsRetryable(err) {
 		t.Errorf("err = %v", err)
@@ -619,13 +619,13 @@ func TestMastodonLocalDomain(t *testing.T) {
 			case "/api/v2/instance":
 				http.NotFound(w, r)
 			case "/api/v1/instance":
-				w.Write(readTestdata(t, "mastodon", "instance_v1.json"))
+				w.Write(acctTestdata(t, "mastodon", "instance_v1.json"))
 			default:
 				return false
 			}
 			return true
 		}
-		m := NewMastodon(testConfig())
+		m := NewMastodon(acctConfig())
 		for i := 0; i < 2; i++ {
 			b, err := m.Fetch(context.Background(), f.source("mentions"), Cursor{})
 			if err != nil {
@@ -648,7 +648,7 @@ func TestMastodonLocalDomain(t *testing.T) {
 			}
 			return false
 		}
-		b, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
+		b, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -660,12 +660,12 @@ func TestMastodonLocalDomain(t *testing.T) {
 
 func TestMastodonReplyToBoostAnswersTheOriginal(t *testing.T) {
 	f := newFakeMastodon(t)
-	b, err := NewMastodon(testConfig()).Fetch(context.Background(), f.source("hashtag"), Cursor{})
+	b, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("hashtag"), Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	boost := b.Mentions[0]
-	if _, err := NewMastodon(testConfig()).Reply(context.Background(), f.source("hashtag"), boost, "Merci !", "k"); err != nil {
+	if _, err := NewMastodon(acctConfig()).Reply(context.Background(), f.source("hashtag"), boost, "Merci !", "k"); err != nil {
 		t.Fatal(err)
 	}
 	form, _ := url.ParseQuery(f.recorded("/api/v1/statuses")[0].Body)
