@@ -104,9 +104,10 @@ type Matcher struct {
 	// first word → patterns starting with it; separate tables for folded
 	// and case-kept matching.
 	first, firstCased map[string][]*pattern
-	// patterns whose single word is a prefix (croissant*): checked on every
-	// word, there are few.
-	prefixes []*pattern
+	// patterns whose single word is a prefix (croissant*), by their first
+	// three bytes; shorter prefixes are checked against every word.
+	prefixes      map[string][]*pattern
+	shortPrefixes []*pattern
 	// glued form of multi-word terms, for hashtags and handles.
 	glued, gluedCased map[string][]*pattern
 	hasCased          bool
@@ -121,6 +122,7 @@ func NewMatcher(kws []Keyword) (*Matcher, error) {
 		firstCased: map[string][]*pattern{},
 		glued:      map[string][]*pattern{},
 		gluedCased: map[string][]*pattern{},
+		prefixes:   map[string][]*pattern{},
 	}
 	for i, k := range m.kws {
 		switch k.Kind {
@@ -155,7 +157,11 @@ func NewMatcher(kws []Keyword) (*Matcher, error) {
 			m.hasCased = true
 		}
 		if p.prefix && len(p.words) == 1 {
-			m.prefixes = append(m.prefixes, p)
+			if w := p.words[0]; len(w) >= prefixKey {
+				m.prefixes[w[:prefixKey]] = append(m.prefixes[w[:prefixKey]], p)
+			} else {
+				m.shortPrefixes = append(m.shortPrefixes, p)
+			}
 		} else {
 			first[p.words[0]] = append(first[p.words[0]], p)
 		}
@@ -171,6 +177,8 @@ func NewMatcher(kws []Keyword) (*Matcher, error) {
 func (m *Matcher) Match(text string) Match {
 	return m.MatchLang(text, "")
 }
+
+const prefixKey = 3
 
 type span struct{ kw, from, to int } // word positions [from, to)
 
@@ -225,7 +233,14 @@ func (m *Matcher) scan(words []token, cased bool, lang string, spans []span) []s
 				}
 			}
 		}
-		for _, p := range m.prefixes {
+		if len(w.s) >= prefixKey {
+			for _, p := range m.prefixes[w.s[:prefixKey]] {
+				if p.cased == cased && ok(p) && strings.HasPrefix(w.s, p.words[0]) {
+					spans = append(spans, span{p.kw, i, i + 1})
+				}
+			}
+		}
+		for _, p := range m.shortPrefixes {
 			if p.cased == cased && ok(p) && strings.HasPrefix(w.s, p.words[0]) {
 				spans = append(spans, span{p.kw, i, i + 1})
 			}

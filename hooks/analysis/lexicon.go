@@ -134,6 +134,8 @@ var oursEN = map[string]float64{
 	"problem solved": 2, "value for money": 1.6, "brilliant": 2.8,
 	"gorgeous": 2.6, "warm": 1.4, "kind": 1.6, "lovely": 2.4,
 	"matched": 1, "appreciate": 2,
+	"i like": 1.6, "we like": 1.6, "like it": 1.4, "like this": 1.4,
+	"don't like": -1.8, "didn't like": -1.8, "do not like": -1.8,
 	"doesn't work": -1.8, "don't work": -1.8, "didn't work": -1.8,
 	"does not work": -1.8, "not working": -1.8, "won't work": -1.8,
 	"isn't working": -1.8, "never works": -1.8,
@@ -300,6 +302,7 @@ func lexicons() {
 		for t, s := range oursEN {
 			lexEN.add(t, s)
 		}
+		rulesOther.lex = []lexicon{lexEN, lexFR}
 		intensifierMap = make(map[string]float64, len(intensifiers))
 		for w, f := range intensifiers {
 			intensifierMap[normalize.Fold(w)] = f

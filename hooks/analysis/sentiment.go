@@ -62,9 +62,13 @@ func rulesFor(lang string) langRules {
 	case "en":
 		return langRules{lex: []lexicon{lexEN}, negators: negatorsEN, contrast: contrastEN, nt: true}
 	}
-	return langRules{lex: []lexicon{lexEN, lexFR}, negators: union(negatorsEN, negatorsFR),
-		contrast: union(contrastEN, contrastFR), ne: true, nt: true}
+	return rulesOther
 }
+
+// rulesOther serves posts in neither language: English first (the lingua
+// franca of loanwords), then French.
+var rulesOther = langRules{negators: union(negatorsEN, negatorsFR),
+	contrast: union(contrastEN, contrastFR), ne: true, nt: true}
 
 func union(a, b map[string]bool) map[string]bool {
 	m := make(map[string]bool, len(a)+len(b))
