@@ -405,7 +405,12 @@ func (b *Bluesky) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, err
 				// Newest pages come first, so what we have is a prefix;
 				// moving the cursor would skip the older rest. Keep it.
 				slog.Warn("bluesky: paging interrupted, will retry from the old cursor", "source_id", src.ID, "error", err)
-				return Batch{Mentions: batch.Mentions, Cursor: cur}, nil
+				out := Batch{Mentions: batch.Mentions, Cursor: cur}
+				var rl *RateLimitedError
+				if errors.As(err, &rl) {
+					out.NextCheck = b.cfg.now().Add(rl.RetryAfter)
+				}
+				return out, nil
 			}
 			return Batch{}, err
 		}

@@ -19,6 +19,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -380,6 +381,10 @@ func (m *Mastodon) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, er
 			if len(batch.Mentions) > 0 && IsRetryable(err) {
 				// Keep what we read: the cursor covers exactly that.
 				slog.Warn("mastodon: stopping paging early", "source_id", src.ID, "error", err)
+				var rl *RateLimitedError
+				if errors.As(err, &rl) {
+					batch.NextCheck = m.cfg.now().Add(rl.RetryAfter)
+				}
 				break
 			}
 			return Batch{}, err

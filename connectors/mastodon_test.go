@@ -673,3 +673,40 @@ func TestMastodonReplyToBoostAnswersTheOriginal(t *testing.T) {
 		t.Errorf("form = %v", form)
 	}
 }
+
+func TestMastodonRateLimitedMidPagingKeepsWhatWasRead(t *testing.T) {
+	f := newFakeMastodon(t)
+	calls := 0
+	f.handle = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/api/v1/notifications" {
+			return false
+		}
+		calls++
+		if calls == 1 {
+			// A full page, so the connector asks for the next one.
+			var page []json.RawMessage
+			json.Unmarshal(acctTestdata(t, "mastodon", "notifications.json"), &page)
+			var out []json.RawMessage
+			for i := 0; i < 80; i++ {
+				var n map[string]any
+				json.Unmarshal(page[0], &n)
+				n["id"] = fmt.Sprint(2000 - i)
+				n["status"].(map[string]any)["id"] = fmt.Sprint(9000 - i)
+				b, _ := json.Marshal(n)
+				out = append(out, b)
+			}
+			json.NewEncoder(w).Encode(out)
+			return true
+		}
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return true
+	}
+	b, err := NewMastodon(acctConfig()).Fetch(context.Background(), f.source("mentions"), Cursor{Since: "1000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Mentions) != 80 || b.Cursor.Since != "2000" || !b.NextCheck.Equal(acctNow.Add(2*time.Minute)) {
+		t.Errorf("got %d mentions, cursor %q, next check %v", len(b.Mentions), b.Cursor.Since, b.NextCheck)
+	}
+}
