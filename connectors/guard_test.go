@@ -139,7 +139,7 @@ func TestGuardedClientRedirects(t *testing.T) {
 	guarded := GuardedClient(false, 2*time.Second)
 	inner := guarded.Transport.(*http.Transport)
 	base := GuardedClient(true, 2*time.Second).Transport.(*http.Transport)
-	guarded.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+	guarded.Transport = hfRoundTrip(func(r *http.Request) (*http.Response, error) {
 		if r.URL.Host == strings.TrimPrefix(srv.URL, "http://") {
 			return base.RoundTrip(r)
 		}
@@ -151,9 +151,9 @@ func TestGuardedClientRedirects(t *testing.T) {
 	}
 }
 
-type roundTripFunc func(*http.Request) (*http.Response, error)
+type hfRoundTrip func(*http.Request) (*http.Response, error)
 
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+func (f hfRoundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestCheckURL(t *testing.T) {
 	tests := []struct {
@@ -217,5 +217,22 @@ func TestProxyAddrs(t *testing.T) {
 	u, err := tr.Proxy(req2)
 	if err != nil || u == nil || u.Host != "127.0.0.1:8888" {
 		t.Fatalf("proxy for public target = %v, %v", u, err)
+	}
+}
+
+// Proxied requests cannot be checked at dial time (the proxy dials), so
+// the target name is resolved and checked first.
+func TestResolveAndCheck(t *testing.T) {
+	ctx := context.Background()
+	for _, host := range []string{"localhost", "127.0.0.1", "[::1]", "169.254.169.254"} {
+		if err := resolveAndCheck(ctx, host); !errors.Is(err, ErrBlockedAddress) {
+			t.Errorf("resolveAndCheck(%q) = %v, want ErrBlockedAddress", host, err)
+		}
+	}
+	if err := resolveAndCheck(ctx, "8.8.8.8"); err != nil {
+		t.Errorf("public literal: %v", err)
+	}
+	if err := resolveAndCheck(ctx, "no-such-host.invalid"); err == nil || errors.Is(err, ErrBlockedAddress) {
+		t.Errorf("unresolvable name: %v", err)
 	}
 }
