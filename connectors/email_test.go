@@ -21,6 +21,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -598,5 +599,29 @@ func TestEmailGuardRefusesInternalAddresses(t *testing.T) {
 	}
 	if len(s.got) != 0 {
 		t.Error("a message went out")
+	}
+}
+
+func TestParseEmailMessageUndeclared8Bit(t *testing.T) {
+	m := parseEmailMessage(toCRLF(acctTestdata(t, "email", "undeclared_8bit.eml")), acctNow, 1, 9)
+	if m.Text != "Très bon gâteau, merci à l’équipe.\r\n" {
+		t.Errorf("text = %q", m.Text)
+	}
+}
+
+func TestParseEmailMessageGarbage(t *testing.T) {
+	m := parseEmailMessage([]byte("\x00\xff not a message at all"), acctNow, 3, 4)
+	if m.ExternalID != "imap:3:4" || !m.Published.Equal(acctNow) || !utf8.ValidString(m.Text+m.Title) {
+		t.Errorf("garbage = %+v", m)
+	}
+}
+
+func TestCapText(t *testing.T) {
+	s := strings.Repeat("é", 10) // 20 bytes
+	if got := capText(s, 5); got != "éé" {
+		t.Errorf("capText = %q", got)
+	}
+	if got := capText("abc", 5); got != "abc" {
+		t.Errorf("capText = %q", got)
 	}
 }
