@@ -34,7 +34,7 @@ func TestSetup(t *testing.T) {
 		{
 			Name: "setup creates the owner and signs in", Method: http.MethodPost, URL: "/api/md/setup",
 			Body: strings.NewReader(valid), TestAppFactory: emptyAppFactory, ExpectedStatus: 200,
-			ExpectedContent: []string{`"token":"`, `"role":"owner"`, `"email":"lea@cafe-lune.fr"`},
+			ExpectedContent:    []string{`"token":"`, `"role":"owner"`, `"email":"lea@cafe-lune.fr"`},
 			NotExpectedContent: []string{"croissant-2026"},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				s, err := app.FindRecordById("settings", pb_migrations.SettingsID)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 )
 
@@ -18,6 +19,22 @@ type hub struct {
 	// ctx is cancelled when the app terminates: background workers stop
 	// mid-flight instead of being killed with the process.
 	ctx context.Context
+
+	connectors *connectors.Set
+	poller     *poller
+	outboxWake chan struct{}
+	// listeners receive ticket events after their transaction commits
+	// (notifications, the SLA watcher's tests).
+	listeners []func(ingestEvent)
+}
+
+// emit hands committed events to every listener.
+func (h *hub) emit(events []ingestEvent) {
+	for _, e := range events {
+		for _, l := range h.listeners {
+			l(e)
+		}
+	}
 }
 
 // Register wires every concern into app. It is the only entry point main.go
@@ -42,6 +59,12 @@ func register(app core.App, cfg Config) (*hub, error) {
 	}{
 		{"secrets", h.registerSecrets},
 		{"setup", h.registerSetup},
+		{"lifecycle", h.registerLifecycle},
+		{"poller", h.registerPoller},
+		{"inbound", h.registerInbound},
+		{"outbox", h.registerOutbox},
+		{"sla", h.registerSLAWatcher},
+		{"search", h.registerSearch},
 		{"spa", h.registerSPA},
 	}
 	for _, s := range steps {

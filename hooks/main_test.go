@@ -3,6 +3,7 @@ package hooks
 import (
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -59,11 +60,16 @@ func newTestApp(t testing.TB) *tests.TestApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Register(app, Config{DisableWorkers: true, EncryptionKey: testKey, AllowPrivateURLs: true}); err != nil {
+	h, err := register(app, Config{DisableWorkers: true, EncryptionKey: testKey, AllowPrivateURLs: true})
+	if err != nil {
 		t.Fatal(err)
 	}
+	hubs.Store(app, h)
 	return app
 }
+
+// hubs maps each test app to its hub, for tests that drive workers by hand.
+var hubs sync.Map
 
 // Fixture ids, fixed so scenarios can name them.
 const (
@@ -101,7 +107,7 @@ func seed(app core.App) error {
 		{"templates", map[string]any{"id": templateID, "name": "Excuses", "language": "fr", "body": "Bonjour {{first_name}}, désolés !"}},
 		{"replies", map[string]any{"id": replyID, "ticket": ticketID, "author": agentID, "body": "On regarde ça", "via": "note", "status": "sent"}},
 		{"keywords", map[string]any{"id": keywordID, "term": "Café Lune", "kind": "brand"}},
-		{"rules", map[string]any{"id": ruleID, "name": "Complaints first", "position": 1, "enabled": true, "set_priority": "high"}},
+		{"rules", map[string]any{"id": ruleID, "name": "Complaints first", "position": 1, "enabled": true, "when_intent": []string{"complaint"}, "set_priority": "high"}},
 		{"notifications", map[string]any{"id": notifID, "user": agentID, "kind": "ntfy", "target": "https://ntfy.example/md", "secret": "ntfy_SECRET_value", "enabled": true}},
 		{"ticket_events", map[string]any{"id": eventID, "ticket": ticketID, "kind": "customer_message", "mention": mentionID, "at": "2026-11-20 10:00:00.000Z"}},
 	}

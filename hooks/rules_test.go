@@ -74,32 +74,32 @@ func TestCollectionRules(t *testing.T) {
 		},
 		{
 			Name: "nobody creates a second settings row", Method: http.MethodPost,
-			URL:  "/api/collections/settings/records", Body: strings.NewReader(`{"timezone":"UTC"}`),
+			URL: "/api/collections/settings/records", Body: strings.NewReader(`{"timezone":"UTC"}`),
 			ExpectedStatus: 403, ExpectedContent: []string{`"data":{}`},
 		},
 		{
 			Name: "agent cannot create a source", Method: http.MethodPost,
-			URL:  "/api/collections/sources/records", Body: strings.NewReader(`{"kind":"feed","name":"x","url":"https://example.com/feed"}`),
+			URL: "/api/collections/sources/records", Body: strings.NewReader(`{"kind":"feed","name":"x","url":"https://example.com/feed"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"data":{}`},
 		},
 		{
 			Name: "agent cannot edit a source", Method: http.MethodPatch,
-			URL:  "/api/collections/sources/records/" + sourceID, Body: strings.NewReader(`{"name":"mine now"}`),
+			URL: "/api/collections/sources/records/" + sourceID, Body: strings.NewReader(`{"name":"mine now"}`),
 			ExpectedStatus: 404, ExpectedContent: []string{`"data":{}`},
 		},
 		{
 			Name: "agent cannot make itself owner", Method: http.MethodPatch,
-			URL:  "/api/collections/users/records/" + agentID, Body: strings.NewReader(`{"role":"owner"}`),
+			URL: "/api/collections/users/records/" + agentID, Body: strings.NewReader(`{"role":"owner"}`),
 			ExpectedStatus: 404, ExpectedContent: []string{`"data":{}`},
 		},
 		{
 			Name: "agent edits its own name", Method: http.MethodPatch,
-			URL:  "/api/collections/users/records/" + agentID, Body: strings.NewReader(`{"name":"Alex A."}`),
+			URL: "/api/collections/users/records/" + agentID, Body: strings.NewReader(`{"name":"Alex A."}`),
 			ExpectedStatus: 200, ExpectedContent: []string{`"name":"Alex A."`, `"role":"agent"`},
 		},
 		{
 			Name: "agent cannot edit another agent", Method: http.MethodPatch,
-			URL:  "/api/collections/users/records/" + agent2ID, Body: strings.NewReader(`{"name":"hacked"}`),
+			URL: "/api/collections/users/records/" + agent2ID, Body: strings.NewReader(`{"name":"hacked"}`),
 			ExpectedStatus: 404, ExpectedContent: []string{`"data":{}`},
 		},
 		{
@@ -110,7 +110,7 @@ func TestCollectionRules(t *testing.T) {
 		},
 		{
 			Name: "agent updates a ticket", Method: http.MethodPatch,
-			URL:  "/api/collections/tickets/records/" + ticketID, Body: strings.NewReader(`{"status":"open"}`),
+			URL: "/api/collections/tickets/records/" + ticketID, Body: strings.NewReader(`{"status":"open"}`),
 			ExpectedStatus: 200, ExpectedContent: []string{`"status":"open"`},
 		},
 		{
@@ -119,7 +119,7 @@ func TestCollectionRules(t *testing.T) {
 		},
 		{
 			Name: "agent cannot write mentions", Method: http.MethodPost,
-			URL:  "/api/collections/mentions/records", Body: strings.NewReader(`{"external_id":"x"}`),
+			URL: "/api/collections/mentions/records", Body: strings.NewReader(`{"external_id":"x"}`),
 			ExpectedStatus: 403, ExpectedContent: []string{`"data":{}`},
 		},
 		{
@@ -210,4 +210,3 @@ func TestCollectionRules(t *testing.T) {
 }
 
 func appFactory(t testing.TB) *tests.TestApp { return newTestApp(t) }
-

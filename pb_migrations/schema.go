@@ -114,6 +114,9 @@ func schemaSpecs() []collectionSpec {
 				num("resolution_target_min", 0, 1000000, true),
 				js("priority_overrides", 5000), // {"urgent":{"first_response_target_min":15}}
 				flag("allow_private_urls"),
+				// Praise is logged as a resolved ticket unless the owner
+				// wants to thank every compliment.
+				flag("thank_praise"),
 				text("vapid_public", 200),
 				hiddenText("vapid_private", 200),
 				text("public_url", 500), // used in notifications and {{ticket_link}}
@@ -183,7 +186,9 @@ func schemaSpecs() []collectionSpec {
 				rel("source", "sources", false, false),
 				rel("contact", "contacts", false, false),
 				js("labels", 2000),
-				text("thread_key", 600),
+				// Praise logged without a reply does not count against the
+				// response rate; everything else the triage opened does.
+				flag("needs_answer"),
 				date("first_mention_at"),
 				date("last_customer_at"),
 				date("first_response_at"),
@@ -205,6 +210,7 @@ func schemaSpecs() []collectionSpec {
 				num("resolution_sec", 0, 1e12, true),
 				num("resolution_bh_sec", 0, 1e12, true),
 				js("status_seconds", 2000),
+				date("status_since"),
 				flag("win_back"),
 			},
 			indexes: [][4]string{
@@ -213,7 +219,6 @@ func schemaSpecs() []collectionSpec {
 				ix("idx_tickets_channel", false, "channel, first_mention_at", ""),
 				ix("idx_tickets_first_mention", false, "first_mention_at", ""),
 				ix("idx_tickets_contact", false, "contact, status", ""),
-				ix("idx_tickets_thread", false, "thread_key", ""),
 				ix("idx_tickets_breached", false, "breached, status", ""),
 			},
 		},
@@ -253,6 +258,10 @@ func schemaSpecs() []collectionSpec {
 			},
 			indexes: [][4]string{
 				ix("idx_mentions_external", true, "source, external_id", ""),
+				// Threading: a reply names its parent by the platform's id,
+				// which may have come in through another source.
+				ix("idx_mentions_extid", false, "external_id", ""),
+				ix("idx_mentions_thread", false, "thread_key, published_at", ""),
 				ix("idx_mentions_ticket", false, "ticket, published_at", ""),
 				ix("idx_mentions_published", false, "published_at", ""),
 				ix("idx_mentions_hash", false, "content_hash, published_at", ""),
@@ -296,6 +305,7 @@ func schemaSpecs() []collectionSpec {
 				ix("idx_replies_ticket", false, "ticket, created", ""),
 				ix("idx_replies_outbox", false, "status, next_attempt_at", ""),
 				ix("idx_replies_idem", true, "idempotency_key", "idempotency_key != ''"),
+				ix("idx_replies_external", false, "external_id", "external_id != ''"),
 			},
 		},
 		{

@@ -1,0 +1,54 @@
+package connectors
+
+import "fmt"
+
+// Kinds lists every source kind, in the order the UI offers them.
+var Kinds = []string{"feed", "mastodon", "bluesky", "hackernews", "reddit", "webhook", "email"}
+
+// Set holds one connector of each kind, built once and shared: connectors
+// keep per-source state (Bluesky sessions, Mastodon account lookups) that
+// must outlive a single poll.
+type Set struct {
+	fetchers map[string]Fetcher
+	repliers map[string]Replier
+}
+
+// NewSet builds every connector on cfg.
+func NewSet(cfg Config) *Set {
+	s := &Set{fetchers: map[string]Fetcher{}, repliers: map[string]Replier{}}
+	add := func(kind string, c any) {
+		if f, ok := c.(Fetcher); ok {
+			s.fetchers[kind] = f
+		}
+		if r, ok := c.(Replier); ok {
+			s.repliers[kind] = r
+		}
+	}
+	add("feed", NewFeed(cfg))
+	add("reddit", NewReddit(cfg))
+	add("hackernews", NewHackerNews(cfg))
+	add("mastodon", NewMastodon(cfg))
+	add("bluesky", NewBluesky(cfg))
+	add("email", NewEmail(cfg))
+	return s
+}
+
+// Fetcher returns the connector that polls kind. Webhook sources are pushed
+// to, never polled, so they have none.
+func (s *Set) Fetcher(kind string) (Fetcher, error) {
+	f, ok := s.fetchers[kind]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q sources are not polled", ErrConfig, kind)
+	}
+	return f, nil
+}
+
+// Replier returns the connector that answers on kind's platform, or
+// ErrNoReply where the agent must answer by hand.
+func (s *Set) Replier(kind string) (Replier, error) {
+	r, ok := s.repliers[kind]
+	if !ok {
+		return nil, ErrNoReply
+	}
+	return r, nil
+}

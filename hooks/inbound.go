@@ -1,0 +1,224 @@
+package hooks
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/connectors"
+)
+
+// Inbound routes: mentions pushed to us instead of polled. Both are public
+// by necessity (Zapier and WebSub hubs have no Mentiondesk account), so
+// each request must prove itself with the source's own secret; a bad
+// signature stores nothing.
+func (h *hub) registerInbound() error {
+	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.POST("/api/md/hooks/{source}", h.handleWebhook)
+		se.Router.GET("/api/md/websub/{source}", h.handleWebSubVerify)
+		se.Router.POST("/api/md/websub/{source}", h.handleWebSubDelivery)
+		owner := se.Router.Group("/api/md/sources")
+		owner.Bind(apis.RequireAuth("users")).BindFunc(requireOwner())
+		owner.GET("/{id}/webhook", h.handleWebhookInfo)
+		return se.Next()
+	})
+	return nil
+}
+
+// readCapped reads a request body up to the configured cap.
+func (h *hub) readCapped(e *core.RequestEvent) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(e.Request.Body, h.cfg.MaxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > h.cfg.MaxBody {
+		return nil, connectors.ErrTooLarge
+	}
+	return body, nil
+}
+
+func (h *hub) handleWebhook(e *core.RequestEvent) error {
+	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
+	if err != nil || src.GetString("kind") != "webhook" || !src.GetBool("enabled") {
+		return apis.NewNotFoundError("No enabled webhook source here.", nil)
+	}
+	body, err := h.readCapped(e)
+	if err != nil {
+		return e.JSON(http.StatusRequestEntityTooLarge, apiError(413, "The body is too large."))
+	}
+	secret, err := h.vault.Open(src.GetString("webhook_secret"))
+	if err != nil {
+		return err
+	}
+	if err := connectors.VerifyWebhook(secret, e.Request.Header, body); err != nil {
+		return e.JSON(http.StatusUnauthorized, apiError(401, "Bad signature or token: sign the body with the source's secret ("+connectors.WebhookSignatureHeader+": sha256=<hex>) or send Authorization: Bearer <secret>."))
+	}
+	mentions, err := connectors.ParseWebhook(body)
+	if err != nil {
+		return apis.NewBadRequestError(userMessage(err), nil)
+	}
+	stats, err := h.ingestPushed(src, mentions)
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, stats)
+}
+
+// ingestPushed stores pushed mentions and marks the source healthy.
+func (h *hub) ingestPushed(src *core.Record, mentions []connectors.Mention) (IngestStats, error) {
+	now := time.Now().UTC()
+	stats, events, err := h.ingest(src, mentions, now, func(tx core.App, stats IngestStats) error {
+		_, err := tx.DB().Update("sources", dbx.Params{
+			"last_ok_at": dt(now).String(), "last_check_at": dt(now).String(),
+			"last_new": stats.New, "error_count": 0, "last_error": "",
+		}, dbx.HashExp{"id": src.Id}).Execute()
+		return err
+	})
+	if err != nil {
+		return stats, err
+	}
+	h.emit(events)
+	return stats, nil
+}
+
+func (h *hub) handleWebhookInfo(e *core.RequestEvent) error {
+	src, err := e.App.FindRecordById("sources", e.Request.PathValue("id"))
+	if err != nil || src.GetString("kind") != "webhook" {
+		return apis.NewNotFoundError("Webhook source not found.", nil)
+	}
+	secret, err := h.vault.Open(src.GetString("webhook_secret"))
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, map[string]string{
+		"url":    h.publicURL(e) + "/api/md/hooks/" + src.Id,
+		"secret": secret,
+		"header": connectors.WebhookSignatureHeader,
+	})
+}
+
+// publicURL is the instance's address as the outside world reaches it:
+// the owner's setting, else what this request came in on.
+func (h *hub) publicURL(e *core.RequestEvent) string {
+	if s, err := loadSettings(h.app); err == nil && s.PublicURL != "" {
+		return strings.TrimRight(s.PublicURL, "/")
+	}
+	scheme := "http"
+	if e != nil && (e.Request.TLS != nil || e.Request.Header.Get("X-Forwarded-Proto") == "https") {
+		scheme = "https"
+	}
+	if e == nil {
+		return ""
+	}
+	return scheme + "://" + e.Request.Host
+}
+
+func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {
+	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
+	if err != nil || src.GetString("websub_topic") == "" {
+		return e.NoContent(http.StatusNotFound)
+	}
+	in, err := connectors.ReadWebSubIntent(e.Request.URL.Query(), src.GetString("websub_topic"))
+	if err != nil {
+		return e.NoContent(http.StatusNotFound)
+	}
+	switch in.Mode {
+	case "denied":
+		src.Set("websub_expires_at", "")
+		src.Set("last_error", clip("WebSub hub refused the subscription: "+in.Reason, 2000))
+	case connectors.WebSubSubscribe:
+		src.Set("websub_expires_at", time.Now().Add(in.Lease).UTC())
+	case connectors.WebSubUnsubscribe:
+		src.Set("websub_expires_at", "")
+	}
+	if err := e.App.Save(src); err != nil {
+		return err
+	}
+	return e.String(http.StatusOK, in.Challenge)
+}
+
+func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
+	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
+	if err != nil || src.GetString("websub_topic") == "" || !src.GetBool("enabled") {
+		// 410 tells the hub to stop pushing a topic we no longer follow.
+		return e.NoContent(http.StatusGone)
+	}
+	body, err := h.readCapped(e)
+	if err != nil {
+		return e.NoContent(http.StatusRequestEntityTooLarge)
+	}
+	secret, err := h.vault.Open(src.GetString("websub_secret"))
+	if err != nil {
+		return err
+	}
+	if !connectors.VerifySignature(secret, e.Request.Header.Get("X-Hub-Signature"), body) {
+		return e.JSON(http.StatusForbidden, apiError(403, "Bad WebSub signature."))
+	}
+	feed := connectors.NewFeed(connectors.Config{MaxBody: h.cfg.MaxBody})
+	mentions, err := feed.ParseBody(body, e.Request.Header.Get("Content-Type"), src.GetString("websub_topic"))
+	if err != nil {
+		h.app.Logger().Warn("websub: unreadable delivery", "source_id", src.Id, "error", err)
+		return e.NoContent(http.StatusAccepted) // the next poll fetches it anyway
+	}
+	if _, err := h.ingestPushed(src, mentions); err != nil {
+		return err
+	}
+	return e.NoContent(http.StatusNoContent)
+}
+
+// maintainWebSub subscribes sources whose feed advertises a hub, and
+// renews leases a day before they end. It needs the instance's public URL:
+// a hub cannot call back an address only this machine knows.
+func (h *hub) maintainWebSub() {
+	s, err := loadSettings(h.app)
+	if err != nil || s.PublicURL == "" {
+		return
+	}
+	due := dt(time.Now().Add(24 * time.Hour)).String()
+	recs, err := h.app.FindRecordsByFilter("sources",
+		"enabled = true && kind = 'feed' && websub_hub != '' && (websub_expires_at = '' || websub_expires_at < {:due}) && (last_check_at != '')",
+		"", 20, 0, dbx.Params{"due": due})
+	if err != nil {
+		return
+	}
+	for _, src := range recs {
+		secret, err := h.vault.Open(src.GetString("websub_secret"))
+		if err != nil || secret == "" {
+			secret = randomToken(32)
+			src.Set("websub_secret", h.vault.Seal(secret))
+		}
+		callback := strings.TrimRight(s.PublicURL, "/") + "/api/md/websub/" + src.Id
+		cfg := connectors.Config{Client: connectors.GuardedClient(h.cfg.AllowPrivateURLs, 30*time.Second)}
+		err = connectors.Subscribe(h.ctx, cfg, src.GetString("websub_hub"), src.GetString("websub_topic"), callback, secret, connectors.DefaultWebSubLease, connectors.WebSubSubscribe)
+		if err != nil {
+			// Don't retry every tick: polling carries on, try again tomorrow.
+			src.Set("websub_expires_at", time.Now().Add(48*time.Hour).UTC())
+			h.app.Logger().Warn("websub: subscribe failed", "source_id", src.Id, "error", err)
+		} else {
+			// Until the hub verifies, assume a short lease so we retry soon.
+			src.Set("websub_expires_at", time.Now().Add(25*time.Hour).UTC())
+		}
+		if err := h.app.Save(src); err != nil {
+			h.app.Logger().Error("websub: saving source", "source_id", src.Id, "error", err)
+		}
+	}
+}
+
+func apiError(status int, msg string) map[string]any {
+	return map[string]any{"status": status, "message": msg, "data": map[string]any{}}
+}
+
+// requireOwner lets only owners through (after RequireAuth).
+func requireOwner() func(*core.RequestEvent) error {
+	return func(e *core.RequestEvent) error {
+		if e.Auth == nil || e.Auth.GetString("role") != "owner" {
+			return apis.NewForbiddenError("Only the owner can do this.", nil)
+		}
+		return e.Next()
+	}
+}

@@ -1,0 +1,317 @@
+package hooks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/normalize"
+	"github.com/mentiondesk/mentiondesk/hooks/triage"
+)
+
+// IngestStats counts what one batch did; the poller stores New on the
+// source and logs the rest, and tests assert it exactly.
+type IngestStats struct {
+	Seen       int // mentions in the batch
+	New        int // stored for the first time
+	Duplicates int // already stored (same source and external id)
+	Reposts    int // plain boosts and reposts: not stored
+	Own        int // our own posts coming back: stored, never a ticket
+	Dropped    int // no brand keyword (broad searches) or excluded: stored
+	Ignored    int // noise or an ignore rule: stored, no ticket
+	Logged     int // praise: stored with a resolved ticket needing no answer
+	Opened     int // new tickets
+	Joined     int // added to an existing ticket
+	Reopened   int // resolved tickets a customer came back to
+}
+
+// ingestEvent is something notifications care about, emitted after commit.
+type ingestEvent struct {
+	Kind     string // new_ticket, negative
+	TicketID string
+	Notify   bool // a rule asked for a notification
+}
+
+// batchContext is loaded once per batch.
+type batchContext struct {
+	src       *core.Record
+	kind      string
+	settings  settings
+	matcher   *keywordMatcher
+	rules     []triage.Rule
+	broad     bool // a search: mentions must name the brand themselves
+	direct    bool // addressed to the business: neutral messages still count
+	fetchedAt time.Time
+}
+
+// ingest writes one fetched batch of one source in one transaction: the
+// mentions, the tickets and contacts they open or join, and — through
+// saveSource — the source's new cursor and health. A crash loses nothing
+// (the cursor moves only with the rows) and a re-poll duplicates nothing
+// (the unique source + external id index).
+func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt time.Time, saveSource func(tx core.App, stats IngestStats) error) (IngestStats, []ingestEvent, error) {
+	var stats IngestStats
+	var events []ingestEvent
+	err := h.app.RunInTransaction(func(tx core.App) error {
+		stats, events = IngestStats{}, nil // a retried transaction starts over
+		bc, err := h.loadBatchContext(tx, src, fetchedAt)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, m := range batch {
+			stats.Seen++
+			ev, err := h.ingestOne(tx, bc, m, seen, &stats)
+			if err != nil {
+				return fmt.Errorf("mention %q: %w", clip(m.ExternalID, 80), err)
+			}
+			events = append(events, ev...)
+		}
+		if saveSource != nil {
+			return saveSource(tx, stats)
+		}
+		return nil
+	})
+	if err != nil {
+		return IngestStats{}, nil, err
+	}
+	return stats, events, nil
+}
+
+func (h *hub) loadBatchContext(tx core.App, src *core.Record, fetchedAt time.Time) (*batchContext, error) {
+	s, err := loadSettings(tx)
+	if err != nil {
+		return nil, err
+	}
+	bc := &batchContext{src: src, kind: src.GetString("kind"), settings: s, fetchedAt: fetchedAt.UTC()}
+	opts := sourceOptions(src)
+	switch bc.kind {
+	case "email", "webhook":
+		bc.direct = true
+	case "mastodon":
+		bc.direct = opts["mode"] == "" || opts["mode"] == connectors.MastodonModeMentions
+	}
+	// Searches and feeds about the world at large are not trusted alone:
+	// a search for "lune" also finds the moon. The owner can say a feed is
+	// entirely about the business (a review page of theirs).
+	bc.broad = !bc.direct && opts["match"] != "any"
+	if bc.matcher, err = loadMatcher(tx, src.GetString("query")); err != nil {
+		return nil, err
+	}
+	if bc.rules, err = loadRules(tx); err != nil {
+		return nil, err
+	}
+	return bc, nil
+}
+
+func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, seen map[string]bool, stats *IngestStats) ([]ingestEvent, error) {
+	if m.Repost {
+		stats.Reposts++
+		return nil, nil
+	}
+	n := normalizeMention(m, bc.fetchedAt)
+	if seen[n.ExternalID] {
+		stats.Duplicates++
+		return nil, nil
+	}
+	seen[n.ExternalID] = true
+	var existing string
+	err := tx.DB().Select("id").From("mentions").
+		Where(dbx.HashExp{"source": bc.src.Id, "external_id": n.ExternalID}).Limit(1).Row(&existing)
+	if err == nil {
+		stats.Duplicates++
+		return nil, nil
+	}
+
+	col, err := tx.FindCachedCollectionByNameOrId("mentions")
+	if err != nil {
+		return nil, err
+	}
+	rec := core.NewRecord(col)
+	n.fill(rec, bc)
+	stats.New++
+
+	matchText := n.Title + "\n" + n.Text
+	a := analyze(matchText, m.Lang)
+	found := bc.matcher.match(matchText, a.lang)
+	rec.Set("keywords", found.terms)
+	rec.Set("language", a.lang)
+	rec.Set("sentiment", a.score)
+	rec.Set("sentiment_label", a.label)
+	rec.Set("intent", a.intent)
+
+	threadTicket, err := h.threadOf(tx, bc.kind, n, rec)
+	if err != nil {
+		return nil, err
+	}
+
+	switch {
+	case m.Own:
+		stats.Own++
+		rec.Set("triage", "ignored")
+		rec.Set("triage_reason", "our own post")
+		if threadTicket != nil {
+			rec.Set("ticket", threadTicket.Id)
+		}
+		return nil, tx.Save(rec)
+	case bc.broad && !found.brand:
+		stats.Dropped++
+		rec.Set("triage", "dropped")
+		reason := "no brand keyword"
+		if found.excluded != "" {
+			reason = "excluded: " + found.excluded
+		}
+		rec.Set("triage_reason", reason)
+		return nil, tx.Save(rec)
+	}
+
+	d := triage.Decide(triage.Input{
+		SourceKind: bc.kind, Author: n.Author + " " + n.AuthorName, Text: matchText,
+		Sentiment: a.label, Intent: a.intent, Keywords: found.terms,
+		Direct: bc.direct, ThankPraise: bc.settings.ThankPraise,
+	}, bc.rules)
+	rec.Set("triage", d.Action)
+	rec.Set("triage_reason", clip(d.Reason, 300))
+
+	// Contacts are the people we talk with: noise makes none, but a known
+	// contact's noise still counts for win-backs.
+	var contact *core.Record
+	if d.Action != triage.Ignored || threadTicket != nil {
+		contact, err = h.upsertContact(tx, bc.kind, n, a.score)
+	} else {
+		contact, err = findContact(tx, bc.kind, n.Author)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if contact != nil {
+		rec.Set("contact", contact.Id)
+		if a.label != "negative" {
+			if err := markWinBack(tx, contact.Id, n.Published); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if d.Action == triage.Ignored && threadTicket == nil {
+		stats.Ignored++
+		return nil, tx.Save(rec)
+	}
+	return h.ticketFor(tx, bc, rec, n, a, d, contact, threadTicket, stats)
+}
+
+// normalized is a Mention made safe to store and display.
+type normalized struct {
+	ExternalID, URL, Author, AuthorName, AuthorURL string
+	Title, Text, HTML, InReplyTo, ThreadID         string
+	ContentHash                                    string
+	Published                                      time.Time
+	Meta                                           map[string]string
+}
+
+// normalizeMention sanitises what a platform sent: display HTML through
+// the UGC policy, plain text, valid UTF-8, capped sizes, UTC times, and
+// URLs that are really http(s) URLs.
+func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
+	n := normalized{
+		URL:       safeURL(m.URL),
+		Author:    clip(normalize.Text(m.Author), 300),
+		AuthorURL: safeURL(m.AuthorURL),
+		Title:     clip(normalize.Text(m.Title), 1000),
+		InReplyTo: clip(strings.TrimSpace(m.InReplyTo), 1000),
+		ThreadID:  clip(strings.TrimSpace(m.ThreadID), 1000),
+		Meta:      m.Meta,
+	}
+	n.AuthorName = clip(normalize.Text(m.AuthorName), 300)
+	if m.HTML != "" {
+		n.HTML, n.Text = normalize.HTML(m.HTML)
+	}
+	if strings.TrimSpace(m.Text) != "" {
+		n.Text = normalize.Text(m.Text)
+	}
+	n.Text = clip(n.Text, 40000)
+	n.HTML = clip(n.HTML, 200000) // already under normalize's cap; belt and braces
+	n.ExternalID = clip(strings.TrimSpace(strings.ToValidUTF8(m.ExternalID, "")), 1000)
+	if n.ExternalID == "" {
+		sum := sha256.Sum256([]byte(m.URL + "\x00" + m.Title + "\x00" + n.Text))
+		n.ExternalID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	n.Published = m.Published.UTC()
+	// A post cannot come from the future, and a missing date is the
+	// moment we first saw it.
+	if n.Published.IsZero() || n.Published.After(fetchedAt.Add(5*time.Minute)) {
+		n.Published = fetchedAt
+	}
+	if len([]rune(n.Text)) >= 20 {
+		n.ContentHash = normalize.ContentHash(n.Text)
+	}
+	return n
+}
+
+func (n normalized) fill(rec *core.Record, bc *batchContext) {
+	rec.Set("source", bc.src.Id)
+	rec.Set("channel", bc.kind)
+	rec.Set("external_id", n.ExternalID)
+	rec.Set("url", n.URL)
+	rec.Set("author", n.Author)
+	rec.Set("author_name", n.AuthorName)
+	rec.Set("author_url", n.AuthorURL)
+	rec.Set("title", n.Title)
+	rec.Set("text", n.Text)
+	rec.Set("html", n.HTML)
+	rec.Set("in_reply_to", n.InReplyTo)
+	rec.Set("content_hash", n.ContentHash)
+	rec.Set("published_at", n.Published)
+	rec.Set("fetched_at", bc.fetchedAt)
+	if len(n.Meta) > 0 {
+		rec.Set("meta", n.Meta)
+	}
+}
+
+func safeURL(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > 2000 || !utf8.ValidString(raw) {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+// clip cuts s to at most n runes.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n])
+}
+
+// sourceOptions reads the options object; non-string values (a checkbox
+// sent as true) become their text form rather than failing the lot.
+func sourceOptions(src *core.Record) map[string]string {
+	raw := map[string]any{}
+	_ = src.UnmarshalJSONField("options", &raw)
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if v != nil {
+			out[k] = strings.TrimSpace(fmt.Sprint(v))
+		}
+	}
+	return out
+}
+
+func dt(t time.Time) types.DateTime {
+	d, _ := types.ParseDateTime(t)
+	return d
+}

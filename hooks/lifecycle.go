@@ -1,0 +1,221 @@
+package hooks
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
+)
+
+// The ticket lifecycle: whatever changes a ticket (the pipeline, an agent
+// through the REST API, the outbox), these hooks keep its clock fields and
+// history consistent, so stats are plain SQL over the tickets table.
+func (h *hub) registerLifecycle() error {
+	h.app.OnRecordCreate("tickets").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("status") == "" {
+			e.Record.Set("status", "new")
+		}
+		if e.Record.GetString("priority") == "" {
+			e.Record.Set("priority", "normal")
+		}
+		if e.Record.GetString("status_since") == "" {
+			e.Record.Set("status_since", time.Now().UTC())
+		}
+		return e.Next()
+	})
+	h.app.OnRecordUpdate("tickets").BindFunc(func(e *core.RecordEvent) error {
+		if err := h.onStatusChange(e.App, e.Record, time.Now().UTC()); err != nil {
+			return err
+		}
+		return e.Next()
+	})
+
+	h.app.OnRecordCreate("replies").BindFunc(func(e *core.RecordEvent) error {
+		r := e.Record
+		if r.GetString("idempotency_key") == "" {
+			r.Set("idempotency_key", randomToken(16))
+		}
+		if r.GetString("via") == "note" {
+			r.Set("status", "sent") // notes are never sent anywhere
+		}
+		if r.GetString("status") == "sent" && r.GetString("sent_at") == "" {
+			r.Set("sent_at", time.Now().UTC())
+		}
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return h.onReplySent(e.App, r, nil)
+	})
+	h.app.OnRecordUpdate("replies").BindFunc(func(e *core.RecordEvent) error {
+		old := e.Record.Original()
+		if e.Record.GetString("status") == "sent" && e.Record.GetString("sent_at") == "" {
+			e.Record.Set("sent_at", time.Now().UTC())
+		}
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return h.onReplySent(e.App, e.Record, old)
+	})
+	// Templates count their uses, so the owner sees which ones matter.
+	h.app.OnRecordAfterCreateSuccess("replies").BindFunc(func(e *core.RecordEvent) error {
+		if id := e.Record.GetString("template"); id != "" {
+			if t, err := e.App.FindRecordById("templates", id); err == nil {
+				t.Set("usage_count", t.GetInt("usage_count")+1)
+				if err := e.App.Save(t); err != nil {
+					e.App.Logger().Warn("templates: usage count", "error", err)
+				}
+			}
+		}
+		return e.Next()
+	})
+
+	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		g := se.Router.Group("/api/md/tickets")
+		g.Bind(apis.RequireAuth("users"))
+		g.POST("/{id}/answered-elsewhere", h.handleAnsweredElsewhere)
+		g.POST("/{id}/typing", h.handleTyping)
+		return se.Next()
+	})
+	return nil
+}
+
+// onStatusChange keeps time-in-status, resolved_at and the reopen count.
+func (h *hub) onStatusChange(app core.App, t *core.Record, now time.Time) error {
+	old := t.Original()
+	from, to := old.GetString("status"), t.GetString("status")
+	if from == to {
+		return nil
+	}
+	since := old.GetDateTime("status_since").Time()
+	if since.IsZero() {
+		since = old.GetDateTime("created").Time()
+	}
+	secs := map[string]float64{}
+	_ = t.UnmarshalJSONField("status_seconds", &secs)
+	if !since.IsZero() && now.After(since) {
+		secs[from] += now.Sub(since).Seconds()
+	}
+	t.Set("status_seconds", secs)
+	t.Set("status_since", now)
+
+	closed := func(s string) bool { return s == "resolved" || s == "ignored" }
+	switch {
+	case to == "resolved":
+		if t.GetString("resolved_at") == "" {
+			t.Set("resolved_at", now)
+		}
+		first := t.GetDateTime("first_mention_at").Time()
+		if !first.IsZero() {
+			// Waiting on the customer (pending) does not count against us.
+			wall := t.GetDateTime("resolved_at").Time().Sub(first) - time.Duration(secs["pending"]*float64(time.Second))
+			t.Set("resolution_sec", max(0, int64(wall.Seconds())))
+			s, err := loadSettings(app)
+			if err == nil {
+				t.Set("resolution_bh_sec", int64(h.businessElapsed(s, first, t.GetDateTime("resolved_at").Time()).Seconds()))
+			}
+		}
+	case closed(from) && !closed(to):
+		t.Set("reopened", t.GetInt("reopened")+1)
+		t.Set("resolved_at", "")
+		t.Set("resolution_sec", 0)
+		t.Set("resolution_bh_sec", 0)
+	}
+	return ticketEvent{Ticket: t.Id, Kind: "status", From: from, To: to, At: now}.save(app)
+}
+
+// onReplySent stops the first-response clock when a reply is out (sent by
+// the outbox, or marked sent by an agent who answered on the platform), and
+// moves the ticket to pending: the ball is in the customer's court.
+func (h *hub) onReplySent(app core.App, r *core.Record, old *core.Record) error {
+	if r.GetString("status") != "sent" || r.GetString("via") == "note" {
+		return nil
+	}
+	if old != nil && old.GetString("status") == "sent" {
+		return nil
+	}
+	t, err := app.FindRecordById("tickets", r.GetString("ticket"))
+	if err != nil {
+		return err
+	}
+	at := r.GetDateTime("sent_at").Time()
+	if at.IsZero() {
+		at = time.Now().UTC()
+	}
+	if err := h.markAnswered(app, t, at); err != nil {
+		return err
+	}
+	return ticketEvent{Ticket: t.Id, Kind: "reply", Actor: r.GetString("author"), At: at}.save(app)
+}
+
+// markAnswered records a response at `at` on the ticket.
+func (h *hub) markAnswered(app core.App, t *core.Record, at time.Time) error {
+	if t.GetString("first_response_at") == "" {
+		t.Set("first_response_at", at)
+		first := t.GetDateTime("first_mention_at").Time()
+		if !first.IsZero() {
+			t.Set("first_response_sec", max(0, int64(at.Sub(first).Seconds())))
+			if s, err := loadSettings(app); err == nil {
+				t.Set("first_response_bh_sec", int64(h.businessElapsed(s, first, at).Seconds()))
+			}
+			if due := t.GetDateTime("sla_due_at").Time(); !due.IsZero() && at.After(due) {
+				t.Set("breached", true)
+			}
+		}
+	}
+	if last := t.GetDateTime("last_response_at").Time(); at.After(last) {
+		t.Set("last_response_at", at)
+	}
+	t.Set("sla_at_risk", false)
+	if s := t.GetString("status"); s == "new" || s == "open" {
+		t.Set("status", "pending")
+	}
+	return app.Save(t)
+}
+
+func (h *hub) handleAnsweredElsewhere(e *core.RequestEvent) error {
+	t, err := e.App.FindRecordById("tickets", e.Request.PathValue("id"))
+	if err != nil {
+		return apis.NewNotFoundError("Ticket not found.", nil)
+	}
+	now := time.Now().UTC()
+	err = e.App.RunInTransaction(func(tx core.App) error {
+		t.Set("answered_elsewhere", true)
+		if err := h.markAnswered(tx, t, now); err != nil {
+			return err
+		}
+		return ticketEvent{Ticket: t.Id, Kind: "answered_elsewhere", Actor: e.Auth.Id, At: now}.save(tx)
+	})
+	if err != nil {
+		return err
+	}
+	return e.JSON(http.StatusOK, t)
+}
+
+// handleTyping tells the other agents on a ticket that someone is writing
+// a reply, so two people don't answer the same customer at once. It is a
+// realtime message on topic md/typing/<ticket>; nothing is stored.
+func (h *hub) handleTyping(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	if _, err := e.App.FindRecordById("tickets", id); err != nil {
+		return apis.NewNotFoundError("Ticket not found.", nil)
+	}
+	payload, _ := json.Marshal(map[string]any{
+		"ticket": id, "user": e.Auth.Id, "name": e.Auth.GetString("name"), "at": time.Now().UTC(),
+	})
+	topic := "md/typing/" + id
+	for _, c := range e.App.SubscriptionsBroker().Clients() {
+		if !c.HasSubscription(topic) {
+			continue
+		}
+		// Only signed-in members receive it, and never the typist.
+		auth, _ := c.Get(apis.RealtimeClientAuthKey).(*core.Record)
+		if auth == nil || auth.Collection().Name != "users" || auth.Id == e.Auth.Id {
+			continue
+		}
+		c.Send(subscriptions.Message{Name: topic, Data: payload})
+	}
+	return e.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,309 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/connectors"
+)
+
+// Poll intervals: per source, default 5 minutes, never under 30 seconds;
+// failures back off exponentially up to 6 hours.
+const (
+	defaultInterval = 5 * time.Minute
+	minInterval     = 30 * time.Second
+	maxBackoff      = 6 * time.Hour
+)
+
+// poller runs due sources on a bounded pool. A source is never polled twice
+// at once (the inflight set), and one that hangs only holds its own worker
+// until FetchTimeout, never the others.
+type poller struct {
+	h    *hub
+	sem  chan struct{}
+	mu   sync.Mutex
+	busy map[string]bool
+	wg   sync.WaitGroup
+}
+
+// errBusy means the source is being polled right now.
+var errBusy = errors.New("hooks: source is already being checked")
+
+func (h *hub) registerPoller() error {
+	h.poller = &poller{h: h, sem: make(chan struct{}, h.cfg.PollWorkers), busy: map[string]bool{}}
+	h.connectors = connectors.NewSet(connectors.Config{
+		Client:  connectors.GuardedClient(h.cfg.AllowPrivateURLs, h.cfg.FetchTimeout),
+		MaxBody: h.cfg.MaxBody,
+	})
+	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		g := se.Router.Group("/api/md/sources")
+		g.Bind(apis.RequireAuth("users"))
+		g.POST("/{id}/check", h.handleCheckNow)
+		if !h.cfg.DisableWorkers {
+			go h.poller.loop(h.ctx)
+		}
+		return se.Next()
+	})
+	h.app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
+		h.poller.wg.Wait() // in-flight polls see the cancelled context and commit or roll back
+		return e.Next()
+	})
+	return nil
+}
+
+func (p *poller) loop(ctx context.Context) {
+	t := time.NewTicker(p.h.cfg.PollTick)
+	defer t.Stop()
+	var lastWebSub time.Time
+	for {
+		p.dispatchDue(ctx)
+		if time.Since(lastWebSub) > 10*time.Minute {
+			lastWebSub = time.Now()
+			p.h.maintainWebSub()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// dispatchDue starts a poll for every due source not already running,
+// waiting for a free worker. Webhook sources are pushed to, not polled.
+func (p *poller) dispatchDue(ctx context.Context) {
+	var ids []string
+	err := p.h.app.DB().Select("id").From("sources").
+		Where(dbx.HashExp{"enabled": true}).
+		AndWhere(dbx.Not(dbx.HashExp{"kind": "webhook"})).
+		AndWhere(dbx.NewExp("(next_check_at = '' OR next_check_at <= {:now})", dbx.Params{"now": dt(time.Now()).String()})).
+		OrderBy("next_check_at ASC").Limit(1000).Column(&ids)
+	if err != nil {
+		p.h.app.Logger().Error("poller: listing due sources", "error", err)
+		return
+	}
+	for _, id := range ids {
+		if !p.claim(id) {
+			continue
+		}
+		select {
+		case p.sem <- struct{}{}:
+		case <-ctx.Done():
+			p.release(id)
+			return
+		}
+		p.wg.Add(1)
+		go func() {
+			defer func() { <-p.sem; p.release(id); p.wg.Done() }()
+			if _, err := p.h.pollSource(ctx, id); err != nil && !errors.Is(err, context.Canceled) {
+				p.h.app.Logger().Debug("poller: source failed", "source_id", id, "error", err)
+			}
+		}()
+	}
+}
+
+func (p *poller) claim(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.busy[id] {
+		return false
+	}
+	p.busy[id] = true
+	return true
+}
+
+func (p *poller) release(id string) {
+	p.mu.Lock()
+	delete(p.busy, id)
+	p.mu.Unlock()
+}
+
+// pollResult is what a check tells the owner.
+type pollResult struct {
+	OK       bool        `json:"ok"`
+	New      int         `json:"new"`
+	Stats    IngestStats `json:"stats"`
+	Error    string      `json:"error,omitempty"`
+	NextTime time.Time   `json:"next_check_at"`
+}
+
+// pollSource fetches one source and stores what it found together with its
+// new cursor and health, in one transaction. Failures are recorded on the
+// source (last_error, error_count, backoff) and returned.
+func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
+	src, err := h.app.FindRecordById("sources", id)
+	if err != nil {
+		return pollResult{}, err
+	}
+	kind := src.GetString("kind")
+	fetcher, err := h.connectors.Fetcher(kind)
+	if err != nil {
+		return h.recordFailure(src, err)
+	}
+	cs, err := h.connectorSource(src)
+	if err != nil {
+		return h.recordFailure(src, err)
+	}
+	var cur connectors.Cursor
+	cur.ETag, cur.LastModified = src.GetString("etag"), src.GetString("last_modified")
+	cur.Since = src.GetString("cursor")
+
+	fctx, cancel := context.WithTimeout(ctx, h.cfg.FetchTimeout)
+	defer cancel()
+	started := time.Now()
+	batch, ferr := fetcher.Fetch(fctx, cs, cur)
+	if ferr != nil && !errors.Is(ferr, connectors.ErrNotModified) {
+		if ctx.Err() != nil {
+			return pollResult{}, ctx.Err() // shutting down: not the source's fault
+		}
+		return h.recordFailure(src, ferr, batch.NextCheck)
+	}
+
+	now := time.Now().UTC()
+	next := now.Add(interval(src))
+	if batch.NextCheck.After(next) {
+		next = batch.NextCheck
+	}
+	stats, events, err := h.ingest(src, batch.Mentions, now, func(tx core.App, stats IngestStats) error {
+		fresh, err := tx.FindRecordById("sources", src.Id)
+		if err != nil {
+			return err
+		}
+		c := batch.Cursor
+		// A full answer replaces the cursor; "not modified" only refreshes
+		// the validators the server chose to send again.
+		if ferr == nil || c.ETag != "" {
+			fresh.Set("etag", c.ETag)
+		}
+		if ferr == nil || c.LastModified != "" {
+			fresh.Set("last_modified", c.LastModified)
+		}
+		if ferr == nil || c.Since != "" {
+			fresh.Set("cursor", c.Since)
+		}
+		fresh.Set("last_check_at", now)
+		fresh.Set("last_ok_at", now)
+		fresh.Set("next_check_at", next)
+		fresh.Set("error_count", 0)
+		fresh.Set("last_error", "")
+		fresh.Set("last_new", stats.New)
+		if batch.Hub != "" && fresh.GetString("websub_hub") != batch.Hub {
+			fresh.Set("websub_hub", batch.Hub)
+			fresh.Set("websub_topic", batch.Topic)
+		}
+		return tx.Save(fresh)
+	})
+	if err != nil {
+		return h.recordFailure(src, fmt.Errorf("storing mentions: %w", err))
+	}
+	h.app.Logger().Info("poll",
+		"source_id", src.Id, "kind", kind, "took_ms", time.Since(started).Milliseconds(),
+		"not_modified", errors.Is(ferr, connectors.ErrNotModified),
+		"seen", stats.Seen, "new", stats.New, "duplicates", stats.Duplicates,
+		"dropped", stats.Dropped, "ignored", stats.Ignored, "opened", stats.Opened, "joined", stats.Joined)
+	h.emit(events)
+	return pollResult{OK: true, New: stats.New, Stats: stats, NextTime: next}, nil
+}
+
+// recordFailure writes the error where the owner sees it and backs off:
+// the interval doubles with each consecutive failure up to 6 hours, and a
+// platform's own Retry-After is honoured when it asks for longer.
+func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (pollResult, error) {
+	now := time.Now().UTC()
+	count := src.GetInt("error_count") + 1
+	wait := backoff(interval(src), count)
+	var rl *connectors.RateLimitedError
+	if errors.As(cause, &rl) && rl.RetryAfter > wait {
+		wait = min(rl.RetryAfter, 24*time.Hour)
+	}
+	next := now.Add(wait)
+	if len(floor) > 0 && floor[0].After(next) {
+		next = floor[0]
+	}
+	msg := userMessage(cause)
+	_, err := h.app.DB().Update("sources", dbx.Params{
+		"error_count":   count,
+		"last_error":    clip(msg, 2000),
+		"last_check_at": dt(now).String(),
+		"next_check_at": dt(next).String(),
+	}, dbx.HashExp{"id": src.Id}).Execute()
+	if err != nil {
+		h.app.Logger().Error("poller: recording failure", "source_id", src.Id, "error", err)
+	}
+	h.app.Logger().Warn("poll failed", "source_id", src.Id, "kind", src.GetString("kind"), "error_count", count, "error", msg)
+	return pollResult{Error: msg, NextTime: next}, cause
+}
+
+func interval(src *core.Record) time.Duration {
+	d := time.Duration(src.GetInt("interval_sec")) * time.Second
+	if d <= 0 {
+		return defaultInterval
+	}
+	return max(d, minInterval)
+}
+
+func backoff(base time.Duration, failures int) time.Duration {
+	if failures <= 0 {
+		return base
+	}
+	f := math.Pow(2, float64(min(failures, 20)))
+	d := time.Duration(float64(base) * f)
+	if d <= 0 || d > maxBackoff {
+		return maxBackoff
+	}
+	return d
+}
+
+// userMessage strips our package prefixes: the owner reads "rate limited
+// (HTTP 429), retry after 2m0s", not "connectors: ...".
+func userMessage(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"connectors: ", "hooks: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return msg
+}
+
+// connectorSource builds what a connector needs from a source record.
+func (h *hub) connectorSource(src *core.Record) (connectors.Source, error) {
+	secrets, err := h.openCredentials(src)
+	if err != nil {
+		return connectors.Source{}, err
+	}
+	return connectors.Source{
+		ID: src.Id, Kind: src.GetString("kind"), Name: src.GetString("name"),
+		URL: strings.TrimSpace(src.GetString("url")), Query: strings.TrimSpace(src.GetString("query")),
+		Options: sourceOptions(src), Secrets: secrets,
+	}, nil
+}
+
+// handleCheckNow polls one source right away and answers with the result.
+func (h *hub) handleCheckNow(e *core.RequestEvent) error {
+	id := e.Request.PathValue("id")
+	src, err := e.App.FindRecordById("sources", id)
+	if err != nil {
+		return apis.NewNotFoundError("Source not found.", nil)
+	}
+	if src.GetString("kind") == "webhook" {
+		return apis.NewBadRequestError("Webhook sources are not polled: they receive mentions when your tool calls their URL.", nil)
+	}
+	if !h.poller.claim(id) {
+		return e.JSON(http.StatusConflict, map[string]any{"status": 409, "message": "This source is being checked right now.", "data": map[string]any{}})
+	}
+	defer h.poller.release(id)
+	res, err := h.pollSource(e.Request.Context(), id)
+	if err != nil && res.Error == "" {
+		return apis.NewBadRequestError(userMessage(err), nil)
+	}
+	return e.JSON(http.StatusOK, res)
+}

@@ -1,0 +1,67 @@
+package hooks
+
+import (
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/pb_migrations"
+)
+
+// settings is the typed view of the single settings row.
+type settings struct {
+	BusinessName      string
+	Timezone          string
+	BusinessHoursJSON []byte
+	SLABusinessHours  bool
+	FirstResponse     time.Duration // target, default 1 h
+	FirstResponseMax  time.Duration // hard limit, default 24 h
+	Resolution        time.Duration
+	PriorityOverrides map[string]map[string]int // priority → field → minutes
+	ThankPraise       bool
+	AllowPrivateURLs  bool
+	PublicURL         string
+}
+
+func loadSettings(app core.App) (settings, error) {
+	r, err := app.FindRecordById("settings", pb_migrations.SettingsID)
+	if err != nil {
+		return settings{}, err
+	}
+	s := settings{
+		BusinessName:      r.GetString("business_name"),
+		Timezone:          r.GetString("timezone"),
+		BusinessHoursJSON: []byte(r.GetString("business_hours")),
+		SLABusinessHours:  r.GetBool("sla_business_hours"),
+		FirstResponse:     minutes(r.GetInt("first_response_target_min"), 60),
+		FirstResponseMax:  minutes(r.GetInt("first_response_limit_min"), 24*60),
+		Resolution:        minutes(r.GetInt("resolution_target_min"), 0),
+		ThankPraise:       r.GetBool("thank_praise"),
+		AllowPrivateURLs:  r.GetBool("allow_private_urls"),
+		PublicURL:         r.GetString("public_url"),
+	}
+	_ = r.UnmarshalJSONField("priority_overrides", &s.PriorityOverrides)
+	return s, nil
+}
+
+func minutes(n, def int) time.Duration {
+	if n <= 0 {
+		n = def
+	}
+	return time.Duration(n) * time.Minute
+}
+
+// targets returns the first-response target and limit for a priority,
+// with the per-priority overrides applied.
+func (s settings) targets(priority string) (target, limit time.Duration) {
+	target, limit = s.FirstResponse, s.FirstResponseMax
+	if o, ok := s.PriorityOverrides[priority]; ok {
+		if m := o["first_response_target_min"]; m > 0 {
+			target = time.Duration(m) * time.Minute
+		}
+		if m := o["first_response_limit_min"]; m > 0 {
+			limit = time.Duration(m) * time.Minute
+		}
+	}
+	return target, limit
+}

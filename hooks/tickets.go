@@ -1,0 +1,336 @@
+package hooks
+
+import (
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/hooks/triage"
+)
+
+var openStatuses = []any{"new", "open", "pending"}
+
+// joinWindow is how long after a customer's last message a new message of
+// theirs on the same channel joins the open ticket instead of opening one.
+const joinWindow = 24 * time.Hour
+
+// threadOf finds the ticket of the conversation a mention belongs to and
+// sets the mention's thread key. A reply names its parent by the platform's
+// id: the parent may be a stored mention (from any source of the channel)
+// or one of our replies.
+func (h *hub) threadOf(tx core.App, channel string, n normalized, rec *core.Record) (*core.Record, error) {
+	key := channel + ":" + n.ExternalID
+	var ticketID string
+	lookup := func(extID string) error {
+		if extID == "" || ticketID != "" {
+			return nil
+		}
+		var row struct {
+			ThreadKey string `db:"thread_key"`
+			Ticket    string `db:"ticket"`
+		}
+		err := tx.DB().Select("thread_key", "ticket").From("mentions").
+			Where(dbx.HashExp{"external_id": extID, "channel": channel}).Limit(1).One(&row)
+		if err == nil {
+			key, ticketID = row.ThreadKey, row.Ticket
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		err = tx.DB().Select("ticket").From("replies").
+			Where(dbx.HashExp{"external_id": extID}).Limit(1).Row(&ticketID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return nil
+	}
+	if n.ThreadID != "" {
+		key = channel + ":" + n.ThreadID
+	}
+	if err := lookup(n.InReplyTo); err != nil {
+		return nil, err
+	}
+	if err := lookup(n.ThreadID); err != nil {
+		return nil, err
+	}
+	if ticketID == "" && (n.ThreadID != "" || n.InReplyTo != "") {
+		// The parent is unknown but earlier replies of the thread may be.
+		err := tx.DB().Select("ticket").From("mentions").
+			Where(dbx.HashExp{"thread_key": key}).AndWhere(dbx.NewExp("ticket != ''")).
+			OrderBy("published_at DESC").Limit(1).Row(&ticketID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	if key == "" {
+		key = channel + ":" + n.ExternalID
+	}
+	rec.Set("thread_key", clip(key, 1000))
+	if ticketID == "" {
+		return nil, nil
+	}
+	t, err := tx.FindRecordById("tickets", ticketID)
+	if err != nil {
+		return nil, nil // deleted since: start afresh
+	}
+	return t, nil
+}
+
+// ticketFor attaches the mention to a ticket — the thread's, the same
+// author's open one on this channel, or the one a cross-posted copy joined
+// — or opens a new ticket.
+func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *core.Record, thread *core.Record, stats *IngestStats) ([]ingestEvent, error) {
+	t := thread
+	if t == nil && contact != nil && d.Action == triage.Ticket {
+		var id string
+		err := tx.DB().Select("id").From("tickets").
+			Where(dbx.HashExp{"contact": contact.Id, "channel": bc.kind}).
+			AndWhere(dbx.In("status", openStatuses...)).
+			AndWhere(dbx.NewExp("last_customer_at >= {:since}", dbx.Params{"since": dt(n.Published.Add(-joinWindow)).String()})).
+			OrderBy("last_customer_at DESC").Limit(1).Row(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		if id != "" {
+			if t, err = tx.FindRecordById("tickets", id); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if t == nil && n.ContentHash != "" {
+		var id string
+		err := tx.DB().Select("ticket").From("mentions").
+			Where(dbx.HashExp{"content_hash": n.ContentHash}).AndWhere(dbx.NewExp("ticket != ''")).
+			AndWhere(dbx.NewExp("published_at >= {:since}", dbx.Params{"since": dt(n.Published.Add(-joinWindow)).String()})).
+			OrderBy("published_at DESC").Limit(1).Row(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		if id != "" {
+			if t, err = tx.FindRecordById("tickets", id); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	if t != nil {
+		return h.joinTicket(tx, t, rec, n, a, d, stats)
+	}
+	if d.Action == triage.Ignored {
+		stats.Ignored++
+		return nil, tx.Save(rec)
+	}
+	return h.openTicket(tx, bc, rec, n, a, d, contact, stats)
+}
+
+func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *core.Record, stats *IngestStats) ([]ingestEvent, error) {
+	col, err := tx.FindCachedCollectionByNameOrId("tickets")
+	if err != nil {
+		return nil, err
+	}
+	t := core.NewRecord(col)
+	subject := n.Title
+	if subject == "" {
+		subject = firstWords(n.Text, 80)
+	}
+	t.Set("subject", clip(subject, 300))
+	t.Set("priority", d.Priority)
+	t.Set("channel", bc.kind)
+	t.Set("source", bc.src.Id)
+	t.Set("labels", nonNil(d.Labels))
+	t.Set("assignee", d.AssignTo)
+	t.Set("first_mention_at", n.Published)
+	t.Set("last_customer_at", n.Published)
+	t.Set("sentiment_start", a.score)
+	t.Set("sentiment_end", a.score)
+	t.Set("mention_count", 1)
+	if contact != nil {
+		t.Set("contact", contact.Id)
+	}
+	if d.Action == triage.Logged {
+		// Praise: kept and counted, answered only if the owner wants to.
+		t.Set("status", "resolved")
+		t.Set("needs_answer", false)
+		t.Set("resolved_at", n.Published)
+		stats.Logged++
+	} else {
+		t.Set("status", "new")
+		t.Set("needs_answer", true)
+		due, limit := h.deadlines(bc.settings, d.Priority, n.Published)
+		t.Set("sla_due_at", due)
+		t.Set("sla_limit_at", limit)
+		stats.Opened++
+	}
+	if err := tx.Save(t); err != nil {
+		return nil, err
+	}
+	rec.Set("ticket", t.Id)
+	if err := tx.Save(rec); err != nil {
+		return nil, err
+	}
+	if contact != nil {
+		contact.Set("tickets_count", contact.GetInt("tickets_count")+1)
+		if err := tx.Save(contact); err != nil {
+			return nil, err
+		}
+	}
+	if err := (ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published}).save(tx); err != nil {
+		return nil, err
+	}
+	if d.Action == triage.Logged {
+		return nil, nil
+	}
+	events := []ingestEvent{{Kind: "new_ticket", TicketID: t.Id, Notify: d.Notify}}
+	if a.label == "negative" {
+		events = append(events, ingestEvent{Kind: "negative", TicketID: t.Id, Notify: d.Notify})
+	}
+	return events, nil
+}
+
+// joinTicket adds a customer message to a ticket. One that needs an answer
+// reopens a resolved ticket and restarts the clock of an answered one (the
+// next-response time); a thank-you in the thread is only recorded.
+func (h *hub) joinTicket(tx core.App, t, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, stats *IngestStats) ([]ingestEvent, error) {
+	rec.Set("ticket", t.Id)
+	if err := tx.Save(rec); err != nil {
+		return nil, err
+	}
+	stats.Joined++
+	t.Set("mention_count", t.GetInt("mention_count")+1)
+	t.Set("sentiment_end", a.score)
+	if last := t.GetDateTime("last_customer_at").Time(); n.Published.After(last) {
+		t.Set("last_customer_at", n.Published)
+	}
+	status := t.GetString("status")
+	var events []ingestEvent
+	if d.Action == triage.Ticket {
+		// The status hook (lifecycle.go) records the change, counts the
+		// reopening and clears resolved_at.
+		switch status {
+		case "resolved", "ignored":
+			t.Set("status", "open")
+			stats.Reopened++
+			events = append(events, ingestEvent{Kind: "reopened", TicketID: t.Id, Notify: d.Notify})
+		case "pending":
+			t.Set("status", "open")
+		}
+		t.Set("needs_answer", true)
+		// Unanswered: the first-response clock keeps running from the
+		// first message. Answered: this message starts the next-response
+		// clock, so a conversation gone quiet on our side shows.
+		answered := t.GetString("first_response_at") != ""
+		lastReply := t.GetDateTime("last_response_at").Time()
+		if t.GetString("sla_due_at") == "" || (answered && n.Published.After(lastReply)) {
+			s, err := loadSettings(tx)
+			if err != nil {
+				return nil, err
+			}
+			due, limit := h.deadlines(s, t.GetString("priority"), n.Published)
+			t.Set("sla_due_at", due)
+			t.Set("sla_limit_at", limit)
+			t.Set("sla_at_risk", false)
+		}
+	}
+	if err := tx.Save(t); err != nil {
+		return nil, err
+	}
+	return events, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published}.save(tx)
+}
+
+// upsertContact keeps one contact per platform handle, with the latest
+// display name, profile URL and mood.
+func (h *hub) upsertContact(tx core.App, platform string, n normalized, sentiment float64) (*core.Record, error) {
+	if n.Author == "" {
+		return nil, nil
+	}
+	c, err := findContact(tx, platform, n.Author)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		col, err := tx.FindCachedCollectionByNameOrId("contacts")
+		if err != nil {
+			return nil, err
+		}
+		c = core.NewRecord(col)
+		c.Set("platform", platform)
+		c.Set("handle", n.Author)
+	}
+	if n.AuthorName != "" {
+		c.Set("display_name", n.AuthorName)
+	}
+	if n.AuthorURL != "" {
+		c.Set("url", n.AuthorURL)
+	}
+	c.Set("last_sentiment", sentiment)
+	return c, tx.Save(c)
+}
+
+// findContact returns the contact of a handle, or nil.
+func findContact(tx core.App, platform, handle string) (*core.Record, error) {
+	if handle == "" {
+		return nil, nil
+	}
+	c, err := tx.FindFirstRecordByFilter("contacts", "platform = {:p} && handle = {:h}", dbx.Params{"p": platform, "h": handle})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return c, err
+}
+
+// markWinBack flags the contact's earlier negative tickets once they post
+// something neutral or positive: the complaint was turned around.
+func markWinBack(tx core.App, contactID string, at time.Time) error {
+	_, err := tx.DB().Update("tickets", dbx.Params{"win_back": true},
+		dbx.And(
+			dbx.HashExp{"contact": contactID, "win_back": false},
+			dbx.NewExp("sentiment_start < -0.05"),
+			dbx.NewExp("first_mention_at < {:at}", dbx.Params{"at": dt(at).String()}),
+		)).Execute()
+	return err
+}
+
+// ticketEvent is one line of a ticket's history (ticket_events), which the
+// stats read for next-response times and time in status.
+type ticketEvent struct {
+	Ticket, Kind, From, To, Actor, Mention string
+	At                                     time.Time
+}
+
+func (ev ticketEvent) save(app core.App) error {
+	col, err := app.FindCachedCollectionByNameOrId("ticket_events")
+	if err != nil {
+		return err
+	}
+	r := core.NewRecord(col)
+	r.Set("ticket", ev.Ticket)
+	r.Set("kind", ev.Kind)
+	r.Set("from", ev.From)
+	r.Set("to", ev.To)
+	r.Set("actor", ev.Actor)
+	r.Set("mention", ev.Mention)
+	r.Set("at", ev.At)
+	return app.Save(r)
+}
+
+// deadlines returns when the first answer is due and the hard limit.
+func (h *hub) deadlines(s settings, priority string, start time.Time) (due, limit time.Time) {
+	target, max := s.targets(priority)
+	return h.addBusinessTime(s, start, target), h.addBusinessTime(s, start, max)
+}
+
+func firstWords(s string, n int) string {
+	s = clip(s, n)
+	return s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
