@@ -122,6 +122,31 @@ func TestReport(t *testing.T) {
 		s, n := evaluate(corpus, part.keep)
 		t.Logf("%-32s n=%3d  language %.3f  sentiment %.3f  intent %.3f", part.name, n, s.lang, s.sentiment, s.intent)
 	}
+	// The hint policy: how often the platform's tag is right decides whether
+	// to trust it. Simulate a correct tag, a wrong one (fr↔en swapped,
+	// "other" posts tagged fr) and none.
+	for _, h := range []struct {
+		name string
+		hint func(sample) string
+	}{
+		{"no hint", func(sample) string { return "" }},
+		{"correct hint", func(s sample) string { return s.lang }},
+		{"wrong hint", func(s sample) string {
+			if s.lang == LangFR {
+				return LangEN
+			}
+			return LangFR
+		}},
+	} {
+		ok := 0
+		for _, c := range corpus {
+			if DetectLanguage(c.text, h.hint(c)) == c.lang {
+				ok++
+			}
+		}
+		t.Logf("language with %-14s %.3f (trusting the hint blindly: %s)", h.name, float64(ok)/float64(len(corpus)),
+			map[string]string{"no hint": "n/a", "correct hint": "1.000", "wrong hint": "0.000"}[h.name])
+	}
 	var sentGold, sentPred, intGold, intPred, langGold, langPred []string
 	for _, c := range corpus {
 		_, label := Sentiment(c.text, c.lang)
