@@ -52,7 +52,7 @@ var oursFR = map[string]float64{
 	"périmé": -2.6, "rassis": -2, "brûlé": -1.6, "cru": -1.2, "froid": -1,
 	"froide": -1.2, "immangeable": -3, "infect": -3, "dégueulasse": -3,
 	"sale": -1.8, "sales": -1.8, "collant": -1.2, "industriel": -1.4,
-	"cheveu": -1.6, "baissé": -1.6, "diminué": -1.2, "augmenté": -0.6,
+	"baissé": -1.6, "diminué": -1.2, "augmenté": -0.6,
 	"sans explication": -1.6,
 	// Feelings and judgements.
 	"nul": -2.6, "nulle": -2.6, "nuls": -2.6, "pas terrible": -1.8,
@@ -114,7 +114,7 @@ var oursEN = map[string]float64{
 	"log me out": -1.2, "soaked": -1.4, "lost": -1.6, "cancelled": -1.4,
 	"expired": -2.4, "stale": -2, "raw": -1.2, "dry": -1.2, "burnt": -1.6,
 	"lukewarm": -1.2, "cold": -1, "inedible": -3, "dirty": -2, "sticky": -1.2,
-	"hair": -1, "industrial": -1.4, "downhill": -2, "gone downhill": -2.4,
+	"industrial": -1.4, "downhill": -2, "gone downhill": -2.4,
 	"rude": -2.4, "unwelcome": -2, "hung up": -2.4, "fed up": -2.4,
 	"thanks for nothing": -3, "never again": -2.6, "nothing like": -1.6,
 	"not what it used to be": -2.2, "too many problems": -2.4,

@@ -204,6 +204,11 @@ func scoreTokens(toks []token, lang string) float64 {
 			continue
 		}
 		s, n, ok := r.lookup(toks, i)
+		// "won't", "can't": the stem before the split "t" is not the word
+		// "won" or "can"; only a phrase through the "t" ("don't like") counts.
+		if ok && r.nt && n == 1 && ntStems[t.s] && i+1 < len(toks) && toks[i+1].s == "t" {
+			ok = false
+		}
 		if !ok || s == 0 {
 			i++
 			continue

@@ -57,6 +57,8 @@ func TestSentimentRules(t *testing.T) {
 		{"fr", "Colis perdu. Génial.", Negative},
 		{"en", "No answer to my emails", Negative},
 		{"en", "Thanks for nothing", Negative},
+		{"en", "we won't be back", Neutral}, // "won" is not a victory here
+		{"en", "the app won't load", Neutral},
 		{"other", "merci beaucoup", Positive}, // unknown language: both vocabularies
 		{"other", "worst coffee", Negative},
 		// Neutral questions stay neutral despite friendly words.
