@@ -81,7 +81,11 @@ type Email struct {
 
 // NewEmail returns an e-mail connector.
 func NewEmail(cfg Config) *Email {
-	return &Email{cfg: cfg}
+	e := &Email{cfg: cfg}
+	if cfg.AllowPrivate {
+		e.Dial = (&net.Dialer{Timeout: guardDialTimeout}).DialContext
+	}
+	return e
 }
 
 var (

@@ -19,6 +19,10 @@ type Config struct {
 	MaxBody   int64 // bytes; 0 means DefaultMaxBody
 	// Now is the clock; nil means time.Now. Tests pin it.
 	Now func() time.Time
+	// AllowPrivate lets connectors that dial without HTTP (IMAP, SMTP)
+	// reach loopback and private addresses, as GuardedClient(true) does
+	// for HTTP. Off: the same guard applies to every protocol.
+	AllowPrivate bool
 }
 
 // DefaultMaxBody caps every response body we read (after gzip decoding).

@@ -163,6 +163,11 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 			rec.Set("ticket", threadTicket.Id)
 		}
 		return nil, tx.Save(rec)
+	case automatedMail(m.Meta):
+		stats.Ignored++
+		rec.Set("triage", "ignored")
+		rec.Set("triage_reason", "automated mail")
+		return nil, tx.Save(rec)
 	case bc.broad && !found.brand:
 		stats.Dropped++
 		rec.Set("triage", "dropped")
@@ -195,17 +200,36 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 	}
 	if contact != nil {
 		rec.Set("contact", contact.Id)
-		if a.label != "negative" {
-			if err := markWinBack(tx, contact.Id, n.Published); err != nil {
-				return nil, err
-			}
-		}
 	}
+	var events []ingestEvent
 	if d.Action == triage.Ignored && threadTicket == nil {
 		stats.Ignored++
-		return nil, tx.Save(rec)
+		err = tx.Save(rec)
+	} else {
+		events, err = h.ticketFor(tx, bc, rec, n, a, d, contact, threadTicket, stats)
 	}
-	return h.ticketFor(tx, bc, rec, n, a, d, contact, threadTicket, stats)
+	if err != nil {
+		return nil, err
+	}
+	// Last, so no ticket saved above writes over the flag.
+	if contact != nil && a.label != "negative" {
+		err = markWinBack(tx, contact.Id, n.Published)
+	}
+	return events, err
+}
+
+// automatedMail tells newsletters, bounces and auto-replies (RFC 3834
+// Auto-Submitted, Precedence, List-Id) from people: answering a robot
+// opens a loop, and they would flood the inbox.
+func automatedMail(meta map[string]string) bool {
+	if as := strings.ToLower(meta["auto_submitted"]); as != "" && as != "no" {
+		return true
+	}
+	switch strings.ToLower(meta["precedence"]) {
+	case "bulk", "list", "junk", "auto_reply":
+		return true
+	}
+	return meta["list_id"] != ""
 }
 
 // normalized is a Mention made safe to store and display.

@@ -42,8 +42,9 @@ var errBusy = errors.New("hooks: source is already being checked")
 func (h *hub) registerPoller() error {
 	h.poller = &poller{h: h, sem: make(chan struct{}, h.cfg.PollWorkers), busy: map[string]bool{}}
 	h.connectors = connectors.NewSet(connectors.Config{
-		Client:  connectors.GuardedClient(h.cfg.AllowPrivateURLs, h.cfg.FetchTimeout),
-		MaxBody: h.cfg.MaxBody,
+		Client:       connectors.GuardedClient(h.cfg.AllowPrivateURLs, h.cfg.FetchTimeout),
+		MaxBody:      h.cfg.MaxBody,
+		AllowPrivate: h.cfg.AllowPrivateURLs,
 	})
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/md/sources")
