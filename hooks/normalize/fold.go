@@ -40,6 +40,14 @@ func fold(s string, lower bool) string {
 			b.WriteRune(r)
 			continue
 		}
+		if r < latinEnd {
+			if lower {
+				b.WriteString(latinLower[r-utf8.RuneSelf])
+			} else {
+				b.WriteString(latinCased[r-utf8.RuneSelf])
+			}
+			continue
+		}
 		if rep, ok := special[r]; ok {
 			if lower {
 				rep = strings.ToLower(rep)
@@ -67,6 +75,46 @@ func fold(s string, lower bool) string {
 			}
 			b.WriteRune(d)
 		}
+	}
+	return b.String()
+}
+
+// latinEnd bounds the table of precomputed folds: Latin-1 Supplement and
+// Latin Extended-A/B, where nearly every accented letter of French and its
+// neighbours lives. It spares NFKD for the common case.
+const latinEnd = 0x250
+
+var latinLower, latinCased = func() (lo, ca [latinEnd - utf8.RuneSelf]string) {
+	for r := rune(utf8.RuneSelf); r < latinEnd; r++ {
+		lo[r-utf8.RuneSelf] = foldRune(r, true)
+		ca[r-utf8.RuneSelf] = foldRune(r, false)
+	}
+	return
+}()
+
+// foldRune folds one rune the slow way (for the table and the rest).
+func foldRune(r rune, lower bool) string {
+	if rep, ok := special[r]; ok {
+		if lower {
+			return strings.ToLower(rep)
+		}
+		return rep
+	}
+	if unicode.IsSpace(r) {
+		return " "
+	}
+	if lower {
+		r = unicode.ToLower(r)
+	}
+	var b strings.Builder
+	for _, d := range norm.NFKD.String(string(r)) {
+		if unicode.Is(unicode.Mn, d) {
+			continue
+		}
+		if lower {
+			d = unicode.ToLower(d)
+		}
+		b.WriteRune(d)
 	}
 	return b.String()
 }
