@@ -198,6 +198,17 @@ func TestReport(t *testing.T) {
 	t.Log("\n" + confusion("sentiment (all rows)", sentGold, sentPred, []string{Negative, Neutral, Positive}))
 	t.Log("\n" + confusion("intent (all rows)", intGold, intPred, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
 	t.Log("\n" + confusion("language (all rows, no hint)", langGold, langPred, []string{LangFR, LangEN, LangOther}))
+	sentGold, sentPred, intGold, intPred = nil, nil, nil, nil
+	for _, c := range fresh {
+		if c.lang == LangOther {
+			continue
+		}
+		_, label := Sentiment(c.text, c.lang)
+		sentGold, sentPred = append(sentGold, c.sentiment), append(sentPred, label)
+		intGold, intPred = append(intGold, c.intent), append(intPred, Intent(c.text, c.lang, label))
+	}
+	t.Log("\n" + confusion("sentiment (fresh.tsv, fr+en)", sentGold, sentPred, []string{Negative, Neutral, Positive}))
+	t.Log("\n" + confusion("intent (fresh.tsv, fr+en)", intGold, intPred, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
 }
 
 // confusion renders a confusion matrix (rows gold, columns predicted) with

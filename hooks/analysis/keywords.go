@@ -35,8 +35,9 @@ var ErrBadKeyword = errors.New("analysis: bad keyword")
 //     CaseSensitive, which keeps case (accents still fold: "Lune" matches
 //     "Lune" and "Lüne", not "lune").
 //   - A hashtag or @handle that glues the term's words together matches the
-//     term: "Café Lune" matches #CafeLune and @cafelune (and
-//     @cafelune@mastodon.social). A hashtag that adds words
+//     term: "Café Lune" matches #CafeLune, @cafelune, @cafe_lune and
+//     @cafelune@mastodon.social. A handle is one word, underscores included,
+//     so the term "cafe" does not match @cafe_lune. A hashtag that adds words
 //     (#CafeLuneParis) does not: say so with another keyword.
 //   - Exclude terms suppress other matches only where they overlap them:
 //     with brand "apple" and exclude "apple pie", "apple pie recipe" is not
@@ -227,7 +228,11 @@ func (m *Matcher) scan(words []token, cased bool, lang string, spans []span) []s
 			}
 		}
 		if w.tag != 0 {
-			for _, p := range glued[w.s] {
+			key := w.s
+			if strings.IndexByte(key, '_') >= 0 {
+				key = strings.ReplaceAll(key, "_", "") // @cafe_lune
+			}
+			for _, p := range glued[key] {
 				if ok(p) {
 					spans = append(spans, span{p.kw, i, i + 1})
 				}

@@ -40,6 +40,7 @@ func TestMatcher(t *testing.T) {
 		{"#CafeLune c'est le meilleur", []string{"k1"}, nil, true, false},  // hashtag glued
 		{"merci @cafelune pour tout", []string{"k1"}, nil, true, false},    // handle glued
 		{"cc @cafelune@mastodon.social", []string{"k1"}, nil, true, false}, // fediverse handle
+		{"merci @Cafe_Lune", []string{"k1"}, nil, true, false},             // underscores in handles
 		{"cafelune sans dièse", nil, nil, false, false},                    // glued only counts as a tag
 		{"#CafeLuneParis ouvre", nil, nil, false, false},                   // extra words: not the term
 		{"le cafe de la lune", nil, nil, false, false},                     // not adjacent
