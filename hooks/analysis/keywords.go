@@ -190,12 +190,10 @@ func (m *Matcher) MatchLang(text, lang string) Match {
 	words := wordTokens(normalize.Fold(text))
 	spans = m.scan(words, false, lang, spans)
 	if m.hasCased {
-		cased := wordTokens(normalize.FoldAccents(text))
-		// Folding only changes letters inside words, so both token lists
-		// line up word for word.
-		if len(cased) == len(words) {
-			spans = m.scan(cased, true, lang, spans)
-		}
+		// Folding only changes letters inside words and the tokenizer
+		// ignores case, so both token lists line up word for word and the
+		// exclusion overlaps computed on positions stay meaningful.
+		spans = m.scan(wordTokens(normalize.FoldAccents(text)), true, lang, spans)
 	}
 	return m.resolve(spans)
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mentiondesk/mentiondesk/hooks/normalize"
 )
 
 func TestMatcher(t *testing.T) {
@@ -142,6 +144,28 @@ func BenchmarkMatch(b *testing.B) {
 	for b.Loop() {
 		if !m.Match(text).Relevant {
 			b.Fatal("no match")
+		}
+	}
+}
+
+// The case-kept token list must line up with the folded one, or exclusions
+// of case-sensitive terms would overlap the wrong words.
+func TestTokenAlignment(t *testing.T) {
+	texts := []string{"ŒUVRE Straße ÇA xD XD :D HTTPS://X.EXAMPLE/A WWW.X.EXAMPLE #CaféLune @Cafe_Lune ǅemal İstanbul"}
+	for _, c := range loadCorpus(t) {
+		texts = append(texts, c.text)
+	}
+	for _, s := range texts {
+		a := wordTokens(normalize.Fold(s))
+		b := wordTokens(normalize.FoldAccents(s))
+		if len(a) != len(b) {
+			t.Errorf("%q: %d folded words, %d case-kept words", s, len(a), len(b))
+			continue
+		}
+		for i := range a {
+			if !strings.EqualFold(a[i].s, b[i].s) && normalize.Fold(b[i].s) != a[i].s {
+				t.Errorf("%q: word %d is %q vs %q", s, i, a[i].s, b[i].s)
+			}
 		}
 	}
 }

@@ -41,14 +41,14 @@ func tokenize(s string, dst []token) []token {
 	for i < len(s) {
 		c := s[i]
 		// URLs.
-		if (c == 'h' || c == 'w') && atWordStart(s, i) && isURLStart(s[i:]) {
+		if (c|0x20 == 'h' || c|0x20 == 'w') && atWordStart(s, i) && isURLStart(s[i:]) {
 			for i < len(s) && !isSpaceByte(s[i]) {
 				i++
 			}
 			continue
 		}
 		// Emoticons.
-		if c < utf8.RuneSelf && strings.IndexByte(":;<x^-=", c) >= 0 && atWordStart(s, i) {
+		if c < utf8.RuneSelf && strings.IndexByte(":;<xX^-=", c) >= 0 && atWordStart(s, i) {
 			if e := emoticonAt(s[i:]); e != "" {
 				dst = append(dst, token{s: e, kind: tEmoji})
 				i += len(e)
@@ -112,20 +112,26 @@ func atWordStart(s string, i int) bool {
 	return unicode.IsSpace(r) || strings.ContainsRune("(\"'", r)
 }
 
+// isURLStart and emoticonAt ignore case: the matcher also tokenizes text
+// that kept its case, and both token lists must line up.
 func isURLStart(s string) bool {
-	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "www.")
+	return hasPrefixFold(s, "http://") || hasPrefixFold(s, "https://") || hasPrefixFold(s, "www.")
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func emoticonAt(s string) string {
 	for _, e := range emoticons {
-		if strings.HasPrefix(s, e) {
+		if hasPrefixFold(s, e) {
 			rest := s[len(e):]
 			if rest == "" {
-				return e
+				return s[:len(e)]
 			}
 			r, _ := utf8.DecodeRuneInString(rest)
 			if unicode.IsSpace(r) || strings.ContainsRune("!?.,", r) {
-				return e
+				return s[:len(e)]
 			}
 		}
 	}
