@@ -245,20 +245,23 @@ func scoreTokens(toks []token, lang string) float64 {
 		hits = append(hits, hit{i, s, cur})
 		i += n
 	}
-	negative := false
+	firstNeg := -1 // position of the first clearly negative word
 	for _, h := range hits {
 		if h.score <= -1 {
-			negative = true
+			firstNeg = h.pos
+			break
 		}
 	}
+	negative := firstNeg >= 0
 	total := 0.0
 	for _, h := range hits {
 		st := sents[h.sentence]
 		if h.score > 0 {
 			switch {
-			case negative && (st.words <= 2 || st.ellipsis):
-				// "Toujours rien reçu. Génial." / "bravo..." after a complaint
-				// is sarcasm, not praise.
+			case negative && (st.ellipsis || (st.words <= 2 && h.pos > firstNeg)):
+				// "Toujours rien reçu. Génial." or "bravo..." in a complaint
+				// is sarcasm, not praise. A short praise before the complaint
+				// ("Délicieux. Mais trop cher.") is sincere.
 				h.score *= negScale
 			case st.question:
 				// Questions for information are full of words the lexicons

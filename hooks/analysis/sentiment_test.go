@@ -55,6 +55,7 @@ func TestSentimentRules(t *testing.T) {
 		// Customer-service vocabulary and sarcasm after a complaint.
 		{"fr", "Aucune réponse du SAV", Negative},
 		{"fr", "Colis perdu. Génial.", Negative},
+		{"fr", "Délicieux. Un peu cher.", Positive}, // sincere praise first
 		{"en", "No answer to my emails", Negative},
 		{"en", "Thanks for nothing", Negative},
 		{"en", "we won't be back", Neutral}, // "won" is not a victory here
