@@ -1,8 +1,11 @@
 package hooks
 
 import (
+	"fmt"
 	"strings"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
 	analysis "github.com/mentiondesk/mentiondesk/hooks/analysis"
@@ -62,7 +65,9 @@ func (k *keywordMatcher) match(text, lang string) keywordMatch {
 }
 
 // loadMatcher builds the keyword matcher for a batch. When the owner has
-// not listed brand terms yet, the source's query is the brand.
+// not listed brand terms yet, the source's query is the brand. A keyword
+// the matcher cannot read is skipped, not allowed to stop every poll (the
+// keywords API refuses such terms; this covers rows written another way).
 func loadMatcher(tx core.App, query string) (*keywordMatcher, error) {
 	rows, err := tx.FindAllRecords("keywords")
 	if err != nil {
@@ -71,25 +76,68 @@ func loadMatcher(tx core.App, query string) (*keywordMatcher, error) {
 	var kws []analysis.Keyword
 	hasBrand := false
 	for _, r := range rows {
-		kind := r.GetString("kind")
-		hasBrand = hasBrand || kind == "brand" || kind == "product"
-		kws = append(kws, analysis.Keyword{
-			ID: r.Id, Term: r.GetString("term"), Kind: kind,
-			CaseSensitive: r.GetBool("case_sensitive"), Lang: r.GetString("language"),
-		})
+		kw := keywordOf(r)
+		if _, err := analysis.NewMatcher([]analysis.Keyword{kw}); err != nil {
+			tx.Logger().Warn("keywords: skipping unreadable term", "keyword_id", r.Id, "term", kw.Term, "error", err)
+			continue
+		}
+		hasBrand = hasBrand || kw.Kind == analysis.KindBrand || kw.Kind == analysis.KindProduct
+		kws = append(kws, kw)
 	}
 	if !hasBrand {
-		q := strings.TrimSpace(query)
-		if q == "" {
+		terms := queryTerms(query)
+		if len(terms) == 0 {
 			return &keywordMatcher{none: true}, nil
 		}
-		kws = append(kws, analysis.Keyword{ID: "query", Term: q, Kind: "brand"})
+		for i, t := range terms {
+			kws = append(kws, analysis.Keyword{ID: fmt.Sprintf("query%d", i), Term: t, Kind: analysis.KindBrand})
+		}
 	}
 	m, err := analysis.NewMatcher(kws)
 	if err != nil {
 		return nil, err
 	}
 	return &keywordMatcher{m: m}, nil
+}
+
+func keywordOf(r *core.Record) analysis.Keyword {
+	return analysis.Keyword{
+		ID: r.Id, Term: r.GetString("term"), Kind: r.GetString("kind"),
+		CaseSensitive: r.GetBool("case_sensitive"), Lang: r.GetString("language"),
+	}
+}
+
+// queryTerms reads a search query the way the platforms do — `"café lune"
+// OR cafelune` — into the terms a mention must contain: alternatives split
+// on OR or |, quotes and search operators dropped.
+func queryTerms(query string) []string {
+	var out []string
+	for _, alt := range strings.FieldsFunc(query, func(r rune) bool { return r == '|' }) {
+		for _, part := range strings.Split(alt, " OR ") {
+			t := strings.Trim(strings.TrimSpace(part), `"'()`)
+			t = strings.TrimPrefix(t, "#")
+			if t != "" && !strings.ContainsAny(t, ":") {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// Keywords are checked when saved, so a term the matcher cannot read is a
+// 400 the owner sees, not a silent gap in matching.
+func (h *hub) registerKeywordChecks() error {
+	check := func(e *core.RecordRequestEvent) error {
+		if _, err := analysis.NewMatcher([]analysis.Keyword{keywordOf(e.Record)}); err != nil {
+			return apis.NewBadRequestError("This keyword cannot be used.", validation.Errors{
+				"term": validation.NewError("validation_invalid_keyword", strings.TrimPrefix(err.Error(), "analysis: ")),
+			})
+		}
+		return e.Next()
+	}
+	h.app.OnRecordCreateRequest("keywords").BindFunc(check)
+	h.app.OnRecordUpdateRequest("keywords").BindFunc(check)
+	return nil
 }
 
 func loadRules(tx core.App) ([]triage.Rule, error) {

@@ -59,12 +59,14 @@ func register(app core.App, cfg Config) (*hub, error) {
 	}{
 		{"secrets", h.registerSecrets},
 		{"setup", h.registerSetup},
+		{"keywords", h.registerKeywordChecks},
 		{"lifecycle", h.registerLifecycle},
 		{"poller", h.registerPoller},
 		{"inbound", h.registerInbound},
 		{"outbox", h.registerOutbox},
 		{"sla", h.registerSLAWatcher},
 		{"search", h.registerSearch},
+		{"demo", h.registerDemo},
 		{"spa", h.registerSPA},
 	}
 	for _, s := range steps {

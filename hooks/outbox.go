@@ -13,6 +13,7 @@ import (
 	"github.com/rivo/uniseg"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -300,7 +301,7 @@ var replyLimits = map[string]struct {
 func validateReply(app core.App, r *core.Record) error {
 	body := strings.TrimSpace(r.GetString("body"))
 	if body == "" {
-		return apis.NewBadRequestError("The reply is empty.", map[string]any{"body": map[string]string{"code": "validation_required", "message": "Cannot be blank."}})
+		return apis.NewBadRequestError("The reply is empty.", validation.Errors{"body": validation.NewError("validation_required", "Cannot be blank.")})
 	}
 	if r.GetString("via") != "platform" {
 		return nil
@@ -316,7 +317,9 @@ func validateReply(app core.App, r *core.Record) error {
 	n := replyLength(body, lim.unit)
 	if n > lim.max {
 		msg := fmt.Sprintf("Too long for %s: %d %s, the limit is %d.", t.GetString("channel"), n, lim.unit, lim.max)
-		return apis.NewBadRequestError(msg, map[string]any{"body": map[string]any{"code": "validation_too_long", "message": msg, "params": map[string]int{"max": lim.max, "length": n}}})
+		return apis.NewBadRequestError(msg, validation.Errors{
+			"body": validation.NewError("validation_too_long", msg).SetParams(map[string]any{"max": lim.max, "length": n}),
+		})
 	}
 	return nil
 }

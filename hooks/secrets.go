@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -30,8 +31,8 @@ func (h *hub) registerSecrets() error {
 		}
 		incoming, err := stringMap(raw)
 		if err != nil {
-			return apis.NewBadRequestError("Invalid credentials.", map[string]any{
-				"secrets": map[string]string{"code": "validation_invalid_secrets", "message": err.Error()},
+			return apis.NewBadRequestError("Invalid credentials.", validation.Errors{
+				"secrets": validation.NewError("validation_invalid_secrets", err.Error()),
 			})
 		}
 		current := h.credentials(e.Record)

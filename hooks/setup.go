@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/ozzo-validation/v4/is"
 	"github.com/pocketbase/pocketbase/apis"
@@ -44,7 +45,7 @@ func (h *hub) registerSetup() error {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/md/setup")
 		g.GET("", func(e *core.RequestEvent) error {
-			n, err := e.App.CountRecords("users")
+			n, err := countOwners(e.App)
 			if err != nil {
 				return err
 			}
@@ -70,8 +71,9 @@ func (h *hub) handleSetup(e *core.RequestEvent) error {
 	var owner *core.Record
 	err := e.App.RunInTransaction(func(tx core.App) error {
 		// Counting inside the write transaction makes check-and-create
-		// atomic: SQLite runs one writer at a time.
-		n, err := tx.CountRecords("users")
+		// atomic: SQLite runs one writer at a time. Owners, not users, are
+		// counted: the demo dataset brings agents but never an owner.
+		n, err := countOwners(tx)
 		if err != nil {
 			return err
 		}
@@ -114,3 +116,7 @@ func (h *hub) handleSetup(e *core.RequestEvent) error {
 }
 
 var errSetupDone = errors.New("hooks: setup already done")
+
+func countOwners(app core.App) (int64, error) {
+	return app.CountRecords("users", dbx.HashExp{"role": "owner"})
+}
