@@ -20,7 +20,9 @@ import (
 )
 
 func main() {
-	app := pocketbase.New()
+	// Dev mode prints every SQL statement; `go run` would turn it on, but
+	// `go run . serve` is how this product is run, not only developed.
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false})
 
 	cfg := hooks.ConfigFromEnv()
 	flags := app.RootCmd.PersistentFlags()
