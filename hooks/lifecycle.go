@@ -21,8 +21,23 @@ func (h *hub) registerLifecycle() error {
 		if e.Record.GetString("priority") == "" {
 			e.Record.Set("priority", "normal")
 		}
+		now := time.Now().UTC()
 		if e.Record.GetString("status_since") == "" {
-			e.Record.Set("status_since", time.Now().UTC())
+			e.Record.Set("status_since", now)
+		}
+		// A ticket opened by hand (a phone call, a walk-in) starts now and
+		// waits for an answer like any other.
+		if e.Record.GetString("first_mention_at") == "" {
+			e.Record.Set("first_mention_at", now)
+			e.Record.Set("last_customer_at", now)
+			e.Record.Set("needs_answer", true)
+		}
+		if e.Record.GetString("sla_due_at") == "" && e.Record.GetBool("needs_answer") {
+			if s, err := loadSettings(e.App); err == nil {
+				due, limit := h.deadlines(s, e.Record.GetString("priority"), e.Record.GetDateTime("first_mention_at").Time())
+				e.Record.Set("sla_due_at", due)
+				e.Record.Set("sla_limit_at", limit)
+			}
 		}
 		return e.Next()
 	})
@@ -157,10 +172,16 @@ func (h *hub) markAnswered(app core.App, t *core.Record, at time.Time) error {
 		first := t.GetDateTime("first_mention_at").Time()
 		if !first.IsZero() {
 			t.Set("first_response_sec", max(0, int64(at.Sub(first).Seconds())))
-			if s, err := loadSettings(app); err == nil {
-				t.Set("first_response_bh_sec", int64(h.businessElapsed(s, first, at).Seconds()))
+			s, err := loadSettings(app)
+			if err != nil {
+				return err
 			}
-			if due := t.GetDateTime("sla_due_at").Time(); !due.IsZero() && at.After(due) {
+			t.Set("first_response_bh_sec", int64(h.businessElapsed(s, first, at).Seconds()))
+			due := t.GetDateTime("sla_due_at").Time()
+			if due.IsZero() {
+				due, _ = h.deadlines(s, t.GetString("priority"), first)
+			}
+			if at.After(due) {
 				t.Set("breached", true)
 			}
 		}
