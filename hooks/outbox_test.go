@@ -258,19 +258,19 @@ func TestReplyValidation(t *testing.T) {
 	scenarios := []tests.ApiScenario{
 		{
 			Name: "a reply over Mastodon's limit is refused with the numbers", Method: http.MethodPost,
-			URL:  "/api/collections/replies/records", Headers: as(agentID), TestAppFactory: appFactory,
+			URL: "/api/collections/replies/records", Headers: as(agentID), TestAppFactory: appFactory,
 			Body:           strings.NewReader(`{"ticket":"` + ticketID + `","author":"` + agentID + `","body":"` + long + `","via":"platform","status":"queued"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{"Too long for mastodon: 501 characters, the limit is 500.", `"code":"validation_too_long"`},
 		},
 		{
 			Name: "a blank reply is refused", Method: http.MethodPost,
-			URL:  "/api/collections/replies/records", Headers: as(agentID), TestAppFactory: appFactory,
+			URL: "/api/collections/replies/records", Headers: as(agentID), TestAppFactory: appFactory,
 			Body:           strings.NewReader(`{"ticket":"` + ticketID + `","author":"` + agentID + `","body":"   ","via":"platform","status":"queued"}`),
 			ExpectedStatus: 400, ExpectedContent: []string{`"body":{"code":"validation_required"`},
 		},
 		{
 			Name: "marking a manual answer sent stops the clock", Method: http.MethodPost,
-			URL:  "/api/collections/replies/records", Headers: as(agentID), TestAppFactory: appFactory,
+			URL: "/api/collections/replies/records", Headers: as(agentID), TestAppFactory: appFactory,
 			Body:           strings.NewReader(`{"ticket":"` + ticketID + `","author":"` + agentID + `","body":"Answered on the platform","via":"manual","status":"sent"}`),
 			ExpectedStatus: 200, ExpectedContent: []string{`"status":"sent"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
