@@ -1,0 +1,97 @@
+/* Mentiondesk service worker (version 87da4376dd58b33e).
+ * Keeps the app shell for offline starts, shows web pushes and opens the
+ * ticket a notification is about. API calls are never cached: a helpdesk
+ * that shows stale tickets as if they were live is worse than one that says
+ * it is offline. */
+const CACHE = 'md-shell-__VERSION__'
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-C2GVTdWh.css","/assets/Dashboard-Ce9kqm0x.js","/assets/Field-Dj-NE_Qr.js","/assets/Icon-X228kxWJ.js","/assets/LangSwitch-B6YsBh0s.js","/assets/Settings-DRM24VTo.js","/assets/Settings-OoiT6649.css","/assets/Sources-BR8J75I1.js","/assets/Sources-BfzW_fiS.css","/assets/clock.svelte-CTKwxgHQ.js","/assets/en-FiM2ZSSW.js","/assets/fr-DupGpT-h.js","/assets/index-DaUSx6IQ.js","/assets/index-koxYyE7Y.css","/assets/settings.svelte-5PNVWuUh.js"]
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(PRECACHE))
+      .then(() => self.skipWaiting()),
+  )
+})
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('md-shell-') && k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  )
+})
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request
+  if (req.method !== 'GET') return
+  const url = new URL(req.url)
+  if (url.origin !== self.location.origin) return
+  if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/_/')) return
+
+  if (req.mode === 'navigate') {
+    // Network first so a deploy shows at once; the cached shell when offline.
+    event.respondWith(
+      fetch(req).catch(() => caches.match('/', { cacheName: CACHE }).then((r) => r || Response.error())),
+    )
+    return
+  }
+  if (url.pathname.startsWith('/assets/')) {
+    // Hashed names never change content: cache first.
+    event.respondWith(
+      caches.match(req, { cacheName: CACHE }).then(
+        (hit) =>
+          hit ||
+          fetch(req).then((res) => {
+            if (res.ok) {
+              const copy = res.clone()
+              caches.open(CACHE).then((c) => c.put(req, copy))
+            }
+            return res
+          }),
+      ),
+    )
+    return
+  }
+  event.respondWith(fetch(req).catch(() => caches.match(req, { cacheName: CACHE }).then((r) => r || Response.error())))
+})
+
+self.addEventListener('push', (event) => {
+  let data = {}
+  try {
+    data = event.data ? event.data.json() : {}
+  } catch {
+    data = { body: event.data ? event.data.text() : '' }
+  }
+  const title = data.title || 'Mentiondesk'
+  const options = {
+    body: data.body || '',
+    icon: data.icon || '/icon-192.png',
+    badge: '/badge-72.png',
+    tag: data.tag || data.url || undefined,
+    renotify: Boolean(data.tag),
+    data: { url: data.url || '/' },
+  }
+  event.waitUntil(self.registration.showNotification(title, options))
+})
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close()
+  const target = new URL((event.notification.data && event.notification.data.url) || '/', self.location.origin)
+  // Only ever open our own pages, whatever the push said.
+  const href = target.origin === self.location.origin ? target.href : self.location.origin + '/'
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((wins) => {
+      for (const w of wins) {
+        if (new URL(w.url).origin === self.location.origin && 'focus' in w) {
+          // The app routes client-side: no reload, no lost draft.
+          w.postMessage({ type: 'open', url: href })
+          return w.focus()
+        }
+      }
+      return self.clients.openWindow(href)
+    }),
+  )
+})

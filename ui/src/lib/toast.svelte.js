@@ -1,0 +1,20 @@
+import { describeError } from './i18n.svelte.js'
+
+export const toasts = $state([])
+let seq = 0
+
+export function toast(message, kind = 'info', ms = 4000) {
+  const id = ++seq
+  toasts.push({ id, message, kind })
+  setTimeout(() => dismiss(id), kind === 'error' ? ms * 2 : ms)
+  return id
+}
+
+export function dismiss(id) {
+  const i = toasts.findIndex((t) => t.id === id)
+  if (i >= 0) toasts.splice(i, 1)
+}
+
+export function toastError(err) {
+  return toast(describeError(err), 'error')
+}
