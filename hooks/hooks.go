@@ -60,6 +60,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"secrets", h.registerSecrets},
 		{"setup", h.registerSetup},
 		{"keywords", h.registerKeywordChecks},
+		{"settings", h.registerSettingsChecks},
 		{"lifecycle", h.registerLifecycle},
 		{"poller", h.registerPoller},
 		{"inbound", h.registerInbound},

@@ -82,7 +82,7 @@ func (h *hub) slaStep(t *core.Record, s settings, now time.Time) ([]ingestEvent,
 	}
 	target, _ := s.targets(t.GetString("priority"))
 	var used time.Duration
-	if s.SLABusinessHours {
+	if s.SLABusinessHours { // the same clock as the due date
 		used = h.businessElapsed(s, start, now)
 	} else {
 		used = now.Sub(start)
