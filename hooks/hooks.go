@@ -3,6 +3,7 @@ package hooks
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -21,8 +22,12 @@ type hub struct {
 	ctx context.Context
 
 	connectors *connectors.Set
-	poller     *poller
-	outboxWake chan struct{}
+	// openConnectors skip the outbound guard, for owners who allowed
+	// private addresses in the settings (built on first use).
+	openConnectors *connectors.Set
+	openOnce       sync.Once
+	poller         *poller
+	outboxWake     chan struct{}
 	// listeners receive ticket events after their transaction commits
 	// (notifications, the SLA watcher's tests).
 	listeners []func(ingestEvent)
@@ -63,6 +68,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"settings", h.registerSettingsChecks},
 		{"lifecycle", h.registerLifecycle},
 		{"poller", h.registerPoller},
+		{"sources", h.registerSources},
 		{"inbound", h.registerInbound},
 		{"outbox", h.registerOutbox},
 		{"sla", h.registerSLAWatcher},

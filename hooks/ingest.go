@@ -140,52 +140,34 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 	n.fill(rec, bc)
 	stats.New++
 
-	matchText := n.Title + "\n" + n.Text
-	a := analyze(matchText, m.Lang)
-	found := bc.matcher.match(matchText, a.lang)
+	v := bc.classify(m, n)
+	a, found, d := v.a, v.found, v.d
 	rec.Set("keywords", found.terms)
 	rec.Set("language", a.lang)
 	rec.Set("sentiment", a.score)
 	rec.Set("sentiment_label", a.label)
 	rec.Set("intent", a.intent)
+	rec.Set("triage", d.Action)
+	rec.Set("triage_reason", clip(d.Reason, 300))
 
 	threadTicket, err := h.threadOf(tx, bc.kind, n, rec)
 	if err != nil {
 		return nil, err
 	}
-
-	switch {
-	case m.Own:
+	switch v.early {
+	case earlyOwn:
 		stats.Own++
-		rec.Set("triage", "ignored")
-		rec.Set("triage_reason", "our own post")
 		if threadTicket != nil {
 			rec.Set("ticket", threadTicket.Id)
 		}
 		return nil, tx.Save(rec)
-	case automatedMail(m.Meta):
+	case earlyAutomated:
 		stats.Ignored++
-		rec.Set("triage", "ignored")
-		rec.Set("triage_reason", "automated mail")
 		return nil, tx.Save(rec)
-	case bc.broad && !found.brand:
+	case earlyDropped:
 		stats.Dropped++
-		rec.Set("triage", "dropped")
-		reason := "no brand keyword"
-		if found.excluded != "" {
-			reason = "excluded: " + found.excluded
-		}
-		rec.Set("triage_reason", reason)
 		return nil, tx.Save(rec)
 	}
-
-	d := triage.Decide(triage.Input{
-		SourceKind: bc.kind, Author: n.Author + " " + n.AuthorName, Text: matchText,
-		Sentiment: a.label, Intent: a.intent, Keywords: found.terms,
-		Direct: bc.direct, ThankPraise: bc.settings.ThankPraise,
-	}, bc.rules)
-	rec.Set("triage", d.Action)
-	rec.Set("triage_reason", clip(d.Reason, 300))
 
 	// Contacts are the people we talk with: noise makes none, but a known
 	// contact's noise still counts for win-backs.
@@ -216,6 +198,46 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 		err = markWinBack(tx, contact.Id, n.Published)
 	}
 	return events, err
+}
+
+// verdict is what the pipeline makes of a mention's content, before it
+// looks at tickets: shared by ingest and the "test this source" preview.
+type verdict struct {
+	a     textAnalysis
+	found keywordMatch
+	d     triage.Decision // Action is ticket, logged, ignored or dropped
+	early string          // set when decided before triage: own, automated, dropped
+}
+
+const (
+	earlyOwn       = "own"
+	earlyAutomated = "automated"
+	earlyDropped   = "dropped"
+)
+
+func (bc *batchContext) classify(m connectors.Mention, n normalized) verdict {
+	matchText := n.Title + "\n" + n.Text
+	v := verdict{a: analyze(matchText, m.Lang)}
+	v.found = bc.matcher.match(matchText, v.a.lang)
+	switch {
+	case m.Own:
+		v.early, v.d = earlyOwn, triage.Decision{Action: triage.Ignored, Reason: "our own post"}
+	case automatedMail(m.Meta):
+		v.early, v.d = earlyAutomated, triage.Decision{Action: triage.Ignored, Reason: "automated mail"}
+	case bc.broad && !v.found.brand:
+		reason := "no brand keyword"
+		if v.found.excluded != "" {
+			reason = "excluded: " + v.found.excluded
+		}
+		v.early, v.d = earlyDropped, triage.Decision{Action: "dropped", Reason: reason}
+	default:
+		v.d = triage.Decide(triage.Input{
+			SourceKind: bc.kind, Author: n.Author + " " + n.AuthorName, Text: matchText,
+			Sentiment: v.a.label, Intent: v.a.intent, Keywords: v.found.terms,
+			Direct: bc.direct, ThankPraise: bc.settings.ThankPraise,
+		}, bc.rules)
+	}
+	return v
 }
 
 // automatedMail tells newsletters, bounces and auto-replies (RFC 3834

@@ -201,7 +201,7 @@ func (h *hub) deliver(ctx context.Context, r *core.Record) (connectors.Sent, err
 	if err != nil {
 		return connectors.Sent{}, fmt.Errorf("%w: the source of this conversation was deleted", connectors.ErrConfig)
 	}
-	replier, err := h.connectors.Replier(src.GetString("kind"))
+	replier, err := h.connectorSet(h.app).Replier(src.GetString("kind"))
 	if err != nil {
 		return connectors.Sent{}, err
 	}

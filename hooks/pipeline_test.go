@@ -246,3 +246,5 @@ func saveRecord(t testing.TB, app core.App, collection string, fields map[string
 	}
 	return r
 }
+
+func nowUTC() time.Time { return time.Now().UTC() }

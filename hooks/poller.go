@@ -147,7 +147,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		return pollResult{}, err
 	}
 	kind := src.GetString("kind")
-	fetcher, err := h.connectors.Fetcher(kind)
+	fetcher, err := h.connectorSet(h.app).Fetcher(kind)
 	if err != nil {
 		return h.recordFailure(src, err)
 	}

@@ -1,0 +1,221 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/connectors"
+)
+
+// Source checks at save time and the "test this source" preview. A source
+// is refused with the reason on the field when the connector could never
+// use it: a missing query, an unreadable URL, an address the outbound guard
+// blocks (unless the operator allows private addresses).
+func (h *hub) registerSources() error {
+	check := func(e *core.RecordRequestEvent) error {
+		if err := h.validateSource(e.App, e.Record); err != nil {
+			return err
+		}
+		return e.Next()
+	}
+	h.app.OnRecordCreateRequest("sources").BindFunc(check)
+	h.app.OnRecordUpdateRequest("sources").BindFunc(check)
+	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		g := se.Router.Group("/api/md/sources")
+		g.Bind(apis.RequireAuth("users")).BindFunc(requireOwner())
+		g.POST("/preview", h.handlePreview)
+		return se.Next()
+	})
+	return nil
+}
+
+func (h *hub) allowPrivate(app core.App) bool {
+	if h.cfg.AllowPrivateURLs {
+		return true
+	}
+	s, err := loadSettings(app)
+	return err == nil && s.AllowPrivateURLs
+}
+
+// connectorSet returns the connectors to use now: the guarded set, or —
+// when the owner allowed private addresses in the settings — an unguarded
+// one, built on first use.
+func (h *hub) connectorSet(app core.App) *connectors.Set {
+	if h.cfg.AllowPrivateURLs || !h.allowPrivate(app) {
+		return h.connectors
+	}
+	h.openOnce.Do(func() {
+		h.openConnectors = connectors.NewSet(connectors.Config{
+			Client: connectors.GuardedClient(true, h.cfg.FetchTimeout), MaxBody: h.cfg.MaxBody, AllowPrivate: true,
+		})
+	})
+	return h.openConnectors
+}
+
+func (h *hub) validateSource(app core.App, r *core.Record) error {
+	kind := r.GetString("kind")
+	u := strings.TrimSpace(r.GetString("url"))
+	q := strings.TrimSpace(r.GetString("query"))
+	opts := sourceOptions(r)
+	errs := validation.Errors{}
+	need := func(field, msg string) { errs[field] = validation.NewError("validation_required", msg) }
+
+	checkHTTP := func() {
+		if err := connectors.CheckURL(u); err != nil {
+			if errors.Is(err, connectors.ErrBlockedAddress) && h.allowPrivate(app) {
+				return
+			}
+			errs["url"] = validation.NewError("validation_invalid_url", userMessage(err))
+		}
+	}
+	switch kind {
+	case "feed":
+		if u == "" {
+			need("url", "Paste the feed's address (RSS, Atom, JSON Feed or a Google Alerts feed).")
+		} else {
+			checkHTTP()
+		}
+	case "mastodon":
+		if u == "" {
+			need("url", "Give your Mastodon instance, e.g. https://mastodon.social.")
+		} else {
+			checkHTTP()
+		}
+		if mode := opts["mode"]; (mode == connectors.MastodonModeHashtag || mode == connectors.MastodonModeSearch) && q == "" {
+			need("query", "Give the hashtag or the words to search for.")
+		}
+	case "bluesky", "hackernews":
+		if q == "" {
+			need("query", "Give the words to search for, e.g. \"Café Lune\".")
+		}
+		if u != "" {
+			checkHTTP()
+		}
+	case "reddit":
+		if u != "" {
+			checkHTTP()
+		} else if q == "" && opts["subreddit"] == "" {
+			need("query", "Give the words to search for, a subreddit, or your private feed URL.")
+		}
+	case "email":
+		p, err := url.Parse(u)
+		if u == "" || err != nil || (p.Scheme != "imaps" && p.Scheme != "imap") || p.Host == "" {
+			errs["url"] = validation.NewError("validation_invalid_url", "Give the IMAP server as imaps://mail.example.com (or imap://… with STARTTLS).")
+		}
+	}
+	if n := r.GetInt("interval_sec"); n != 0 && n < int(minInterval.Seconds()) {
+		errs["interval_sec"] = validation.NewError("validation_min", "Check at most every 30 seconds: platforms block clients that poll faster.")
+	}
+	if len(errs) > 0 {
+		return apis.NewBadRequestError("Please check the highlighted fields.", errs)
+	}
+	return nil
+}
+
+// previewMention is one line of "test this source".
+type previewMention struct {
+	ExternalID string    `json:"external_id"`
+	URL        string    `json:"url"`
+	Author     string    `json:"author"`
+	Title      string    `json:"title"`
+	Text       string    `json:"text"`
+	Published  time.Time `json:"published"`
+	Language   string    `json:"language"`
+	Sentiment  string    `json:"sentiment"`
+	Intent     string    `json:"intent"`
+	Keywords   []string  `json:"keywords"`
+	Would      string    `json:"would"` // ticket, logged, ignored, dropped
+	Reason     string    `json:"reason"`
+}
+
+// handlePreview fetches a source as configured in the form — saved or not —
+// and says what the pipeline would make of each mention, storing nothing.
+// Secrets left blank in the form are taken from the saved source, so an
+// owner can test an edit without typing the password again.
+func (h *hub) handlePreview(e *core.RequestEvent) error {
+	var body struct {
+		ID      string            `json:"id"`
+		Kind    string            `json:"kind"`
+		Name    string            `json:"name"`
+		URL     string            `json:"url"`
+		Query   string            `json:"query"`
+		Options map[string]any    `json:"options"`
+		Secrets map[string]string `json:"secrets"`
+	}
+	if err := e.BindBody(&body); err != nil {
+		return apis.NewBadRequestError("Invalid request body.", err)
+	}
+	col, err := e.App.FindCachedCollectionByNameOrId("sources")
+	if err != nil {
+		return err
+	}
+	r := core.NewRecord(col)
+	if body.ID != "" {
+		if saved, err := e.App.FindRecordById("sources", body.ID); err == nil {
+			r.Set("credentials", saved.Get("credentials"))
+		}
+	}
+	r.Set("kind", body.Kind)
+	r.Set("name", body.Name)
+	r.Set("url", body.URL)
+	r.Set("query", body.Query)
+	r.Set("options", body.Options)
+	if err := h.validateSource(e.App, r); err != nil {
+		return err
+	}
+	creds := h.credentials(r)
+	for k, v := range body.Secrets {
+		if v != "" {
+			creds[k] = v
+		}
+	}
+	h.setCredentials(r, creds)
+	fetcher, err := h.connectorSet(e.App).Fetcher(body.Kind)
+	if err != nil {
+		return apis.NewBadRequestError(userMessage(err), nil)
+	}
+	cs, err := h.connectorSource(r)
+	if err != nil {
+		return apis.NewBadRequestError(userMessage(err), nil)
+	}
+	ctx, cancel := context.WithTimeout(e.Request.Context(), 30*time.Second)
+	defer cancel()
+	batch, ferr := fetcher.Fetch(ctx, cs, connectors.Cursor{})
+	out := map[string]any{"mentions": []previewMention{}}
+	if ferr != nil && !errors.Is(ferr, connectors.ErrNotModified) {
+		out["error"] = userMessage(ferr)
+		return e.JSON(http.StatusOK, out)
+	}
+	now := time.Now().UTC()
+	bc, err := h.loadBatchContext(e.App, r, now)
+	if err != nil {
+		return err
+	}
+	list := make([]previewMention, 0, min(len(batch.Mentions), 50))
+	for _, m := range batch.Mentions {
+		if len(list) == 50 {
+			break
+		}
+		if m.Repost {
+			continue
+		}
+		n := normalizeMention(m, now)
+		v := bc.classify(m, n)
+		list = append(list, previewMention{
+			ExternalID: n.ExternalID, URL: n.URL, Author: n.Author, Title: n.Title, Text: clip(n.Text, 500),
+			Published: n.Published, Language: v.a.lang, Sentiment: v.a.label, Intent: v.a.intent,
+			Keywords: v.found.terms, Would: v.d.Action, Reason: v.d.Reason,
+		})
+	}
+	out["mentions"] = list
+	out["total"] = len(batch.Mentions)
+	return e.JSON(http.StatusOK, out)
+}
