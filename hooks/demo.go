@@ -285,10 +285,6 @@ func (h *hub) demoWork(rng *rand.Rand, now time.Time, agents []*core.Record) err
 	if err != nil {
 		return err
 	}
-	settings, err := loadSettings(h.app)
-	if err != nil {
-		return err
-	}
 	failedShown := false
 	for _, t := range tickets {
 		first := t.GetDateTime("first_mention_at").Time()
@@ -332,7 +328,7 @@ func (h *hub) demoWork(rng *rand.Rand, now time.Time, agents []*core.Record) err
 			return err
 		}
 		tpl := pickTemplate(rng, templates, m.GetString("language"), m.GetString("intent"))
-		body := renderDemoTemplate(tpl.GetString("body"), m, agent, settings.BusinessName)
+		body := fillTemplate(tpl.GetString("body"), h.templateValues(h.app, t, agent, ""))
 		via := "manual"
 		switch t.GetString("channel") {
 		case "mastodon", "bluesky":
@@ -415,18 +411,4 @@ func pickTemplate(rng *rand.Rand, templates []*core.Record, lang, intent string)
 		fit = templates
 	}
 	return fit[rng.IntN(len(fit))]
-}
-
-// renderDemoTemplate fills the placeholders and adds a personal line, as
-// the composer asks agents to do.
-func renderDemoTemplate(body string, m, agent *core.Record, business string) string {
-	name := m.GetString("author_name")
-	first, _, _ := strings.Cut(name, " ")
-	if first == "" {
-		first = m.GetString("author")
-	}
-	agentName, _, _ := strings.Cut(agent.GetString("name"), " ")
-	r := strings.NewReplacer("{{first_name}}", first, "{{handle}}", m.GetString("author"), "{{agent}}", agentName,
-		"{{business}}", business, "{{ticket_link}}", "")
-	return r.Replace(body)
 }

@@ -73,6 +73,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"outbox", h.registerOutbox},
 		{"sla", h.registerSLAWatcher},
 		{"search", h.registerSearch},
+		{"templates", h.registerTemplates},
 		{"demo", h.registerDemo},
 		{"spa", h.registerSPA},
 	}

@@ -120,6 +120,8 @@ func schemaSpecs() []collectionSpec {
 				text("vapid_public", 200),
 				hiddenText("vapid_private", 200),
 				text("public_url", 500), // used in notifications and {{ticket_link}}
+				// The owner's own template placeholders: {"opening_hours": "7h30–18h"}.
+				js("template_vars", 20000),
 			},
 		},
 		{
