@@ -303,6 +303,10 @@ func TestAddElapsedRoundTrip(t *testing.T) {
 		"toronto nights": mustCal(t, Hours{Timezone: "America/Toronto", Week: map[time.Weekday][]Span{
 			time.Saturday: {{"20:00", "24:00"}}, time.Sunday: {{"00:00", "02:30"}, {"02:45", "03:15"}}, time.Wednesday: {{"01:59", "02:01"}},
 		}}),
+		// Chile moves its clocks at midnight: whole days start at a transition.
+		"santiago weekends": mustCal(t, Hours{Timezone: "America/Santiago", Week: map[time.Weekday][]Span{
+			time.Saturday: {{"20:00", "24:00"}}, time.Sunday: {{"00:00", "03:00"}}, time.Monday: {{"00:00", "00:30"}},
+		}}),
 		"paris sundays 02:00-03:00": mustCal(t, Hours{Timezone: "Europe/Paris", Week: map[time.Weekday][]Span{time.Sunday: {{"02:00", "03:00"}}}}),
 	}
 	rng := rand.New(rand.NewPCG(3, 4))

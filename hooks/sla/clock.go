@@ -169,7 +169,8 @@ func activeStatus(s string) bool { return s != StatusPending && !closedStatus(s)
 //     outreach and measure nothing. Pending does not pause this clock.
 //   - After the first response, a customer message while nothing is owed
 //     starts a next-response clock; the next reply stops it and appends to
-//     NextResponses. Further messages before that reply do not restart it.
+//     NextResponses. Further messages before that reply do not restart it;
+//     closing the ticket (resolved/ignored) drops it unmeasured.
 //   - A customer message on a pending or resolved ticket moves it to open
 //     (an explicit status event saying so as well is harmless). Ignored
 //     tickets stay ignored.
@@ -260,7 +261,8 @@ func Compute(events []Event, policy Policy, cal *Calendar, now time.Time) Clock 
 			c.Reopened++
 		}
 		if closedStatus(to) {
-			closedAt = at
+			// Closing says nothing more is owed: a later message starts afresh.
+			closedAt, nextStart = at, time.Time{}
 		}
 		if to == StatusResolved {
 			resolvedAt = at
@@ -300,6 +302,9 @@ func Compute(events []Event, policy Policy, cal *Calendar, now time.Time) Clock 
 		c.TimeInStatus[status] += now.Sub(since)
 	}
 	c.Status = status
+	if status == StatusResolved {
+		c.ResolvedAt = resolvedAt
+	}
 	if !mentioned {
 		return c
 	}
@@ -320,7 +325,6 @@ func Compute(events []Event, policy Policy, cal *Calendar, now time.Time) Clock 
 		activeSLA += sla(s[0], s[1])
 	}
 	if status == StatusResolved {
-		c.ResolvedAt = resolvedAt
 		c.Resolution, c.ResolutionBusiness = activeWall, activeBusiness
 	}
 	c.ResolutionBreached = policy.ResolutionTarget > 0 && activeSLA > policy.ResolutionTarget
