@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 87da4376dd58b33e).
+/* Mentiondesk service worker (version 9b291d917d8a8720).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-C2GVTdWh.css","/assets/Dashboard-Ce9kqm0x.js","/assets/Field-Dj-NE_Qr.js","/assets/Icon-X228kxWJ.js","/assets/LangSwitch-B6YsBh0s.js","/assets/Settings-DRM24VTo.js","/assets/Settings-OoiT6649.css","/assets/Sources-BR8J75I1.js","/assets/Sources-BfzW_fiS.css","/assets/clock.svelte-CTKwxgHQ.js","/assets/en-FiM2ZSSW.js","/assets/fr-DupGpT-h.js","/assets/index-DaUSx6IQ.js","/assets/index-koxYyE7Y.css","/assets/settings.svelte-5PNVWuUh.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BA04Fk4O.js","/assets/Dashboard-C2GVTdWh.css","/assets/Field-C-OJVJC3.js","/assets/Icon-dZCywQPL.js","/assets/LangSwitch-Dr1mtPdn.js","/assets/Settings-6ZUym3sF.js","/assets/Settings-Bgvild9k.css","/assets/Sources-BBPy_Q9A.js","/assets/Sources-BfzW_fiS.css","/assets/clock.svelte-DqySocjp.js","/assets/en-BuUYiH3g.js","/assets/fr-BiuOS9je.js","/assets/index-CbC2s6bR.css","/assets/index-DIVMs_Yb.js","/assets/settings.svelte-C6V8k2XZ.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -12,7 +12,8 @@ try {
 mount(App, { target: document.getElementById('app') })
 
 if ('serviceWorker' in navigator && location.protocol !== 'file:' && !import.meta.env.DEV) {
-  window.addEventListener('load', () => {
-    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {})
-  })
+  // main.js awaits its dictionary first, so "load" may already be past.
+  const register = () => navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {})
+  if (document.readyState === 'complete') register()
+  else window.addEventListener('load', register)
 }

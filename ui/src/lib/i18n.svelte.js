@@ -38,7 +38,7 @@ export async function setLang(lang, persist = true) {
 }
 
 const plural = {}
-/** t('key', {n: 3}) — {name} placeholders; keys with _one/_other variants
+/** t(key, {n: 3}) — {name} placeholders; keys with _one/_other variants
  *  are chosen by Intl.PluralRules on params.count. */
 export function t(key, params) {
   const d = dicts[i18n.lang] || {}

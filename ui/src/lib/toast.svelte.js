@@ -3,8 +3,10 @@ import { describeError } from './i18n.svelte.js'
 export const toasts = $state([])
 let seq = 0
 
-export function toast(message, kind = 'info', ms = 4000) {
+export function toast(message, kind = 'info', ms = 3500) {
   const id = ++seq
+  // Two at most: a stack of old news hides the screen.
+  if (toasts.length >= 2) toasts.splice(0, toasts.length - 1)
   toasts.push({ id, message, kind })
   setTimeout(() => dismiss(id), kind === 'error' ? ms * 2 : ms)
   return id

@@ -1,7 +1,7 @@
 // Chaînes françaises : mêmes clés que en.js (vérifié par tests/e2e.mjs).
 export default {
   'nav.inbox': 'Boîte',
-  'nav.dashboard': 'Tableau de bord',
+  'nav.dashboard': 'Statistiques',
   'nav.sources': 'Sources',
   'nav.settings': 'Réglages',
   'nav.main': 'Principal',
@@ -183,8 +183,7 @@ export default {
   'compose.noteHint': 'Jamais envoyée au client.',
   'compose.emailHint': 'Envoyée par e-mail dans le même fil.',
   'compose.platformHint': 'Publiée en réponse sur {platform}.',
-  'compose.thenSet': 'Puis passer le ticket en',
-  'compose.keepStatus': 'Garder le statut',
+  'compose.thenSet': 'Après l’envoi, le ticket est',
   'compose.saveNote': 'Enregistrer la note',
   'compose.copyOpen': 'Copier et ouvrir',
   'compose.sendEmail': 'Envoyer l’e-mail',

@@ -1,0 +1,518 @@
+// Browser tests: the real server binary, Debian's Chromium, a phone-sized
+// window. Nothing is built here: MD_BIN names a server built beforehand,
+// e.g. `GOTOOLCHAIN=go1.27.3 go build -o /tmp/mentiondesk .`, and ui/dist is
+// whatever that binary embeds.
+//
+//   MD_BIN=/tmp/mentiondesk npm run e2e
+//
+// Prints one line per test and ends with "N passed, M failed"; exits 1 on
+// any failure. Screenshots of every screen go to tests/screenshots/.
+import { chromium } from 'playwright-core'
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { createServer } from 'node:http'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const SHOTS = join(here, 'screenshots')
+const BIN = process.env.MD_BIN
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
+const VIEWPORT = { width: 390, height: 844 }
+const OWNER = { name: 'Claire Martin', email: 'claire@cafe-lune.example', password: 'correct-horse-42' }
+const ADMIN = { email: 'root@e2e.example', password: 'e2e-superuser-pass-1' }
+const RUN = Date.now().toString(36) // makes our records findable among demo data
+
+const results = []
+let failures = 0
+function log(...a) {
+  console.log(...a)
+}
+
+// ---------------------------------------------------------------- helpers
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+}
+
+async function waitHealthy(base, proc, ms = 90000) {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`)
+    try {
+      const r = await fetch(base + '/api/health')
+      if (r.ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error('server not healthy after ' + ms / 1000 + ' s')
+}
+
+async function rest(base, path, { method = 'GET', body, token } = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: token } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let data
+  try {
+    data = text ? JSON.parse(text) : null
+  } catch {
+    data = text
+  }
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`)
+  return data
+}
+
+const iso = (msAgo) => new Date(Date.now() - msAgo).toISOString().replace('T', ' ')
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message)
+}
+
+// A tiny RSS feed the "add a feed source" test points at.
+function startFeed() {
+  return new Promise((resolve) => {
+    const srv = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/rss+xml; charset=utf-8' })
+      res.end(`<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Blog du quartier</title><link>http://127.0.0.1/</link><description>e2e</description>
+<item><title>Le brunch du Café Lune</title><link>http://127.0.0.1/brunch</link><guid>e2e-brunch-1</guid>
+<pubDate>${new Date(Date.now() - 3600e3).toUTCString()}</pubDate>
+<description>Quelqu'un sait si le Café Lune fait encore le brunch le dimanche ?</description></item>
+</channel></rss>`)
+    })
+    srv.listen(0, '127.0.0.1', () => resolve(srv))
+  })
+}
+
+// Static checks that need no browser: both dictionaries have the same keys
+// and every key the code asks for literally exists.
+function checkDictionaries() {
+  const load = (l) => readFileSync(join(here, '..', 'src', 'lib', 'i18n', l + '.js'), 'utf8')
+  const keysOf = (src) => new Set([...src.matchAll(/^\s*'([\w.]+)':/gm)].map((m) => m[1]))
+  const en = keysOf(load('en'))
+  const fr = keysOf(load('fr'))
+  const missingFr = [...en].filter((k) => !fr.has(k))
+  const missingEn = [...fr].filter((k) => !en.has(k))
+  const files = []
+  const walk = (d) => readdirSync(d).forEach((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : /\.(svelte|js)$/.test(f) && files.push(join(d, f))))
+  walk(join(here, '..', 'src'))
+  const used = new Set()
+  for (const f of files) {
+    if (f.includes('/i18n/')) continue
+    for (const m of readFileSync(f, 'utf8').matchAll(/\bt\('([\w.]+)'/g)) if (!m[1].endsWith('.')) used.add(m[1])
+    for (const m of readFileSync(f, 'utf8').matchAll(/'((?:compose|field)\.[a-zA-Z]+)'/g)) used.add(m[1])
+  }
+  const plural = (k) => en.has(k + '_one') && en.has(k + '_other')
+  const unknown = [...used].filter((k) => !en.has(k) && !plural(k))
+  assert(!missingFr.length, 'missing in fr.js: ' + missingFr.join(', '))
+  assert(!missingEn.length, 'missing in en.js: ' + missingEn.join(', '))
+  assert(!unknown.length, 'used but not in the dictionaries: ' + unknown.join(', '))
+  return `${en.size} keys in each language, ${used.size} used literally`
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  if (!BIN) {
+    console.error('MD_BIN is not set: build the server first, e.g.\n  (cd .. && GOTOOLCHAIN=go1.27.3 go build -o /tmp/mentiondesk .) && MD_BIN=/tmp/mentiondesk npm run e2e')
+    console.log('0 passed, 1 failed')
+    process.exit(1)
+  }
+  rmSync(SHOTS, { recursive: true, force: true })
+  mkdirSync(SHOTS, { recursive: true })
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'md-e2e-data-'))
+  const profile = mkdtempSync(join(tmpdir(), 'md-e2e-chrome-'))
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const feed = await startFeed()
+  const feedUrl = `http://127.0.0.1:${feed.address().port}/feed.xml`
+
+  // A superuser seeds what an owner cannot create through the API
+  // (mentions and contacts are written by the ingest pipeline only).
+  execFileSync(BIN, ['superuser', 'upsert', ADMIN.email, ADMIN.password, '--dir', dataDir], { stdio: 'pipe' })
+  const server = spawn(BIN, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dataDir, '--demo', '--allow-private-urls'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let serverLog = ''
+  server.stdout.on('data', (d) => (serverLog += d))
+  server.stderr.on('data', (d) => (serverLog += d))
+
+  let context
+  const cleanup = async () => {
+    try {
+      await context?.close()
+    } catch {}
+    server.kill('SIGTERM')
+    feed.close()
+    rmSync(dataDir, { recursive: true, force: true })
+    rmSync(profile, { recursive: true, force: true })
+  }
+
+  try {
+    await waitHealthy(base, server)
+  } catch (e) {
+    console.error(String(e), '\n', serverLog.slice(-3000))
+    await cleanup()
+    console.log('0 passed, 1 failed')
+    process.exit(1)
+  }
+
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: VIEWPORT,
+    deviceScaleFactor: 1,
+    locale: 'en-US',
+    timezoneId: 'Europe/Paris',
+    colorScheme: 'light',
+  })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base })
+  const page = context.pages()[0] || (await context.newPage())
+  page.setDefaultTimeout(10000)
+
+  // Any console error or uncaught exception fails the step it happens in.
+  // A missing /api/md route (a server older than this UI) is tolerated and
+  // reported: the screens handle it and say so to the user.
+  let errors = []
+  let expectHttp = [] // failed requests a test provokes on purpose
+  const tolerated = new Set()
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return
+    const url = msg.location()?.url || ''
+    if (/^Failed to load resource/.test(msg.text()) && expectHttp.some((re) => re.test(url))) return
+    if (/Failed to load resource: the server responded with a status of 404/.test(msg.text()) && /\/api\/md\//.test(url)) {
+      tolerated.add(url.replace(base, '').replace(/\?.*/, ''))
+      return
+    }
+    errors.push('console: ' + msg.text() + (url ? ' @ ' + url : ''))
+  })
+  page.on('pageerror', (err) => errors.push('pageerror: ' + (err.stack || err.message)))
+  // "Copy & open post" opens the customer's post in a new tab: close it.
+  context.on('page', (p) => p !== page && p.close().catch(() => {}))
+
+  let shot = 0
+  const snap = async (name) => {
+    shot++
+    await page.waitForTimeout(150)
+    await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: false })
+  }
+
+  async function test(name, fn) {
+    errors = []
+    expectHttp = []
+    const t0 = Date.now()
+    try {
+      const note = await fn()
+      await page.waitForTimeout(100)
+      if (errors.length) throw new Error(errors.join('\n'))
+      results.push({ name, ok: true })
+      log(`ok   ${name} (${Date.now() - t0} ms)${note ? ' — ' + note : ''}`)
+    } catch (e) {
+      failures++
+      results.push({ name, ok: false })
+      log(`FAIL ${name}\n     ${String(e.message || e).split('\n').join('\n     ')}`)
+      try {
+        await page.screenshot({ path: join(SHOTS, `fail-${name.replace(/\W+/g, '-')}.png`) })
+      } catch {}
+    }
+  }
+
+  // The demo dataset may put many tickets before ours: scroll like a
+  // person would until infinite scroll brings the row in.
+  async function findRow(id) {
+    const row = page.locator(`a[data-ticket="${id}"]`)
+    for (let i = 0; i < 40; i++) {
+      if (await row.count()) {
+        await row.scrollIntoViewIfNeeded()
+        return row
+      }
+      await page.mouse.wheel(0, 4000)
+      await page.waitForTimeout(250)
+    }
+    await row.waitFor({ timeout: 3000 })
+    return row
+  }
+  const visible = (text, opts) => page.getByText(text, opts).first().waitFor({ state: 'visible' })
+  let ownerToken = ''
+  let adminToken = ''
+  const seeded = {}
+
+  await test('dictionaries: fr and en complete', async () => checkDictionaries())
+
+  await test('first run: setup screen creates the owner', async () => {
+    await page.goto(base + '/')
+    await visible('Welcome to Mentiondesk')
+    await snap('setup')
+    await page.getByLabel('Business name').fill('Café Lune')
+    await page.getByLabel('Time zone').fill('Europe/Paris')
+    await page.getByLabel('Your name').fill(OWNER.name)
+    await page.getByLabel('E-mail').fill(OWNER.email)
+    await page.getByLabel('Password', { exact: true }).fill(OWNER.password)
+    await page.getByLabel('Password again').fill(OWNER.password)
+    await page.getByRole('button', { name: 'Create my account' }).click()
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor()
+    assert((await rest(base, '/api/md/setup')).needed === false, 'setup still needed after creating the owner')
+  })
+
+  await test('sign in', async () => {
+    await page.evaluate(() => localStorage.removeItem('pocketbase_auth'))
+    await page.reload()
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await page.getByLabel('E-mail').fill(OWNER.email)
+    expectHttp.push(/\/api\/collections\/users\/auth-with-password$/)
+    await page.getByLabel('Password').fill('wrong password!')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await visible('Wrong e-mail or password.')
+    await snap('login')
+    await page.getByLabel('Password').fill(OWNER.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor()
+    ownerToken = await page.evaluate(() => JSON.parse(localStorage.getItem('pocketbase_auth') || '{}').token || '')
+    assert(ownerToken, 'no auth token stored after sign-in')
+  })
+
+  await test('seed: tickets, mentions and a template through the REST API', async () => {
+    adminToken = (await rest(base, '/api/collections/_superusers/auth-with-password', { method: 'POST', body: { identity: ADMIN.email, password: ADMIN.password } })).token
+    const contact = await rest(base, '/api/collections/contacts/records', { method: 'POST', token: adminToken, body: { platform: 'hackernews', handle: 'marie_' + RUN, display_name: 'Marie Dupont' } })
+    const now = Date.now()
+    seeded.ticket = await rest(base, '/api/collections/tickets/records', {
+      method: 'POST', token: ownerToken,
+      body: { subject: `Brunch on Sunday? ${RUN}`, status: 'new', priority: 'high', channel: 'hackernews', contact: contact.id, needs_answer: true, first_mention_at: iso(20 * 60e3), last_customer_at: iso(20 * 60e3), mention_count: 1, sentiment_start: 0, sentiment_end: 0 },
+    })
+    await rest(base, '/api/collections/mentions/records', {
+      method: 'POST', token: adminToken,
+      body: { channel: 'hackernews', external_id: 'e2e-' + RUN, url: 'https://news.example.invalid/item?id=' + RUN, author: 'marie_' + RUN, author_name: 'Marie Dupont', text: `Does Café Lune still serve brunch on Sundays? ${RUN}`, published_at: iso(20 * 60e3), fetched_at: iso(19 * 60e3), ticket: seeded.ticket.id, contact: contact.id, language: 'en', sentiment: 0, sentiment_label: 'neutral', intent: 'question', triage: 'ticket' },
+    })
+    seeded.late = await rest(base, '/api/collections/tickets/records', {
+      method: 'POST', token: ownerToken,
+      body: { subject: `Cold coffee again ${RUN}`, status: 'open', priority: 'normal', channel: 'mastodon', needs_answer: true, first_mention_at: iso(3 * 3600e3), last_customer_at: iso(3 * 3600e3), breached: true, sentiment_start: -0.6, sentiment_end: -0.6 },
+    })
+    seeded.template = await rest(base, '/api/collections/templates/records', {
+      method: 'POST', token: ownerToken,
+      body: { name: `Brunch hours ${RUN}`, language: 'en', body: 'Hi {{first_name}}, yes! Brunch is served every Sunday from 10 to 14 at {{business}}. — {{agent}}' },
+    })
+    return `ticket ${seeded.ticket.id}`
+  })
+
+  await test('inbox: SLA order, badges and realtime', async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click()
+    const late = await findRow(seeded.late.id)
+    const row = await findRow(seeded.ticket.id)
+    assert(/left/.test(await row.innerText()), 'no "time left" badge on a fresh ticket: ' + (await row.innerText()))
+    assert(/Late by/.test(await late.innerText()), 'no "late by" badge on a breached ticket')
+    const order = await page.locator('a[data-ticket]').evaluateAll((as) => as.map((a) => a.dataset.ticket))
+    assert(order.indexOf(seeded.late.id) < order.indexOf(seeded.ticket.id), 'a breached ticket is listed after one still in time')
+    // Realtime: a ticket created elsewhere shows up without reloading.
+    seeded.live = await rest(base, '/api/collections/tickets/records', { method: 'POST', token: ownerToken, body: { subject: `Live ticket ${RUN}`, status: 'new', priority: 'normal', channel: 'email', needs_answer: true } })
+    await page.waitForTimeout(1500)
+    await findRow(seeded.live.id)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await snap('inbox')
+    return `${order.length} tickets listed`
+  })
+
+  await test('inbox: filters', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.getByRole('button', { name: 'Late' }).click()
+    await findRow(seeded.late.id)
+    await page.locator(`a[data-ticket="${seeded.ticket.id}"]`).waitFor({ state: 'detached' })
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await snap('inbox-filter-late')
+    await page.getByRole('button', { name: 'Late' }).click()
+    await page.getByRole('button', { name: /^Filters/ }).click()
+    await page.getByLabel('Channel').selectOption('hackernews')
+    await findRow(seeded.ticket.id)
+    await page.locator(`a[data-ticket="${seeded.late.id}"]`).waitFor({ state: 'detached' })
+    await snap('inbox-filter-channel')
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.getByRole('button', { name: 'Clear filters' }).click()
+    await findRow(seeded.late.id)
+    await page.evaluate(() => window.scrollTo(0, 0))
+  })
+
+  await test('inbox: search', async () => {
+    await page.getByLabel('Search mentions').fill('brunch ' + RUN)
+    await visible(`Does Café Lune still serve brunch on Sundays? ${RUN}`)
+    await snap('inbox-search')
+    await page.getByLabel('Search mentions').fill('')
+    await findRow(seeded.ticket.id)
+  })
+
+  await test('ticket: thread, contact and controls', async () => {
+    await (await findRow(seeded.ticket.id)).click()
+    await page.getByRole('heading', { name: `Brunch on Sunday? ${RUN}` }).waitFor()
+    await visible(`Does Café Lune still serve brunch on Sundays? ${RUN}`)
+    await visible('Marie Dupont')
+    await page.getByRole('link', { name: 'Original' }).first().waitFor()
+    assert((await page.getByLabel('Status', { exact: true }).inputValue()) === 'new', 'status select does not show "new"')
+    await page.getByLabel('Priority').selectOption('urgent')
+    await visible('Ticket updated')
+    const t = await rest(base, `/api/collections/tickets/records/${seeded.ticket.id}`, { token: ownerToken })
+    assert(t.priority === 'urgent', 'priority not saved: ' + t.priority)
+    await snap('ticket')
+  })
+
+  await test('ticket: reply with a template, ticket moves to pending', async () => {
+    await page.getByLabel('Template').selectOption({ label: `Brunch hours ${RUN} (en)` })
+    const body = page.getByLabel('Your reply')
+    const filled = await body.inputValue()
+    assert(filled.startsWith('Hi Marie, yes! Brunch is served every Sunday') && filled.includes('Café Lune') && filled.includes('Claire'), 'placeholders not filled: ' + filled)
+    await visible('This is the template unchanged', { exact: false })
+    await snap('ticket-template')
+    await body.fill(filled + '\nThe kouign-amann comes out of the oven at 11, come early!')
+    await page.getByText('This is the template unchanged', { exact: false }).waitFor({ state: 'detached' })
+    await page.getByRole('button', { name: 'Copy & open post' }).click()
+    await visible('Text copied', { exact: false })
+    const clip = await page.evaluate(() => navigator.clipboard.readText().catch(() => ''))
+    assert(clip.includes('kouign-amann'), 'reply text not on the clipboard: ' + JSON.stringify(clip))
+    await visible('The kouign-amann comes out of the oven at 11', { exact: false })
+    await page.locator('.reply-sent').first().waitFor()
+    // The server records the first response and moves the ticket on.
+    await page.waitForFunction(() => document.querySelector('#t-status')?.value === 'pending', null, { timeout: 8000 })
+    await page.getByText(/Answered in/).first().waitFor()
+    const t = await rest(base, `/api/collections/tickets/records/${seeded.ticket.id}`, { token: ownerToken })
+    assert(t.status === 'pending' && t.first_response_at, `ticket not answered: status=${t.status} first_response_at=${t.first_response_at}`)
+    const replies = await rest(base, `/api/collections/replies/records?filter=${encodeURIComponent(`ticket="${seeded.ticket.id}"`)}`, { token: ownerToken })
+    assert(replies.items.length === 1 && replies.items[0].via === 'manual' && replies.items[0].template === seeded.template.id, 'reply record wrong: ' + JSON.stringify(replies.items))
+    await snap('ticket-replied')
+  })
+
+  await test('ticket: private note', async () => {
+    await page.getByRole('button', { name: 'Note', exact: true }).click()
+    await page.getByLabel(/Private note/).fill(`Marie is a regular, offer her a coffee ${RUN}`)
+    await page.getByRole('button', { name: 'Save note' }).click()
+    await visible(`Marie is a regular, offer her a coffee ${RUN}`)
+    await visible('private note', { exact: false })
+  })
+
+  await test('inbox: the answered ticket shows as pending', async () => {
+    await page.getByRole('button', { name: 'Back' }).click()
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor()
+    const row = await findRow(seeded.ticket.id)
+    await page.waitForFunction((id) => /Pending/.test(document.querySelector(`a[data-ticket="${id}"]`)?.innerText || ''), seeded.ticket.id, { timeout: 8000 })
+    assert(/Answered in/.test(await row.innerText()), 'no "answered in" badge: ' + (await row.innerText()))
+  })
+
+  await test('dashboard', async () => {
+    await page.getByRole('link', { name: 'Dashboard' }).click()
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
+    await page.getByRole('button', { name: '30 days' }).waitFor()
+    await page.waitForSelector('.kpis, .notice', { timeout: 10000 })
+    let note
+    if (await page.locator('.kpis').count()) {
+      await visible('Median first response')
+      await visible('Within 1 hour')
+      await page.getByRole('button', { name: '7 days' }).click()
+      await page.getByRole('button', { name: '7 days', pressed: true }).waitFor()
+      await page.getByRole('button', { name: '30 days' }).click()
+      await visible('Volume per channel')
+      note = 'statistics shown'
+    } else {
+      await visible('Statistics are not available on this server yet.')
+      note = 'stats route missing on this server'
+    }
+    await page.waitForTimeout(300)
+    await snap('dashboard')
+    return note
+  })
+
+  await test('sources: add a feed source, test it, save it', async () => {
+    await page.getByRole('link', { name: 'Sources' }).click()
+    await page.getByRole('heading', { name: 'Sources' }).waitFor()
+    await snap('sources')
+    await page.getByRole('link', { name: 'Add a source' }).click()
+    await page.getByRole('heading', { name: 'Add a source' }).waitFor()
+    await page.getByLabel('Kind').selectOption('feed')
+    await page.getByLabel('Name', { exact: true }).fill(`Neighbourhood blog ${RUN}`)
+    await page.getByLabel('Feed address').fill(feedUrl)
+    await page.getByRole('button', { name: 'Test this source' }).click()
+    await page.getByRole('heading', { name: 'What this source finds now' }).waitFor()
+    let note = ''
+    if (await page.getByText('Le brunch du Café Lune').count()) note = 'preview found the item'
+    else note = 'preview said: ' + (await page.locator('.preview').innerText()).replace(/\s+/g, ' ').slice(0, 120)
+    await snap('source-form')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await visible('Saved')
+    await page.waitForURL(/\/sources\/[a-z0-9]{15}$/)
+    const list = await rest(base, `/api/collections/sources/records?filter=${encodeURIComponent(`name="Neighbourhood blog ${RUN}"`)}`, { token: ownerToken })
+    assert(list.items.length === 1 && list.items[0].kind === 'feed' && list.items[0].url === feedUrl, 'source not saved: ' + JSON.stringify(list.items))
+    await page.getByRole('button', { name: 'Back' }).click()
+    await page.getByRole('heading', { name: 'Sources' }).waitFor()
+    await visible(`Neighbourhood blog ${RUN}`)
+    await snap('sources-after')
+    return note
+  })
+
+  await test('settings: switch to French', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click()
+    await page.getByRole('heading', { name: 'Settings', exact: true }).waitFor()
+    await snap('settings')
+    await page.getByRole('button', { name: 'Français' }).click()
+    await page.getByRole('heading', { name: 'Réglages', exact: true }).waitFor()
+    await visible('Langue enregistrée')
+    await page.getByRole('link', { name: 'Boîte' }).waitFor()
+    await page.getByRole('link', { name: 'Statistiques' }).waitFor()
+    const me = await rest(base, '/api/collections/users/auth-refresh', { method: 'POST', token: ownerToken })
+    assert(me.record.language === 'fr', 'language not saved on the user: ' + me.record.language)
+    assert((await page.evaluate(() => localStorage.getItem('md.lang'))) === 'fr', 'language not kept in localStorage')
+    assert((await page.evaluate(() => document.documentElement.lang)) === 'fr', '<html lang> not updated')
+    await snap('settings-fr')
+    await page.getByRole('link', { name: 'Boîte' }).click()
+    await page.getByRole('heading', { name: 'Boîte de réception' }).waitFor()
+    await page.getByRole('button', { name: 'En retard' }).waitFor()
+    await visible('En attente')
+    await snap('inbox-fr')
+    // The choice survives a reload (localStorage, then the account).
+    await page.reload()
+    await page.getByRole('heading', { name: 'Boîte de réception' }).waitFor()
+  })
+
+  await test('settings screens render (fr)', async () => {
+    for (const [path, heading] of [['/settings/templates', 'Modèles de réponse'], ['/settings/business', 'Commerce et objectifs de réponse'], ['/settings/rules', 'Règles'], ['/settings/keywords', 'Mots-clés'], ['/settings/team', 'Équipe'], ['/settings/notifications', 'Notifications']]) {
+      await page.evaluate((p) => { history.pushState({}, '', p); dispatchEvent(new PopStateEvent('popstate')) }, path)
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor()
+      await page.waitForTimeout(200)
+      await snap('settings-' + path.split('/').pop())
+    }
+  })
+
+  await test('PWA: manifest, service worker, icons', async () => {
+    const m = await rest(base, '/manifest.webmanifest')
+    assert(m.display === 'standalone' && m.icons.some((i) => i.sizes === '512x512') && m.icons.some((i) => i.sizes === '192x192'), 'manifest misses installability fields')
+    const reg = await page.evaluate(async () => {
+      const r = await Promise.race([navigator.serviceWorker.ready, new Promise((res) => setTimeout(() => res(null), 8000))])
+      return r ? r.active?.scriptURL || 'registered' : null
+    })
+    assert(reg && reg.endsWith('/sw.js'), 'service worker not active: ' + reg)
+    for (const icon of ['/icon-192.png', '/icon-512.png', '/apple-touch-icon.png']) {
+      const r = await fetch(base + icon)
+      assert(r.ok && r.headers.get('content-type')?.includes('png'), icon + ' not served as PNG')
+    }
+    const sw = await fetch(base + '/sw.js')
+    assert(sw.headers.get('cache-control') === 'no-cache', 'sw.js must not be cached')
+    return reg
+  })
+
+  if (tolerated.size) log(`note: routes missing on this server (404, handled by the UI): ${[...tolerated].sort().join(', ')}`)
+  await cleanup()
+  const passed = results.filter((r) => r.ok).length
+  log(`${passed} passed, ${failures} failed`)
+  process.exit(failures ? 1 : 0)
+}
+
+main().catch((e) => {
+  console.error(e)
+  console.log(`${results.filter((r) => r.ok).length} passed, ${failures + 1} failed`)
+  process.exit(1)
+})
