@@ -483,3 +483,27 @@ func TestCalendarIsolated(t *testing.T) {
 		t.Fatalf("monday = %s", got)
 	}
 }
+
+func TestCalendarLongDurations(t *testing.T) {
+	office := mustCal(t, Hours{Timezone: "Europe/Paris", Week: weekdays(Span{"09:00", "18:00"}), Holidays: []string{"2026-12-25", "2030-12-25"}})
+	start := wall(t, paris, "2026-11-23 10:00")
+	// Ten years of business time: exact, round trip included.
+	d := 10 * 52 * 45 * time.Hour
+	end := office.Add(start, d)
+	if got := office.Elapsed(start, end); got != d {
+		t.Fatalf("ten years: Elapsed = %s, want %s", got, d)
+	}
+	if y := end.Year(); y != 2036 {
+		t.Fatalf("ten years of 45 h weeks end in %d", y)
+	}
+
+	// A mistyped target on a calendar open one minute a week would need
+	// two million years: Add stops after a century with a lower bound
+	// (the true deadline is at least cur + remaining).
+	tiny := mustCal(t, Hours{Timezone: "Europe/Paris", Week: map[time.Weekday][]Span{time.Monday: {{"09:00", "09:01"}}}})
+	huge := 100_000_000 * time.Minute
+	got := tiny.Add(start, huge)
+	if got.Before(start.AddDate(99, 0, 0)) || got.Before(start.Add(huge)) {
+		t.Fatalf("capped Add returned %s, want a lower bound beyond a century and beyond start+d", got)
+	}
+}

@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"time"
@@ -145,4 +146,39 @@ func Summarize(clocks []Clock) Summary {
 	s.MedianResolution, s.MedianResolutionBusiness = Median(res), Median(resb)
 	s.MedianNextResponse = Median(next)
 	return s
+}
+
+// MarshalJSON writes the summary with snake_case keys and durations as
+// seconds (a JSON number, millisecond precision), the units of the
+// tickets' *_sec columns and of the stats route.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	sec := func(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
+	return json.Marshal(struct {
+		Tickets                  int     `json:"tickets"`
+		NeedingAnswer            int     `json:"needing_answer"`
+		Answered                 int     `json:"answered"`
+		ResponseRate             float64 `json:"response_rate"`
+		AnsweredWithin1h         int     `json:"answered_within_1h"`
+		AnsweredWithin24h        int     `json:"answered_within_24h"`
+		Within1hRate             float64 `json:"within_1h_rate"`
+		Within24hRate            float64 `json:"within_24h_rate"`
+		MedianFirstResponseSec   float64 `json:"median_first_response_sec"`
+		P90FirstResponseSec      float64 `json:"p90_first_response_sec"`
+		MedianFirstResponseBHSec float64 `json:"median_first_response_bh_sec"`
+		P90FirstResponseBHSec    float64 `json:"p90_first_response_bh_sec"`
+		Resolved                 int     `json:"resolved"`
+		MedianResolutionSec      float64 `json:"median_resolution_sec"`
+		MedianResolutionBHSec    float64 `json:"median_resolution_bh_sec"`
+		MedianNextResponseSec    float64 `json:"median_next_response_sec"`
+		Breached                 int     `json:"breached"`
+		LimitBreached            int     `json:"limit_breached"`
+		AtRisk                   int     `json:"at_risk"`
+		Reopened                 int     `json:"reopened"`
+	}{
+		s.Tickets, s.NeedingAnswer, s.Answered, s.ResponseRate,
+		s.AnsweredWithin1h, s.AnsweredWithin24h, s.Within1hRate, s.Within24hRate,
+		sec(s.MedianFirstResponse), sec(s.P90FirstResponse), sec(s.MedianFirstResponseBusiness), sec(s.P90FirstResponseBusiness),
+		s.Resolved, sec(s.MedianResolution), sec(s.MedianResolutionBusiness), sec(s.MedianNextResponse),
+		s.Breached, s.LimitBreached, s.AtRisk, s.Reopened,
+	})
 }

@@ -1,6 +1,7 @@
 package sla
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"testing"
@@ -169,6 +170,27 @@ func TestSummarize(t *testing.T) {
 	// Next responses: 10 m and 40 m.
 	if s.MedianNextResponse != 25*time.Minute {
 		t.Errorf("median next response = %v", s.MedianNextResponse)
+	}
+
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]float64
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]float64{
+		"tickets": 7, "needing_answer": 6, "answered": 5, "response_rate": 5.0 / 6, "within_1h_rate": 0.5,
+		"median_first_response_sec": 3600, "p90_first_response_sec": 972 * 60, "p90_first_response_bh_sec": 432 * 60,
+		"median_resolution_sec": 110 * 60, "median_next_response_sec": 25 * 60, "breached": 3, "limit_breached": 2, "reopened": 1,
+	} {
+		if got, ok := back[k]; !ok || got != want {
+			t.Errorf("JSON %s = %v (present %v), want %v", k, got, ok, want)
+		}
+	}
+	if len(back) != 20 {
+		t.Errorf("JSON has %d keys: %s", len(back), b)
 	}
 
 	if z := Summarize(nil); z != (Summary{}) {
