@@ -507,3 +507,32 @@ func TestCalendarLongDurations(t *testing.T) {
 		t.Fatalf("capped Add returned %s, want a lower bound beyond a century and beyond start+d", got)
 	}
 }
+
+// One calendar serves every ticket of the SLA watcher and the stats route
+// at once (run with -race).
+func TestCalendarConcurrentUse(t *testing.T) {
+	cal := mustCal(t, Hours{Timezone: "America/Toronto", Week: weekdays(Span{"09:00", "17:00"}), Holidays: []string{"2026-12-25"}})
+	start := wall(t, toronto, "2026-10-30 16:30")
+	want := cal.Add(start, 40*time.Hour)
+	errs := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			for j := 0; j < 50; j++ {
+				if got := cal.Add(start, 40*time.Hour); !got.Equal(want) {
+					errs <- got.String()
+					return
+				}
+				if cal.Elapsed(start, want) != 40*time.Hour || !cal.IsOpen(want.Add(-time.Second)) {
+					errs <- "elapsed/isopen"
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}
