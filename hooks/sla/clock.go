@@ -160,7 +160,10 @@ func closedStatus(s string) bool { return s == StatusResolved || s == StatusIgno
 func activeStatus(s string) bool { return s != StatusPending && !closedStatus(s) }
 
 // Compute replays a ticket's events (in any order; ties keep input order)
-// and measures it at `now`. cal may be nil (always open). The rules:
+// and measures it at `now`. policy is used as given (PerPriority is not
+// consulted: pass policy.For(ticket priority)). cal may be nil (always
+// open); the *Business figures are always measured on cal, whatever
+// policy.BusinessHours says, and TimeInStatus is wall clock. The rules:
 //
 //   - The ticket starts "new" at its first event. The first customer
 //     message is FirstMentionAt and starts the first-response clock.
