@@ -3,8 +3,19 @@ package hooks
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"testing"
 	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/connectors"
 )
 
 // Synthetic but realistic mentions for the crash test and the polling and
@@ -21,34 +32,34 @@ var (
 	genFR = map[string][]string{
 		"complaint": {
 			"Ma commande n°%[1]d chez %[2]s n'est jamais arrivée, j'attends toujours !",
-			"%[2]s m'a servi un %[3]s froid et le serveur était désagréable. Très déçu.",
+			"%[2]s m'a servi un %[3]s froid à %[1]d h et le serveur était désagréable. Très déçu.",
 			"Toujours aucune réponse de %[2]s pour mon remboursement (commande %[1]d), c'est scandaleux.",
-			"Le %[3]s de %[2]s était rassis ce matin, vraiment nul.",
+			"Le %[3]s de %[2]s était rassis ce matin, payé %[1]d centimes pour ça, vraiment nul.",
 			"%[2]s a annulé ma réservation de %[1]d h sans prévenir, inadmissible.",
-			"Trois quarts d'heure d'attente chez %[2]s pour un %[3]s, plus jamais.",
+			"%[1]d minutes d'attente chez %[2]s pour un %[3]s, plus jamais.",
 		},
 		"question": {
 			"Est-ce que %[2]s est ouvert le dimanche vers %[1]d h ?",
-			"%[2]s fait-il des %[3]s sans gluten ?",
+			"%[2]s fait-il des %[3]s sans gluten ? Il m'en faudrait %[1]d.",
 			"Peut-on réserver une table pour %[1]d chez %[2]s samedi ?",
 			"Comment commander un %[3]s chez %[2]s pour %[1]d personnes ?",
 			"%[2]s livre jusqu'à quelle heure ? On est %[1]d au bureau.",
 		},
 		"praise": {
-			"Le %[3]s de %[2]s est délicieux, merci !",
+			"Le %[3]s de %[2]s est délicieux, merci ! Déjà %[1]d fois cette année.",
 			"Super accueil chez %[2]s, l'équipe est adorable. %[1]d/10",
-			"Merci %[2]s pour ce %[3]s parfait, on reviendra !",
-			"Meilleur %[3]s du quartier chez %[2]s, bravo à toute l'équipe.",
+			"Merci %[2]s pour ce %[3]s parfait, on était %[1]d et on reviendra !",
+			"Meilleur %[3]s du quartier chez %[2]s, bravo à toute l'équipe. %[1]d/10",
 		},
 		"noise": {
 			"Je passe devant %[2]s tous les matins à %[1]d h.",
 			"Rendez-vous devant %[2]s à %[1]d h.",
-			"%[2]s a changé sa vitrine, il y a des %[3]s dessus.",
+			"%[2]s a changé sa vitrine, il y a %[1]d %[3]s dessus.",
 			"Photo de la rue avec %[2]s au fond, prise à %[1]d h.",
 		},
 		"other": {
 			"La lune est magnifique ce soir, %[1]d degrés dehors.",
-			"Mon %[3]s préféré ferme ses portes, triste nouvelle.",
+			"Mon %[3]s préféré ferme ses portes après %[1]d ans, triste nouvelle.",
 			"Je cherche un bon %[3]s à Lyon, des idées ? (%[1]d)",
 			"Lune de miel à Venise, %[1]d jours magnifiques.",
 		},
@@ -56,21 +67,21 @@ var (
 	genEN = map[string][]string{
 		"complaint": {
 			"Still waiting for my refund from %[2]s, order %[1]d, nobody answers my emails.",
-			"%[2]s charged me twice for the same %[3]s. Terrible service.",
+			"%[2]s charged me twice for the same %[3]s, order %[1]d. Terrible service.",
 			"My %[2]s order never arrived and support ignored me. Worst experience. #%[1]d",
 			"%[2]s delivery was %[1]d minutes late and the %[3]s was crushed. Awful.",
 			"Waited %[1]d minutes at %[2]s for a cold %[3]s. Never again.",
 		},
 		"question": {
-			"Does %[2]s have a vegan %[3]s?",
+			"Does %[2]s have a vegan %[3]s? Asking for %[1]d friends.",
 			"What time does %[2]s open on Sundays? Around %[1]d?",
 			"Can I order a %[3]s from %[2]s online for %[1]d people?",
 			"Is there parking near %[2]s? Coming with %[1]d friends.",
 		},
 		"praise": {
-			"Best %[3]s in town at %[2]s, love it!",
+			"Best %[3]s in town at %[2]s, love it! %[1]d/10",
 			"%[2]s made our %[3]s and it was perfect. Highly recommend! %[1]d stars",
-			"Thank you %[2]s for the lovely %[3]s this morning!",
+			"Thank you %[2]s for the lovely %[3]s this morning, table %[1]d!",
 			"The team at %[2]s is wonderful, %[1]d visits and never disappointed.",
 		},
 		"noise": {
@@ -93,10 +104,10 @@ var (
 
 // genItems returns n feed items published over the span before now, newest
 // last, with GUIDs prefix-0, prefix-1... and authors drawn from a pool of
-// n/5 people (at least 30), so some write again within a day.
+// n/3 people (at least 30), so some write again within a day.
 func genItems(n int, prefix string, seed uint64, span time.Duration) []feedItem {
 	r := rand.New(rand.NewPCG(seed, 0x6d656e74))
-	people := max(n/5, 30)
+	people := max(n/3, 30)
 	items := make([]feedItem, n)
 	for i := range items {
 		cat := genMix[len(genMix)-1]
@@ -130,4 +141,271 @@ func genItems(n int, prefix string, seed uint64, span time.Duration) []feedItem 
 		}
 	}
 	return items
+}
+
+// ingestFixture is the 100,000-mention fixture as a poller would hand it
+// to ingest: RSS documents of 100 items, parsed by the feed connector.
+type ingestFixture struct {
+	now     time.Time
+	batches [][]connectors.Mention
+	total   int
+}
+
+var (
+	ingestFixtureOnce sync.Once
+	ingestFixtureData ingestFixture
+)
+
+const ingestBatch = 100
+
+// ingestMentions is 100,000 unless MD_BENCH_MENTIONS says otherwise (a
+// smaller run is handy under the profiler).
+func ingestMentions() int {
+	if n, err := strconv.Atoi(os.Getenv("MD_BENCH_MENTIONS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// benchApp opens a copy of the test template the way the binary opens its
+// data directory: a plain core.BaseApp, not a tests.TestApp, whose
+// per-hook event counters are not part of the product.
+func benchApp(b testing.TB) (*core.BaseApp, *hub) {
+	b.Helper()
+	return benchAppWith(b, Config{DisableWorkers: true, AllowPrivateURLs: true, EncryptionKey: testKey})
+}
+
+func benchAppWith(b testing.TB, cfg Config) (*core.BaseApp, *hub) {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "pb_data")
+	if err := os.CopyFS(dir, os.DirFS(templateDir)); err != nil {
+		b.Fatal(err)
+	}
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir})
+	if err := app.Bootstrap(); err != nil {
+		b.Fatal(err)
+	}
+	h, err := register(app, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = app.ResetBootstrapState() })
+	return app, h
+}
+
+func loadIngestFixture(b *testing.B) ingestFixture {
+	ingestFixtureOnce.Do(func() {
+		now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+		items := genItems(ingestMentions(), "m", 42, 30*24*time.Hour)
+		feed := connectors.NewFeed(connectors.Config{Now: func() time.Time { return now }})
+		f := ingestFixture{now: now}
+		for i := 0; i < len(items); i += ingestBatch {
+			doc := rss(items[i:min(i+ingestBatch, len(items))], now)
+			ms, err := feed.ParseBody([]byte(doc), "application/rss+xml; charset=utf-8", "https://alerts.example/")
+			if err != nil {
+				panic(err)
+			}
+			f.batches = append(f.batches, ms)
+			f.total += len(ms)
+		}
+		ingestFixtureData = f
+	})
+	if ingestFixtureData.total != ingestMentions() {
+		b.Fatalf("fixture parsed to %d mentions, want %d", ingestFixtureData.total, ingestMentions())
+	}
+	return ingestFixtureData
+}
+
+// peakRSS reads the process's resident-set high-water mark (VmHWM) in
+// bytes; resetPeakRSS lowers it to the current RSS (Linux ≥ 4.0), so a
+// phase's peak is its own. Both report 0 / false where /proc is missing.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func currentRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func resetPeakRSS() bool {
+	runtime.GC()
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// BenchmarkIngest100k ingests 100,000 mentions, 100 per batch as polls
+// bring them, into a fresh database through the real pipeline (normalise,
+// dedupe, match, analyse, triage, thread, contacts, tickets, the source's
+// update; one transaction per batch), then inserts the very rows it stored
+// into another fresh database with a prepared INSERT, one transaction per
+// batch: the raw SQLite rate on the same machine in the same run.
+//
+//	go test ./hooks -run '^$' -bench BenchmarkIngest100k -benchtime 1x
+//
+// Each iteration takes minutes: run it with -benchtime 1x.
+func BenchmarkIngest100k(b *testing.B) {
+	fx := loadIngestFixture(b)
+	b.StopTimer()
+	for range b.N {
+		app, h := benchApp(b)
+		src := saveRecord(b, app, "sources", map[string]any{"kind": "feed", "name": "Google Alerts", "url": "https://alerts.example/feed", "enabled": true})
+		baseRSS := currentRSS()
+		resetPeakRSS()
+
+		b.StartTimer()
+		start := time.Now()
+		var total IngestStats
+		for _, batch := range fx.batches {
+			stats, _, err := h.ingest(src, batch, fx.now, func(tx core.App, stats IngestStats) error {
+				// What pollSource does with the source in the same transaction.
+				fresh, err := tx.FindRecordById("sources", src.Id)
+				if err != nil {
+					return err
+				}
+				fresh.Set("last_check_at", fx.now)
+				fresh.Set("last_ok_at", fx.now)
+				fresh.Set("last_new", stats.New)
+				return tx.Save(fresh)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			total = addStats(total, stats)
+		}
+		pipeline := time.Since(start)
+		b.StopTimer()
+		pipelinePeak := peakRSS()
+
+		if total.New != fx.total {
+			b.Fatalf("stored %d of %d mentions: %+v", total.New, fx.total, total)
+		}
+		rows, cols := storedMentions(b, app, src.Id)
+		var tickets int
+		_ = app.DB().Select("count(*)").From("tickets").Where(dbx.HashExp{"source": src.Id}).Row(&tickets)
+		_ = app.ResetBootstrapState()
+
+		raw, _ := benchApp(b)
+		runtime.GC()
+		resetPeakRSS()
+		rawTime := rawInsert(b, raw, cols, rows)
+		rawPeak := peakRSS()
+		_ = raw.ResetBootstrapState()
+
+		n := float64(fx.total)
+		b.ReportMetric(n/pipeline.Seconds(), "mentions/s")
+		b.ReportMetric(n/rawTime.Seconds(), "raw_rows/s")
+		b.ReportMetric(rawTime.Seconds()/pipeline.Seconds(), "pipeline/raw")
+		b.ReportMetric(float64(pipelinePeak)/(1<<20), "peak_rss_MB")
+		b.ReportMetric(float64(pipelinePeak-baseRSS)/(1<<20), "peak_rss_delta_MB")
+		b.ReportMetric(float64(rawPeak)/(1<<20), "raw_peak_rss_MB")
+		b.Logf("pipeline %s (%+v), %d tickets; raw %s", pipeline.Round(time.Millisecond), total, tickets, rawTime.Round(time.Millisecond))
+	}
+}
+
+func addStats(a, b IngestStats) IngestStats {
+	a.Seen += b.Seen
+	a.New += b.New
+	a.Duplicates += b.Duplicates
+	a.Reposts += b.Reposts
+	a.Own += b.Own
+	a.Dropped += b.Dropped
+	a.Ignored += b.Ignored
+	a.Logged += b.Logged
+	a.Opened += b.Opened
+	a.Joined += b.Joined
+	a.Reopened += b.Reopened
+	return a
+}
+
+// storedMentions reads back every column of the rows the pipeline stored,
+// in insertion order.
+func storedMentions(b *testing.B, app core.App, sourceID string) ([][]any, []string) {
+	b.Helper()
+	rows, err := app.DB().NewQuery("SELECT * FROM mentions WHERE source = {:s} ORDER BY rowid").
+		Bind(dbx.Params{"s": sourceID}).Rows()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, vals)
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return out, cols
+}
+
+// rawInsert writes rows into the mentions table of app with one prepared
+// INSERT, one transaction per ingestBatch rows, on the connection
+// PocketBase writes with. The FTS trigger and every index still run: this
+// is what SQLite costs for these rows, nothing of ours.
+func rawInsert(b *testing.B, app core.App, cols []string, rows [][]any) time.Duration {
+	b.Helper()
+	db, ok := app.NonconcurrentDB().(*dbx.DB)
+	if !ok {
+		b.Fatal("the writer is not a *dbx.DB")
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",")
+	query := "INSERT INTO mentions (" + strings.Join(cols, ",") + ") VALUES (" + marks + ")"
+	start := time.Now()
+	for i := 0; i < len(rows); i += ingestBatch {
+		tx, err := db.DB().Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		stmt, err := tx.Prepare(query)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range rows[i:min(i+ingestBatch, len(rows))] {
+			if _, err := stmt.Exec(r...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := stmt.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	took := time.Since(start)
+	var n int
+	if err := app.DB().Select("count(*)").From("mentions").Row(&n); err != nil || n != len(rows)+1 { // +1: the fixture mention
+		b.Fatalf("raw insert left %d rows (%v), want %d", n, err, len(rows)+1)
+	}
+	return took
 }
