@@ -404,6 +404,41 @@ async function main() {
     assert(/Answered in/.test(await row.innerText()), 'no "answered in" badge: ' + (await row.innerText()))
   })
 
+  await test('ticket: platform limit, collision guard, answered elsewhere', async () => {
+    // A second agent is writing on the same ticket: we are told.
+    const agentPass = 'agent-pass-' + RUN
+    await rest(base, '/api/collections/users/records', { method: 'POST', token: ownerToken, body: { name: 'Inès', email: `ines-${RUN}@cafe-lune.example`, password: agentPass, passwordConfirm: agentPass, role: 'agent', language: 'fr', verified: true } })
+    const agent = await rest(base, '/api/collections/users/auth-with-password', { method: 'POST', body: { identity: `ines-${RUN}@cafe-lune.example`, password: agentPass } })
+    await (await findRow(seeded.late.id)).click()
+    await page.getByRole('heading', { name: `Cold coffee again ${RUN}` }).waitFor()
+    await page.waitForTimeout(500) // realtime subscription in place
+    let seen = false
+    for (let i = 0; i < 10 && !seen; i++) {
+      await rest(base, `/api/md/tickets/${seeded.late.id}/typing`, { method: 'POST', token: agent.token })
+      seen = await page.getByText('Inès is replying to this ticket').isVisible().catch(() => false) ||
+        (await page.getByText('Inès is replying to this ticket').waitFor({ timeout: 700 }).then(() => true, () => false))
+    }
+    assert(seen, 'no "is replying" notice while another agent types')
+    // Mastodon: 500 characters at most, counted as people see them.
+    const body = page.getByLabel('Your reply')
+    await body.fill('é'.repeat(499) + '👍🏽')
+    await visible('500 / 500')
+    assert(await page.getByRole('button', { name: 'Send on Mastodon' }).isEnabled(), 'send disabled at exactly the limit')
+    await body.fill('é'.repeat(501))
+    await visible('501 / 500')
+    await visible('1 characters too many', { exact: false })
+    assert(await page.getByRole('button', { name: 'Send on Mastodon' }).isDisabled(), 'send enabled over the limit')
+    await snap('ticket-limit')
+    await body.fill('')
+    await page.getByRole('button', { name: /I answered elsewhere/ }).click()
+    await visible('Marked as answered')
+    await page.locator('.summary').getByText('Answered elsewhere').waitFor()
+    const t = await rest(base, `/api/collections/tickets/records/${seeded.late.id}`, { token: ownerToken })
+    assert(t.answered_elsewhere && t.first_response_at, 'answered elsewhere not recorded')
+    await page.getByRole('button', { name: 'Back' }).click()
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor()
+  })
+
   await test('dashboard', async () => {
     await page.getByRole('link', { name: 'Dashboard' }).click()
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
@@ -447,10 +482,28 @@ async function main() {
     await page.waitForURL(/\/sources\/[a-z0-9]{15}$/)
     const list = await rest(base, `/api/collections/sources/records?filter=${encodeURIComponent(`name="Neighbourhood blog ${RUN}"`)}`, { token: ownerToken })
     assert(list.items.length === 1 && list.items[0].kind === 'feed' && list.items[0].url === feedUrl, 'source not saved: ' + JSON.stringify(list.items))
+    // Check now: the poller fetches our feed at once.
     await page.getByRole('button', { name: 'Back' }).click()
     await page.getByRole('heading', { name: 'Sources' }).waitFor()
-    await visible(`Neighbourhood blog ${RUN}`)
+    const card = page.locator('li.source', { hasText: `Neighbourhood blog ${RUN}` })
+    await card.waitFor()
+    await card.getByRole('button', { name: 'Check now' }).click()
+    await page.getByText(/^Checked: \d+ new mention|^Check failed/).first().waitFor()
+    note += '; check now: ' + (await page.locator('.toast span').last().innerText()).trim()
+    await card.getByText('Working').waitFor({ timeout: 8000 })
     await snap('sources-after')
+    // A webhook source shows its address and secret once saved.
+    await page.getByRole('link', { name: 'Add a source' }).click()
+    await page.getByLabel('Kind').selectOption('webhook')
+    await page.getByLabel('Name', { exact: true }).fill(`Zapier reviews ${RUN}`)
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByRole('heading', { name: 'Webhook address' }).waitFor()
+    const url = await page.getByLabel('Address').inputValue()
+    const secret = await page.getByLabel('Secret').inputValue()
+    assert(/^https?:\/\/.+\/api\/md\/hooks\/[a-z0-9]{15}$/.test(url) && secret.length >= 16, `webhook address/secret missing: ${url} ${secret.length}`)
+    await snap('source-webhook')
+    await page.getByRole('button', { name: 'Back' }).click()
+    await page.getByRole('heading', { name: 'Sources' }).waitFor()
     return note
   })
 
@@ -471,7 +524,11 @@ async function main() {
     await page.getByRole('link', { name: 'Boîte' }).click()
     await page.getByRole('heading', { name: 'Boîte de réception' }).waitFor()
     await page.getByRole('button', { name: 'En retard' }).waitFor()
-    await visible('En attente')
+    await page.getByPlaceholder('Rechercher…').waitFor()
+    const row = await findRow(seeded.ticket.id)
+    const text = await row.innerText()
+    assert(/En attente/.test(text) && /Répondu en/.test(text), 'ticket row not in French: ' + text)
+    await page.evaluate(() => window.scrollTo(0, 0))
     await snap('inbox-fr')
     // The choice survives a reload (localStorage, then the account).
     await page.reload()
@@ -502,6 +559,23 @@ async function main() {
     const sw = await fetch(base + '/sw.js')
     assert(sw.headers.get('cache-control') === 'no-cache', 'sw.js must not be cached')
     return reg
+  })
+
+  await test('desktop width and dark mode', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 })
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.evaluate(() => { history.pushState({}, '', '/'); dispatchEvent(new PopStateEvent('popstate')) })
+    await page.getByRole('heading', { name: 'Boîte de réception' }).waitFor()
+    const nav = await page.getByRole('navigation').boundingBox()
+    assert(nav && nav.x === 0 && nav.height > 700 && nav.width < 300, 'navigation is not a sidebar on desktop: ' + JSON.stringify(nav))
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+    assert(bg !== 'rgb(246, 247, 245)', 'dark mode not applied, body background ' + bg)
+    await snap('desktop-dark-inbox')
+    await (await findRow(seeded.ticket.id)).click()
+    await page.getByRole('heading', { name: `Brunch on Sunday? ${RUN}` }).waitFor()
+    await snap('desktop-dark-ticket')
+    await page.setViewportSize(VIEWPORT)
+    await page.emulateMedia({ colorScheme: 'light' })
   })
 
   if (tolerated.size) log(`note: routes missing on this server (404, handled by the UI): ${[...tolerated].sort().join(', ')}`)

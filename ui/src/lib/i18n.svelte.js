@@ -1,3 +1,5 @@
+import { pb } from './pb.js'
+
 // Each dictionary is its own chunk: only the language in use is downloaded.
 const loaders = { en: () => import('./i18n/en.js'), fr: () => import('./i18n/fr.js') }
 const dicts = {}
@@ -18,6 +20,7 @@ function initial() {
 
 export const i18n = $state({ lang: initial() })
 document.documentElement.lang = i18n.lang
+pb.lang = i18n.lang
 
 /** Downloads a dictionary once; main.js awaits the first one before mounting. */
 export async function loadDict(lang) {
@@ -29,6 +32,7 @@ export async function setLang(lang, persist = true) {
   if (!loaders[lang]) return
   await loadDict(lang)
   i18n.lang = lang
+  pb.lang = lang // Accept-Language of API calls
   document.documentElement.lang = lang
   if (persist) {
     try {

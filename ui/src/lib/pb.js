@@ -6,6 +6,14 @@ export const pb = new PocketBase(typeof location !== 'undefined' ? location.orig
 // PocketBase's default auto-cancel would abort one of them.
 pb.autoCancellation(false)
 
+// A token that expired or was revoked (user deleted, password changed
+// elsewhere) sends the person back to the sign-in screen instead of
+// leaving every screen failing.
+pb.afterSend = function (response, data) {
+  if (response.status === 401 && pb.authStore.token && !response.url.includes('/auth-with-password')) pb.authStore.clear()
+  return data
+}
+
 export const SETTINGS_ID = 'mdsettings00001'
 
 export const CHANNELS = ['feed', 'mastodon', 'bluesky', 'hackernews', 'reddit', 'webhook', 'email']
