@@ -236,7 +236,9 @@ func (h *hub) handleTyping(e *core.RequestEvent) error {
 		if auth == nil || auth.Collection().Name != "users" || auth.Id == e.Auth.Id {
 			continue
 		}
-		c.Send(subscriptions.Message{Name: topic, Data: payload})
+		// Send blocks until the client's stream takes the message: never
+		// hold the typist's request on a slow phone.
+		go c.Send(subscriptions.Message{Name: topic, Data: payload})
 	}
 	return e.NoContent(http.StatusNoContent)
 }
