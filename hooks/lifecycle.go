@@ -5,9 +5,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"github.com/mentiondesk/mentiondesk/hooks/sla"
 )
 
 // The ticket lifecycle: whatever changes a ticket (the pipeline, an agent
@@ -104,6 +108,11 @@ func (h *hub) onStatusChange(app core.App, t *core.Record, now time.Time) error 
 	if from == to {
 		return nil
 	}
+	// A writer that knows when the change really happened (a reply sent
+	// earlier, a replayed history) says so in status_since.
+	if at := t.GetDateTime("status_since").Time(); !at.Equal(old.GetDateTime("status_since").Time()) && !at.IsZero() && at.Before(now) {
+		now = at
+	}
 	since := old.GetDateTime("status_since").Time()
 	if since.IsZero() {
 		since = old.GetDateTime("created").Time()
@@ -122,16 +131,12 @@ func (h *hub) onStatusChange(app core.App, t *core.Record, now time.Time) error 
 		if t.GetString("resolved_at") == "" {
 			t.Set("resolved_at", now)
 		}
-		first := t.GetDateTime("first_mention_at").Time()
-		if !first.IsZero() {
-			// Waiting on the customer (pending) does not count against us.
-			wall := t.GetDateTime("resolved_at").Time().Sub(first) - time.Duration(secs["pending"]*float64(time.Second))
-			t.Set("resolution_sec", max(0, int64(wall.Seconds())))
-			s, err := loadSettings(app)
-			if err == nil {
-				t.Set("resolution_bh_sec", int64(h.businessElapsed(s, first, t.GetDateTime("resolved_at").Time()).Seconds()))
-			}
+		res, resBH, err := h.resolutionTime(app, t, t.GetDateTime("resolved_at").Time())
+		if err != nil {
+			return err
 		}
+		t.Set("resolution_sec", int64(res.Seconds()))
+		t.Set("resolution_bh_sec", int64(resBH.Seconds()))
 	case closed(from) && !closed(to):
 		t.Set("reopened", t.GetInt("reopened")+1)
 		t.Set("resolved_at", "")
@@ -139,6 +144,36 @@ func (h *hub) onStatusChange(app core.App, t *core.Record, now time.Time) error 
 		t.Set("resolution_bh_sec", 0)
 	}
 	return ticketEvent{Ticket: t.Id, Kind: "status", From: from, To: to, At: now}.save(app)
+}
+
+// resolutionTime measures a ticket being resolved at `at` from its history,
+// with the SLA package's rule: only the time the ball was in our court
+// (new or open) counts; waiting on the customer and closed stretches
+// before a reopening do not.
+func (h *hub) resolutionTime(app core.App, t *core.Record, at time.Time) (wall, business time.Duration, err error) {
+	var rows []struct {
+		Kind string         `db:"kind"`
+		To   string         `db:"to"`
+		At   types.DateTime `db:"at"`
+	}
+	err = app.DB().Select("kind", "to", "at").From("ticket_events").
+		Where(dbx.HashExp{"ticket": t.Id}).OrderBy("at ASC", "rowid ASC").All(&rows)
+	if err != nil {
+		return 0, 0, err
+	}
+	events := make([]sla.Event, 0, len(rows)+1)
+	for _, r := range rows {
+		events = append(events, sla.Event{At: r.At.Time(), Kind: sla.EventKind(r.Kind), Status: r.To})
+	}
+	events = append(events, sla.Event{At: at, Kind: sla.StatusChange, Status: sla.StatusResolved})
+	s, err := loadSettings(app)
+	if err != nil {
+		return 0, 0, err
+	}
+	target, limit := s.targets(t.GetString("priority"))
+	policy := sla.Policy{FirstResponseTarget: target, FirstResponseLimit: limit, ResolutionTarget: s.Resolution, BusinessHours: s.SLABusinessHours}
+	c := sla.Compute(events, policy, h.calendar(s), at)
+	return c.Resolution, c.ResolutionBusiness, nil
 }
 
 // onReplySent stops the first-response clock when a reply is out (sent by
@@ -192,6 +227,7 @@ func (h *hub) markAnswered(app core.App, t *core.Record, at time.Time) error {
 	t.Set("sla_at_risk", false)
 	if s := t.GetString("status"); s == "new" || s == "open" {
 		t.Set("status", "pending")
+		t.Set("status_since", at)
 	}
 	return app.Save(t)
 }

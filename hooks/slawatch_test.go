@@ -122,3 +122,35 @@ func TestSettingsValidation(t *testing.T) {
 		s.Test(t)
 	}
 }
+
+// Resolution time counts only while the ball is in our court: an hour new,
+// five hours waiting on the customer after our reply, half an hour open
+// again after they answered, then resolved: an hour and a half.
+func TestResolutionSkipsWaitingOnCustomer(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	defer app.Cleanup()
+	h := hubOf(t, app)
+	src := saveRecord(t, app, "sources", map[string]any{"kind": "mastodon", "name": "M", "url": "https://m.example", "enabled": true})
+	t0 := time.Now().UTC().Add(-10 * time.Hour).Truncate(time.Second)
+	ingestAll(t, h, src, connectors.Mention{ExternalID: "r1", Author: "@ana@m.example", Text: "Ma commande n'est jamais arrivée !", Published: t0})
+	tk := ticketOfMention(t, app, "r1")
+	saveRecord(t, app, "replies", map[string]any{"ticket": tk.Id, "author": agentID, "body": "On regarde", "via": "manual", "status": "sent", "external_id": "rep1", "sent_at": t0.Add(time.Hour)})
+	ingestAll(t, h, src, connectors.Mention{ExternalID: "r2", Author: "@ana@m.example", Text: "Toujours rien reçu, vous avez des nouvelles ?", InReplyTo: "rep1", Published: t0.Add(6 * time.Hour)})
+	tk, _ = app.FindRecordById("tickets", tk.Id)
+	if tk.GetString("status") != "open" {
+		t.Fatalf("status %s after the customer came back", tk.GetString("status"))
+	}
+	tk.Set("status", "resolved")
+	tk.Set("resolved_at", t0.Add(6*time.Hour+30*time.Minute))
+	if err := app.Save(tk); err != nil {
+		t.Fatal(err)
+	}
+	tk, _ = app.FindRecordById("tickets", tk.Id)
+	if got := tk.GetInt("resolution_sec"); got != 90*60 {
+		t.Fatalf("resolution %d s, want %d", got, 90*60)
+	}
+	if tk.GetInt("first_response_sec") != 3600 {
+		t.Fatalf("first response %d s", tk.GetInt("first_response_sec"))
+	}
+}

@@ -213,10 +213,12 @@ func (h *hub) joinTicket(tx core.App, t, rec *core.Record, n normalized, a textA
 		switch status {
 		case "resolved", "ignored":
 			t.Set("status", "open")
+			t.Set("status_since", n.Published)
 			stats.Reopened++
 			events = append(events, ingestEvent{Kind: "reopened", TicketID: t.Id, Notify: d.Notify})
 		case "pending":
 			t.Set("status", "open")
+			t.Set("status_since", n.Published)
 		}
 		t.Set("needs_answer", true)
 		// Unanswered: the first-response clock keeps running from the
@@ -317,10 +319,12 @@ func (ev ticketEvent) save(app core.App) error {
 	return app.Save(r)
 }
 
-// deadlines returns when the first answer is due and the hard limit.
+// deadlines returns when the first answer is due — in business hours if
+// the owner chose so — and the hard limit, always on the wall clock: the
+// customer's "never beyond 24 hours" knows nothing of our opening hours.
 func (h *hub) deadlines(s settings, priority string, start time.Time) (due, limit time.Time) {
 	target, max := s.targets(priority)
-	return h.addBusinessTime(s, start, target), h.addBusinessTime(s, start, max)
+	return h.addBusinessTime(s, start, target), start.Add(max)
 }
 
 func firstWords(s string, n int) string {
