@@ -212,6 +212,11 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		"not_modified", errors.Is(ferr, connectors.ErrNotModified),
 		"seen", stats.Seen, "new", stats.New, "duplicates", stats.Duplicates,
 		"dropped", stats.Dropped, "ignored", stats.Ignored, "opened", stats.Opened, "joined", stats.Joined)
+	if src.GetString("last_ok_at") == "" {
+		// A new source's first poll brings its backlog (a week of mentions,
+		// 7 days of mail): file it, but do not ring every phone for it.
+		events = nil
+	}
 	h.emit(events)
 	return pollResult{OK: true, New: stats.New, Stats: stats, NextTime: next}, nil
 }
