@@ -201,10 +201,33 @@ async function main() {
   // "Copy & open post" opens the customer's post in a new tab: close it.
   context.on('page', (p) => p !== page && p.close().catch(() => {}))
 
+  // Every screen we photograph is also checked for unlabeled controls:
+  // a phone screen reader announces "button" and nothing else otherwise.
+  async function unlabeled() {
+    return page.evaluate(() => {
+      const name = (el) => {
+        if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return true
+        if (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) return true
+        if (el.closest('label')) return true
+        if (el.tagName === 'BUTTON' || el.tagName === 'A') return el.innerText.trim() !== '' || !!el.querySelector('[aria-label],img[alt]')
+        return !!el.getAttribute('title')
+      }
+      const bad = []
+      for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')) {
+        const r = el.getBoundingClientRect()
+        if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue
+        if (!name(el)) bad.push(el.outerHTML.slice(0, 120))
+      }
+      return bad
+    })
+  }
+
   let shot = 0
   const snap = async (name) => {
     shot++
     await page.waitForTimeout(150)
+    const bad = await unlabeled()
+    if (bad.length) errors.push(`${name}: controls without an accessible name:\n  ` + bad.join('\n  '))
     await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: false })
   }
 
@@ -542,6 +565,78 @@ async function main() {
       await page.waitForTimeout(200)
       await snap('settings-' + path.split('/').pop())
     }
+  })
+
+  await test('settings editors: keyword, template, rule order, business hours, team (fr)', async () => {
+    const go = (path) => page.evaluate((p) => { history.pushState({}, '', p); dispatchEvent(new PopStateEvent('popstate')) }, path)
+    // Keyword
+    await go('/settings/keywords')
+    await page.getByLabel('Mot ou expression').fill(`croissant ${RUN}`)
+    await page.getByLabel('Type').selectOption('product')
+    await page.getByRole('button', { name: 'Ajouter', exact: true }).click()
+    await page.getByText(`croissant ${RUN}`).waitFor()
+    // Template with a placeholder inserted at the cursor
+    await go('/settings/templates')
+    await page.getByRole('button', { name: 'Nouveau modèle' }).click()
+    await page.getByLabel('Nom', { exact: true }).fill(`Merci ${RUN}`)
+    await page.getByLabel('Texte').fill('Merci ')
+    await page.getByRole('button', { name: '{{first_name}}' }).click()
+    await page.getByLabel('Texte').press('End')
+    await page.getByLabel('Texte').type(' !')
+    await page.getByRole('button', { name: 'Enregistrer' }).click()
+    await page.getByText('Merci {{first_name}} !').waitFor()
+    const tpl = await rest(base, `/api/collections/templates/records?filter=${encodeURIComponent(`name="Merci ${RUN}"`)}`, { token: ownerToken })
+    assert(tpl.items[0]?.body === 'Merci {{first_name}} !' && tpl.items[0]?.language === 'fr', 'template not saved as typed: ' + JSON.stringify(tpl.items[0]))
+    // Rules: add one, move it to the top
+    await go('/settings/rules')
+    await page.getByRole('button', { name: 'Ajouter une règle' }).click()
+    await page.getByLabel('Nom', { exact: true }).fill(`Plaintes urgentes ${RUN}`)
+    await page.getByRole('checkbox', { name: 'Réclamation' }).check()
+    await page.getByLabel('Priorité').selectOption('urgent')
+    await page.getByRole('button', { name: 'Enregistrer' }).click()
+    await page.getByText(`Plaintes urgentes ${RUN}`).waitFor()
+    for (let i = 0; i < 10; i++) {
+      const up = page.getByRole('button', { name: `Monter « Plaintes urgentes ${RUN} »` })
+      if (await up.isDisabled()) break
+      await up.click()
+      await page.waitForTimeout(400)
+    }
+    const rules = await rest(base, '/api/collections/rules/records?sort=position,created', { token: ownerToken })
+    assert(rules.items[0]?.name === `Plaintes urgentes ${RUN}` && rules.items[0].set_priority === 'urgent' && rules.items[0].when_intent.includes('complaint'), 'rule not first or not saved: ' + JSON.stringify(rules.items.map((r) => r.name)))
+    await snap('settings-rules-edited')
+    // Business hours: open on Sunday morning, a holiday, a 30 min target
+    await go('/settings/business')
+    await page.getByLabel('Objectif de première réponse').fill('30')
+    await page.getByRole('button', { name: /Ajouter des horaires le dimanche/ }).click()
+    await page.getByLabel('Ouverture le dimanche').last().fill('10:00')
+    await page.getByLabel('Fermeture le dimanche').last().fill('14:00')
+    await page.getByLabel('Ajouter un jour').fill('2026-12-25')
+    await page.getByRole('button', { name: 'Ajouter un jour' }).click()
+    // The demo opens on Sunday 08:00-13:00: the server refuses an overlap
+    // and the form shows its field error.
+    expectHttp.push(/\/api\/collections\/settings\/records\//)
+    await page.getByRole('button', { name: 'Enregistrer' }).click()
+    const overlap = await page.getByText(/Overlapping|chevauch/i).first().waitFor({ timeout: 5000 }).then(() => true, () => false)
+    await page.getByLabel('Ouverture le dimanche').last().fill('14:00')
+    await page.getByLabel('Fermeture le dimanche').last().fill('17:00')
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/collections/settings/records/') && r.request().method() === 'PATCH'),
+      page.getByRole('button', { name: 'Enregistrer' }).click(),
+    ])
+    assert(resp.ok(), 'settings save failed: ' + resp.status() + ' ' + (await resp.text()))
+    const st = await rest(base, '/api/collections/settings/records/mdsettings00001', { token: ownerToken })
+    assert(st.first_response_target_min === 30 && JSON.stringify(st.business_hours.week.sun.at(-1)) === '["14:00","17:00"]' && st.business_hours.holidays.includes('2026-12-25'), 'business settings not saved: ' + JSON.stringify(st.business_hours))
+    if (!overlap) log('     note: an overlapping span was accepted or its error not shown (demo hours differ?)')
+    // Team: invite an agent
+    await go('/settings/team')
+    await page.getByLabel('Votre nom').fill('Lucas')
+    await page.getByLabel('E-mail').fill(`lucas-${RUN}@cafe-lune.example`)
+    await page.getByLabel('Mot de passe temporaire').fill('bienvenue-lucas-1')
+    await page.getByRole('button', { name: 'Créer le compte' }).click()
+    await visible(`Compte créé pour lucas-${RUN}@cafe-lune.example`)
+    const who = await rest(base, '/api/collections/users/auth-with-password', { method: 'POST', body: { identity: `lucas-${RUN}@cafe-lune.example`, password: 'bienvenue-lucas-1' } })
+    assert(who.record.role === 'agent', 'invited user is not an agent')
+    await snap('settings-team-invited')
   })
 
   await test('PWA: manifest, service worker, icons', async () => {
