@@ -1,11 +1,15 @@
 package hooks
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 )
@@ -268,6 +273,14 @@ func BenchmarkIngest100k(b *testing.B) {
 	for range b.N {
 		app, h := benchApp(b)
 		src := saveRecord(b, app, "sources", map[string]any{"kind": "feed", "name": "Google Alerts", "url": "https://alerts.example/feed", "enabled": true})
+		if os.Getenv("MD_BENCH_PROTO") == "novalidate" {
+			skipIngestValidation(app)
+		}
+		var stats *sqlStats
+		if os.Getenv("MD_BENCH_SQLSTATS") != "" {
+			stats = &sqlStats{}
+			stats.install(app)
+		}
 		baseRSS := currentRSS()
 		resetPeakRSS()
 
@@ -294,6 +307,10 @@ func BenchmarkIngest100k(b *testing.B) {
 		pipeline := time.Since(start)
 		b.StopTimer()
 		pipelinePeak := peakRSS()
+		if stats != nil {
+			stats.report(b, fx.total, pipeline, "mention")
+			stats.install(app) // stop counting: what follows is the check
+		}
 
 		if total.New != fx.total {
 			b.Fatalf("stored %d of %d mentions: %+v", total.New, fx.total, total)
@@ -408,4 +425,182 @@ func rawInsert(b *testing.B, app core.App, cols []string, rows [][]any) time.Dur
 		b.Fatalf("raw insert left %d rows (%v), want %d", n, err, len(rows)+1)
 	}
 	return took
+}
+
+// sqlStats counts and times every statement PocketBase and our code run,
+// by shape (literals blanked), through dbx's log hooks. Diagnostic only:
+// building the logged SQL costs time, so the rates of such a run are not
+// the figures (MD_BENCH_SQLSTATS=1).
+type sqlStats struct {
+	mu sync.Mutex
+	by map[string]*sqlStat
+}
+
+type sqlStat struct {
+	n int
+	d time.Duration
+}
+
+var sqlLiteral = regexp.MustCompile(`'(?:[^']|'')*'|\b[0-9]+(?:\.[0-9]+)?\b`)
+
+func (s *sqlStats) install(app core.App) {
+	s.by = map[string]*sqlStat{}
+	for _, b := range []dbx.Builder{app.NonconcurrentDB(), app.ConcurrentDB()} {
+		db := b.(*dbx.DB)
+		db.QueryLogFunc = func(_ context.Context, t time.Duration, q string, _ *sql.Rows, _ error) { s.add(q, t) }
+		db.ExecLogFunc = func(_ context.Context, t time.Duration, q string, _ sql.Result, _ error) { s.add(q, t) }
+	}
+}
+
+func (s *sqlStats) add(q string, t time.Duration) {
+	if len(q) > 400 {
+		q = q[:400] // an INSERT's shape is in its column list
+	}
+	key := sqlLiteral.ReplaceAllString(q, "?")
+	if len(key) > 150 {
+		key = key[:150]
+	}
+	s.mu.Lock()
+	st := s.by[key]
+	if st == nil {
+		st = &sqlStat{}
+		s.by[key] = st
+	}
+	st.n++
+	st.d += t
+	s.mu.Unlock()
+}
+
+// report logs the statements by total time; per is what n counts
+// (mention, source).
+func (s *sqlStats) report(b *testing.B, n int, wall time.Duration, per string) {
+	keys := make([]string, 0, len(s.by))
+	var total int
+	var d time.Duration
+	for k, st := range s.by {
+		keys = append(keys, k)
+		total += st.n
+		d += st.d
+	}
+	sort.Slice(keys, func(i, j int) bool { return s.by[keys[i]].d > s.by[keys[j]].d })
+	b.Logf("SQL: %d statements (%.1f per %s), %s in SQL = %.0f %% of %s", total, float64(total)/float64(n), per, d.Round(time.Millisecond), 100*d.Seconds()/wall.Seconds(), wall.Round(time.Millisecond))
+	for _, k := range keys[:min(len(keys), 25)] {
+		st := s.by[k]
+		b.Logf("%6.2f/%s %7.1f µs each %5.1f %%  %s", float64(st.n)/float64(n), per, float64(st.d.Microseconds())/float64(st.n), 100*st.d.Seconds()/wall.Seconds(), k)
+	}
+}
+
+// BenchmarkIngestAnalysis is the Go half of ingest alone on the same
+// fixture: normalise (HTML sanitising, plain text, content hash), analyse
+// (language, sentiment, intent) and match keywords, nothing stored.
+//
+//	go test ./hooks -run '^$' -bench BenchmarkIngestAnalysis
+func BenchmarkIngestAnalysis(b *testing.B) {
+	fx := loadIngestFixture(b)
+	app, _ := benchApp(b)
+	m, err := loadMatcher(app, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for _, batch := range fx.batches {
+			for _, raw := range batch {
+				nm := normalizeMention(raw, fx.now)
+				text := nm.Title + "\n" + nm.Text
+				a := analyze(text, raw.Lang)
+				_ = m.match(text, a.lang)
+				n++
+			}
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "mentions/s")
+}
+
+// skipIngestValidation is a prototype, measured with MD_BENCH_PROTO=novalidate:
+// what ingest would gain by saving its own rows with SaveNoValidate
+// (PocketBase's field validation runs a count(*) per relation and regexps
+// per text and URL field; ingest builds these rows itself from values it
+// already normalised). It runs before PocketBase's validator (priority
+// -99) and does not call it.
+func skipIngestValidation(app core.App) {
+	app.OnRecordValidate("mentions", "tickets", "contacts", "ticket_events").Bind(&hook.Handler[*core.RecordEvent]{
+		Id:       "bench_skip_validation",
+		Priority: -100,
+		Func:     func(e *core.RecordEvent) error { return nil },
+	})
+}
+
+// BenchmarkIngestSaveOnly is the floor of a Save-based ingest: per batch
+// one transaction; per mention normalise, analyse, the dedupe SELECT and
+// one tx.Save of the mention record (no thread, contact or ticket work).
+// Against BenchmarkIngest100k's raw rate it prices PocketBase's per-record
+// Save (hooks, field interceptors, validation) apart from our own queries.
+//
+//	go test ./hooks -run '^$' -bench BenchmarkIngestSaveOnly -benchtime 1x
+func BenchmarkIngestSaveOnly(b *testing.B) {
+	fx := loadIngestFixture(b)
+	for _, validate := range []bool{true, false} {
+		name := "validate"
+		if !validate {
+			name = "novalidate"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.StopTimer()
+			for range b.N {
+				app, h := benchApp(b)
+				src := saveRecord(b, app, "sources", map[string]any{"kind": "feed", "name": "Google Alerts", "url": "https://alerts.example/feed", "enabled": true})
+				col, err := app.FindCollectionByNameOrId("mentions")
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start := time.Now()
+				for _, batch := range fx.batches {
+					err := app.RunInTransaction(func(tx core.App) error {
+						bc, err := h.loadBatchContext(tx, src, fx.now)
+						if err != nil {
+							return err
+						}
+						for _, m := range batch {
+							n := normalizeMention(m, fx.now)
+							var existing string
+							if tx.DB().Select("id").From("mentions").
+								Where(dbx.HashExp{"source": src.Id, "external_id": n.ExternalID}).Limit(1).Row(&existing) == nil {
+								continue
+							}
+							rec := core.NewRecord(col)
+							n.fill(rec, bc)
+							text := n.Title + "\n" + n.Text
+							a := analyze(text, m.Lang)
+							found := bc.matcher.match(text, a.lang)
+							rec.Set("keywords", found.terms)
+							rec.Set("language", a.lang)
+							rec.Set("sentiment", a.score)
+							rec.Set("sentiment_label", a.label)
+							rec.Set("intent", a.intent)
+							rec.Set("thread_key", "feed:"+n.ExternalID)
+							rec.Set("triage", "ignored")
+							save := tx.Save
+							if !validate {
+								save = tx.SaveNoValidate
+							}
+							if err := save(rec); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				took := time.Since(start)
+				b.StopTimer()
+				b.ReportMetric(float64(fx.total)/took.Seconds(), "mentions/s")
+				_ = app.ResetBootstrapState()
+			}
+		})
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -144,6 +145,11 @@ func benchPollRound(b *testing.B, workers int) {
 	farm.notModified.Store(0)
 	farm.full.Store(0)
 
+	var stats *sqlStats
+	if os.Getenv("MD_BENCH_SQLSTATS") != "" {
+		stats = &sqlStats{}
+		stats.install(app)
+	}
 	baseRSS := currentRSS()
 	resetPeakRSS()
 	b.ResetTimer()
@@ -158,6 +164,10 @@ func benchPollRound(b *testing.B, workers int) {
 	}
 	b.StopTimer()
 	elapsed := b.Elapsed()
+	if stats != nil {
+		stats.report(b, b.N*pollSources, elapsed, "source")
+		stats.install(app)
+	}
 	peak := peakRSS()
 
 	// The round did what it claims: 900 × 304 and 100 × 200 per round,
