@@ -629,7 +629,7 @@ async function main() {
     if (!overlap) log('     note: an overlapping span was accepted or its error not shown (demo hours differ?)')
     // Team: invite an agent
     await go('/settings/team')
-    await page.getByLabel('Votre nom').fill('Lucas')
+    await page.getByLabel('Nom', { exact: true }).fill('Lucas')
     await page.getByLabel('E-mail').fill(`lucas-${RUN}@cafe-lune.example`)
     await page.getByLabel('Mot de passe temporaire').fill('bienvenue-lucas-1')
     await page.getByRole('button', { name: 'Créer le compte' }).click()
@@ -653,6 +653,21 @@ async function main() {
     }
     const sw = await fetch(base + '/sw.js')
     assert(sw.headers.get('cache-control') === 'no-cache', 'sw.js must not be cached')
+    // Offline: the shell still starts from the service worker's cache and
+    // says the server cannot be reached instead of showing a dinosaur.
+    expectHttp.push(/./)
+    await page.evaluate(() => { history.pushState({}, '', '/'); dispatchEvent(new PopStateEvent('popstate')) })
+    await context.setOffline(true)
+    try {
+      await page.reload()
+      await page.getByRole('heading', { name: 'Boîte de réception' }).waitFor()
+      await page.getByText('Impossible de joindre le serveur', { exact: false }).first().waitFor()
+      await snap('offline')
+    } finally {
+      await context.setOffline(false)
+    }
+    await page.reload()
+    await page.locator('a[data-ticket]').first().waitFor()
     return reg
   })
 

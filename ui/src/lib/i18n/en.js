@@ -471,6 +471,7 @@ export default {
   'templates.confirmDelete': 'Delete the template “{name}”?',
 
   'team.you': 'you',
+  'team.name': 'Name',
   'team.role': 'Role',
   'team.invite': 'Invite someone',
   'team.inviteHint': 'Create their account and give them the temporary password; they can change it later.',

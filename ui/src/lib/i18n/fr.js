@@ -470,6 +470,7 @@ export default {
   'templates.confirmDelete': 'Supprimer le modèle « {name} » ?',
 
   'team.you': 'vous',
+  'team.name': 'Nom',
   'team.role': 'Rôle',
   'team.invite': 'Inviter quelqu’un',
   'team.inviteHint': 'Créez son compte et donnez-lui le mot de passe temporaire ; il pourra le changer ensuite.',
