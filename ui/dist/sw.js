@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 92d447e9dd09990c).
+/* Mentiondesk service worker (version ed4ae5726a8aaa66).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-C2GVTdWh.css","/assets/Dashboard-D8q7DAF7.js","/assets/Field-DeT058vp.js","/assets/Icon-DyeqsR7K.js","/assets/LangSwitch-DYIVhWRb.js","/assets/Settings-Bgvild9k.css","/assets/Settings-Bjd-Ppow.js","/assets/Sources-DwoJCc8K.css","/assets/Sources-kU47bs-r.js","/assets/clock.svelte-CEqVSmBe.js","/assets/en-BVa8xE9J.js","/assets/fr-5aHslX30.js","/assets/index-CbC2s6bR.css","/assets/index-CqBpmj14.js","/assets/settings.svelte-DLst-Eyl.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-C2GVTdWh.css","/assets/Dashboard-QzCAnUcx.js","/assets/Field-DDpGTpeD.js","/assets/Icon-DFVNADa8.js","/assets/LangSwitch-DSPKYWN-.js","/assets/Settings-Bgvild9k.css","/assets/Settings-CYXz3RHR.js","/assets/Sources-DwoJCc8K.css","/assets/Sources-GtUWQgDE.js","/assets/clock.svelte-BRcmPd9-.js","/assets/en-yLaksPth.js","/assets/fr-DGbzQUIu.js","/assets/index-DKrPSW4y.css","/assets/index-DrAuakgw.js","/assets/settings.svelte-BOpsC445.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { unitTests } from './unit.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const SHOTS = join(here, 'screenshots')
@@ -272,6 +273,7 @@ async function main() {
   const seeded = {}
 
   await test('dictionaries: fr and en complete', async () => checkDictionaries())
+  for (const [name, fn] of unitTests) await test(name, async () => fn())
 
   await test('first run: setup screen creates the owner', async () => {
     await page.goto(base + '/')

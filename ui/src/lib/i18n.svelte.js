@@ -69,12 +69,8 @@ function fmt(kind, opts) {
   return f
 }
 
-/** PocketBase dates are "2026-11-23 10:00:00.000Z". */
-export function parseDate(v) {
-  if (!v) return null
-  const d = new Date(String(v).replace(' ', 'T'))
-  return isNaN(d) ? null : d
-}
+import { parseDate } from './dates.js'
+export { parseDate }
 
 export function formatDate(v, opts = { dateStyle: 'medium', timeStyle: 'short' }) {
   const d = parseDate(v)

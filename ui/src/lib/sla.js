@@ -1,4 +1,4 @@
-import { parseDate } from './i18n.svelte.js'
+import { parseDate } from './dates.js'
 
 /** Where a ticket stands against its first-response target.
  *  kind: "answered" | "late" | "risk" | "ok" | "none"; sec: seconds left

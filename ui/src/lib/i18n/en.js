@@ -68,6 +68,9 @@ export default {
   'login.submit': 'Sign in',
   'login.busy': 'Signing in…',
   'login.failed': 'Wrong e-mail or password.',
+  'login.forgot': 'Forgot your password?',
+  'login.emailFirst': 'Enter your e-mail address first.',
+  'login.resetSent': 'If this address has an account, a link to choose a new password is on its way.',
 
   'channel.feed': 'Feed',
   'channel.mastodon': 'Mastodon',

@@ -67,6 +67,9 @@ export default {
   'login.submit': 'Se connecter',
   'login.busy': 'Connexion…',
   'login.failed': 'E-mail ou mot de passe incorrect.',
+  'login.forgot': 'Mot de passe oublié ?',
+  'login.emailFirst': 'Saisissez d’abord votre adresse e-mail.',
+  'login.resetSent': 'Si cette adresse a un compte, un lien pour choisir un nouveau mot de passe va arriver.',
 
   'channel.feed': 'Flux',
   'channel.mastodon': 'Mastodon',
