@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version ed4ae5726a8aaa66).
+/* Mentiondesk service worker (version 6dc3426fbb142412).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-C2GVTdWh.css","/assets/Dashboard-QzCAnUcx.js","/assets/Field-DDpGTpeD.js","/assets/Icon-DFVNADa8.js","/assets/LangSwitch-DSPKYWN-.js","/assets/Settings-Bgvild9k.css","/assets/Settings-CYXz3RHR.js","/assets/Sources-DwoJCc8K.css","/assets/Sources-GtUWQgDE.js","/assets/clock.svelte-BRcmPd9-.js","/assets/en-yLaksPth.js","/assets/fr-DGbzQUIu.js","/assets/index-DKrPSW4y.css","/assets/index-DrAuakgw.js","/assets/settings.svelte-BOpsC445.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-D0Fc8RPX.js","/assets/Field-DLlwsEuU.js","/assets/Icon-rp51mZOS.js","/assets/LangSwitch-srD7Ifhb.js","/assets/Settings-Bgvild9k.css","/assets/Settings-DNSM8hTc.js","/assets/Sources-DXMtqjWh.js","/assets/Sources-DwoJCc8K.css","/assets/clock.svelte-CPp1L-DD.js","/assets/en-DXUxDuMu.js","/assets/fr-BuOl7p3h.js","/assets/index-Vu2-f659.js","/assets/index-eaBRB1PF.css","/assets/settings.svelte-DQ9RKFFE.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -343,8 +343,10 @@ async function main() {
     await page.waitForTimeout(1500)
     await findRow(seeded.live.id)
     await page.evaluate(() => window.scrollTo(0, 0))
+    const waitingCount = Number(await page.locator('.tabbar .count').innerText())
+    assert(waitingCount >= 2, 'Inbox tab shows no count of tickets waiting: ' + waitingCount)
     await snap('inbox')
-    return `${order.length} tickets listed`
+    return `${order.length} tickets listed, ${waitingCount} waiting`
   })
 
   await test('inbox: filters', async () => {
@@ -385,6 +387,13 @@ async function main() {
     await visible('Ticket updated')
     const t = await rest(base, `/api/collections/tickets/records/${seeded.ticket.id}`, { token: ownerToken })
     assert(t.priority === 'urgent', 'priority not saved: ' + t.priority)
+    // A draft survives leaving the ticket.
+    await page.getByLabel('Your reply').fill('Draft in progress ' + RUN)
+    await page.waitForTimeout(600)
+    await page.getByRole('button', { name: 'Back' }).click()
+    await (await findRow(seeded.ticket.id)).click()
+    await page.getByRole('heading', { name: `Brunch on Sunday? ${RUN}` }).waitFor()
+    assert((await page.getByLabel('Your reply').inputValue()) === 'Draft in progress ' + RUN, 'draft lost after leaving the ticket')
     await snap('ticket')
   })
 
@@ -406,6 +415,8 @@ async function main() {
     // The server records the first response and moves the ticket on.
     await page.waitForFunction(() => document.querySelector('#t-status')?.value === 'pending', null, { timeout: 8000 })
     await page.getByText(/Answered in/).first().waitFor()
+    await page.waitForTimeout(500)
+    assert(!(await page.evaluate((id) => localStorage.getItem('md.draft.' + id), seeded.ticket.id)), 'draft kept after sending')
     const t = await rest(base, `/api/collections/tickets/records/${seeded.ticket.id}`, { token: ownerToken })
     assert(t.status === 'pending' && t.first_response_at, `ticket not answered: status=${t.status} first_response_at=${t.first_response_at}`)
     const replies = await rest(base, `/api/collections/replies/records?filter=${encodeURIComponent(`ticket="${seeded.ticket.id}"`)}`, { token: ownerToken })
