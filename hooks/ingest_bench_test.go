@@ -3,6 +3,7 @@ package hooks
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 )
@@ -541,11 +543,7 @@ func skipIngestValidation(app core.App) {
 //	go test ./hooks -run '^$' -bench BenchmarkIngestSaveOnly -benchtime 1x
 func BenchmarkIngestSaveOnly(b *testing.B) {
 	fx := loadIngestFixture(b)
-	for _, validate := range []bool{true, false} {
-		name := "validate"
-		if !validate {
-			name = "novalidate"
-		}
+	for _, name := range []string{"validate", "novalidate", "prepared_insert"} {
 		b.Run(name, func(b *testing.B) {
 			b.StopTimer()
 			for range b.N {
@@ -562,6 +560,11 @@ func BenchmarkIngestSaveOnly(b *testing.B) {
 						bc, err := h.loadBatchContext(tx, src, fx.now)
 						if err != nil {
 							return err
+						}
+						var insert *dbx.Query
+						if name == "prepared_insert" {
+							insert = tx.DB().NewQuery(insertSQL(col)).Prepare()
+							defer insert.Close()
 						}
 						for _, m := range batch {
 							n := normalizeMention(m, fx.now)
@@ -582,11 +585,24 @@ func BenchmarkIngestSaveOnly(b *testing.B) {
 							rec.Set("intent", a.intent)
 							rec.Set("thread_key", "feed:"+n.ExternalID)
 							rec.Set("triage", "ignored")
-							save := tx.Save
-							if !validate {
-								save = tx.SaveNoValidate
+							switch name {
+							case "validate":
+								err = tx.Save(rec)
+							case "novalidate":
+								err = tx.SaveNoValidate(rec)
+							default:
+								// The same row without Save: no record hooks,
+								// so no realtime event either.
+								now := types.NowDateTime()
+								rec.Set("id", core.GenerateDefaultRandomId())
+								rec.Set("created", now)
+								rec.Set("updated", now)
+								var row map[string]any
+								if row, err = rec.DBExport(tx); err == nil {
+									_, err = insert.Bind(row).Execute()
+								}
 							}
-							if err := save(rec); err != nil {
+							if err != nil {
 								return err
 							}
 						}
@@ -598,7 +614,86 @@ func BenchmarkIngestSaveOnly(b *testing.B) {
 				}
 				took := time.Since(start)
 				b.StopTimer()
+				var stored int
+				if err := app.DB().Select("count(*)").From("mentions").Where(dbx.HashExp{"source": src.Id}).Row(&stored); err != nil || stored != fx.total {
+					b.Fatalf("stored %d of %d (%v)", stored, fx.total, err)
+				}
 				b.ReportMetric(float64(fx.total)/took.Seconds(), "mentions/s")
+				_ = app.ResetBootstrapState()
+			}
+		})
+	}
+}
+
+// insertSQL is an INSERT of every column of col, with dbx placeholders.
+func insertSQL(col *core.Collection) string {
+	names := col.Fields.FieldNames()
+	marks := make([]string, len(names))
+	for i, n := range names {
+		marks[i] = "{:" + n + "}"
+	}
+	return "INSERT INTO {{" + col.Name + "}} ([[" + strings.Join(names, "]], [[") + "]]) VALUES (" + strings.Join(marks, ", ") + ")"
+}
+
+// BenchmarkRawInsert prices the mentions table itself: the fixture's rows
+// (normalised and analysed beforehand, no ticket or contact links) written
+// with a prepared INSERT, one transaction per 100, into a fresh database
+// as migrated, then with a larger page cache, without the full-text
+// trigger, and without the seven secondary indexes. It tells how much of
+// the raw rate is the schema's, which no change to ingest can win back.
+//
+//	go test ./hooks -run '^$' -bench BenchmarkRawInsert -benchtime 1x
+func BenchmarkRawInsert(b *testing.B) {
+	fx := loadIngestFixture(b)
+	app, _ := benchApp(b)
+	m, err := loadMatcher(app, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = app.ResetBootstrapState()
+	cols := []string{"id", "source", "channel", "external_id", "url", "author", "author_name", "author_url", "title", "text", "html",
+		"language", "sentiment", "sentiment_label", "intent", "keywords", "in_reply_to", "thread_key", "ticket", "contact",
+		"content_hash", "published_at", "fetched_at", "triage", "triage_reason", "own", "repost", "deleted", "meta", "created", "updated"}
+	var rows [][]any
+	fetched := dt(fx.now).String()
+	for _, batch := range fx.batches {
+		for _, raw := range batch {
+			n := normalizeMention(raw, fx.now)
+			text := n.Title + "\n" + n.Text
+			a := analyze(text, raw.Lang)
+			found := m.match(text, a.lang)
+			kw, _ := json.Marshal(nonNil(found.terms))
+			rows = append(rows, []any{core.GenerateDefaultRandomId(), "benchsource0001", "feed", n.ExternalID, n.URL, n.Author, n.AuthorName, n.AuthorURL,
+				n.Title, n.Text, n.HTML, a.lang, a.score, a.label, a.intent, string(kw), n.InReplyTo, "feed:" + n.ExternalID, "", "",
+				n.ContentHash, dt(n.Published).String(), fetched, "ignored", "", false, false, false, "null", fetched, fetched})
+		}
+	}
+	variants := []struct {
+		name  string
+		setup string
+	}{
+		{"as_migrated", ""},
+		{"cache_200MB", "PRAGMA cache_size = -200000"},
+		{"no_fts_trigger", "DROP TRIGGER mentions_fts_ai"},
+		{"no_secondary_indexes", "DROP INDEX idx_mentions_extid; DROP INDEX idx_mentions_thread; DROP INDEX idx_mentions_ticket; DROP INDEX idx_mentions_published; DROP INDEX idx_mentions_hash; DROP INDEX idx_mentions_author; DROP INDEX idx_mentions_contact"},
+	}
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			b.StopTimer()
+			for range b.N {
+				app, _ := benchApp(b)
+				for stmt := range strings.SplitSeq(v.setup, ";") {
+					if strings.TrimSpace(stmt) == "" {
+						continue
+					}
+					if _, err := app.NonconcurrentDB().NewQuery(stmt).Execute(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				took := rawInsert(b, app, cols, rows)
+				b.StopTimer()
+				b.ReportMetric(float64(len(rows))/took.Seconds(), "rows/s")
 				_ = app.ResetBootstrapState()
 			}
 		})
