@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 6dc3426fbb142412).
+/* Mentiondesk service worker (version 4399ae01a0d6f2fc).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-D0Fc8RPX.js","/assets/Field-DLlwsEuU.js","/assets/Icon-rp51mZOS.js","/assets/LangSwitch-srD7Ifhb.js","/assets/Settings-Bgvild9k.css","/assets/Settings-DNSM8hTc.js","/assets/Sources-DXMtqjWh.js","/assets/Sources-DwoJCc8K.css","/assets/clock.svelte-CPp1L-DD.js","/assets/en-DXUxDuMu.js","/assets/fr-BuOl7p3h.js","/assets/index-Vu2-f659.js","/assets/index-eaBRB1PF.css","/assets/settings.svelte-DQ9RKFFE.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-D9gzl2js.js","/assets/Field-CquAoVy_.js","/assets/Icon-B013XqM4.js","/assets/LangSwitch-DJEaHCyb.js","/assets/Settings-Bgvild9k.css","/assets/Settings-CUOiWYQz.js","/assets/Sources-C0d_k9j6.js","/assets/Sources-DwoJCc8K.css","/assets/clock.svelte-Y8R3yksm.js","/assets/en-uIJNtGvj.js","/assets/fr-BIwkuJzt.js","/assets/index-DSWaRBnk.js","/assets/index-eaBRB1PF.css","/assets/settings.svelte-Q4GGGiJa.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -720,6 +720,24 @@ async function main() {
     await page.emulateMedia({ colorScheme: 'light' })
   })
 
+  await test('account: change password, sign out, sign in again (fr)', async () => {
+    await page.evaluate(() => { history.pushState({}, '', '/settings'); dispatchEvent(new PopStateEvent('popstate')) })
+    await page.getByRole('heading', { name: 'Réglages', exact: true }).waitFor()
+    const next = OWNER.password + '-new'
+    await page.getByLabel('Mot de passe actuel').fill(OWNER.password)
+    await page.getByLabel('Nouveau mot de passe').fill(next)
+    await page.getByLabel('Mot de passe (confirmation)').fill(next)
+    await page.getByRole('button', { name: 'Changer le mot de passe' }).click()
+    await visible('Mot de passe changé')
+    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await page.getByRole('heading', { name: 'Connexion' }).waitFor()
+    await page.getByLabel('E-mail').fill(OWNER.email)
+    await page.getByLabel('Mot de passe').fill(next)
+    await page.getByRole('button', { name: 'Se connecter' }).click()
+    // Signing in keeps the address: the same screen comes back.
+    await page.getByRole('heading', { name: 'Réglages', exact: true }).waitFor()
+  })
+
   if (tolerated.size) log(`note: routes missing on this server (404, handled by the UI): ${[...tolerated].sort().join(', ')}`)
   await cleanup()
   const passed = results.filter((r) => r.ok).length
