@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 4399ae01a0d6f2fc).
+/* Mentiondesk service worker (version 00c11be5fdc82ccd).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-D9gzl2js.js","/assets/Field-CquAoVy_.js","/assets/Icon-B013XqM4.js","/assets/LangSwitch-DJEaHCyb.js","/assets/Settings-Bgvild9k.css","/assets/Settings-CUOiWYQz.js","/assets/Sources-C0d_k9j6.js","/assets/Sources-DwoJCc8K.css","/assets/clock.svelte-Y8R3yksm.js","/assets/en-uIJNtGvj.js","/assets/fr-BIwkuJzt.js","/assets/index-DSWaRBnk.js","/assets/index-eaBRB1PF.css","/assets/settings.svelte-Q4GGGiJa.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-KUWXj_Ha.js","/assets/Field-H8GHup7u.js","/assets/Icon-BcPMAgyl.js","/assets/LangSwitch-Or8-cGbQ.js","/assets/Settings-Bgvild9k.css","/assets/Settings-DtBsFAie.js","/assets/Sources-DVjuX-PU.js","/assets/Sources-DwoJCc8K.css","/assets/clock.svelte-d11Gu0OY.js","/assets/en-ckV18UyN.js","/assets/fr-C73bgi-j.js","/assets/index-Cw4l__LG.js","/assets/index-DBwHY5Qd.css","/assets/settings.svelte-CZT59iKD.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

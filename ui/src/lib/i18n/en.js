@@ -166,6 +166,8 @@ export default {
   'ticket.markAnsweredElsewhere': 'I answered elsewhere (phone, in person…)',
   'ticket.markedAnswered': 'Marked as answered',
   'ticket.winBack': 'Won back',
+  'ticket.reopened_one': 'Reopened once',
+  'ticket.reopened_other': 'Reopened {n} times',
   'reply.retry': 'Retry',
   'reply.retrying': 'Sending again…',
 

@@ -165,6 +165,8 @@ export default {
   'ticket.markAnsweredElsewhere': 'J’ai répondu ailleurs (téléphone, en personne…)',
   'ticket.markedAnswered': 'Marqué comme répondu',
   'ticket.winBack': 'Client reconquis',
+  'ticket.reopened_one': 'Rouvert une fois',
+  'ticket.reopened_other': 'Rouvert {n} fois',
   'reply.retry': 'Réessayer',
   'reply.retrying': 'Nouvel envoi…',
 
