@@ -74,6 +74,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"sla", h.registerSLAWatcher},
 		{"search", h.registerSearch},
 		{"templates", h.registerTemplates},
+		{"stats", h.registerStats},
 		{"demo", h.registerDemo},
 		{"spa", h.registerSPA},
 	}
