@@ -16,9 +16,9 @@ func statsFixture(t testing.TB) *tests.TestApp {
 	app := newTestApp(t)
 	type tk struct {
 		id, channel, assignee, status, first string
-		needs, answered, breached, winBack  bool
-		fr, frBH, res                       int
-		sentiment                           string
+		needs, answered, breached, winBack   bool
+		fr, frBH, res                        int
+		sentiment                            string
 	}
 	rows := []tk{
 		{"stat00000000001", "mastodon", agentID, "resolved", "2026-11-02 09:00:00.000Z", true, true, false, true, 600, 600, 3600, "negative"},
