@@ -31,6 +31,8 @@ type hub struct {
 	// listeners receive ticket events after their transaction commits
 	// (notifications, the SLA watcher's tests).
 	listeners []func(ingestEvent)
+	// notifier delivers notifications (hooks/notify.go).
+	notifier *notifier
 }
 
 // emit hands committed events to every listener.
@@ -72,9 +74,11 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"inbound", h.registerInbound},
 		{"outbox", h.registerOutbox},
 		{"sla", h.registerSLAWatcher},
+		{"notify", h.registerNotify},
 		{"search", h.registerSearch},
 		{"templates", h.registerTemplates},
 		{"stats", h.registerStats},
+		{"export", h.registerExport},
 		{"demo", h.registerDemo},
 		{"spa", h.registerSPA},
 	}

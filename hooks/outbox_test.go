@@ -111,8 +111,23 @@ func TestOutboxRepliesOnMastodon(t *testing.T) {
 	t.Parallel()
 	app, h, fake, tk := outboxCase(t)
 	defer app.Cleanup()
+	stats := func() *statsFigures {
+		t.Helper()
+		f, _, err := h.computeStats(app, statsQuery{from: time.Now().Add(-24 * time.Hour), to: time.Now().Add(time.Minute), loc: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	before := stats()
 	r := queueReply(t, app, tk.Id, "Bonjour Claire, désolés ! On vérifie votre commande tout de suite.")
 	h.sendDue(context.Background())
+	after := stats()
+	// The reply moves the numbers the dashboard shows.
+	if before.Answered != 0 || after.Answered != 1 || after.NeedingAnswer != 1 || after.ResponseRate != 1 || after.Within1h != 1 ||
+		after.MedianFirstResponse < 30*60-5 || after.MedianFirstResponse > 30*60+60 {
+		t.Fatalf("stats before %+v after %+v", before, after)
+	}
 
 	if len(fake.requests) != 1 {
 		t.Fatalf("%d requests to /api/v1/statuses", len(fake.requests))
