@@ -1,0 +1,161 @@
+package notify
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// Defaults of the burst guard: a sixth event within ten minutes for one
+// person starts a digest instead of a sixth buzz.
+const (
+	DefaultBurst       = 5
+	DefaultBurstWindow = 10 * time.Minute
+	// keptPerDigest bounds memory per held target: beyond it events are
+	// only counted ("and 212 more").
+	keptPerDigest = 50
+)
+
+// Item is one message-to-be: Key names the delivery target.
+type Item struct {
+	Key   string
+	Event Event
+}
+
+// Batch is a digest due for one target of one user.
+type Batch struct {
+	User   string
+	Key    string
+	Events []Event // the first events held, at most keptPerDigest
+	Total  int     // every event held
+}
+
+// Batcher decides, per user, whether events go out now or wait for a
+// digest: during the user's quiet hours everything waits for their end;
+// past Burst events within Window, the rest of the window waits. Held
+// events live in memory only (see the report: a restart during quiet
+// hours loses the digest, never an event already in the database).
+type Batcher struct {
+	Burst  int
+	Window time.Duration
+
+	mu    sync.Mutex
+	users map[string]*userHold
+}
+
+type userHold struct {
+	recent []time.Time // events offered within Window
+	until  time.Time   // held until then
+	held   map[string]*Batch
+	order  []string
+}
+
+// NewBatcher returns a batcher with the given burst guard (zero values:
+// the defaults).
+func NewBatcher(burst int, window time.Duration) *Batcher {
+	if burst <= 0 {
+		burst = DefaultBurst
+	}
+	if window <= 0 {
+		window = DefaultBurstWindow
+	}
+	return &Batcher{Burst: burst, Window: window, users: map[string]*userHold{}}
+}
+
+// Offer takes one event's items for one user at now and returns those to
+// send right away; the others are held. quietUntil is the end of the
+// user's current quiet period, zero when they are not in one. bypassBurst
+// lets a rule's explicit "notify" through the burst guard (never through
+// quiet hours: those are the person's own choice).
+func (b *Batcher) Offer(user string, now, quietUntil time.Time, items []Item, bypassBurst bool) []Item {
+	if len(items) == 0 {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u := b.users[user]
+	if u == nil {
+		u = &userHold{held: map[string]*Batch{}}
+		b.users[user] = u
+	}
+	cut := now.Add(-b.Window)
+	u.recent = slices.DeleteFunc(u.recent, func(t time.Time) bool { return !t.After(cut) })
+	u.recent = append(u.recent, now)
+
+	switch {
+	case !quietUntil.IsZero():
+		if quietUntil.After(u.until) {
+			u.until = quietUntil
+		}
+	case u.until.After(now):
+		// still inside an earlier hold
+	case len(u.recent) > b.Burst && !bypassBurst:
+		u.until = now.Add(b.Window)
+	default:
+		return items
+	}
+	if bypassBurst && quietUntil.IsZero() {
+		return items
+	}
+	for _, it := range items {
+		h := u.held[it.Key]
+		if h == nil {
+			h = &Batch{User: user, Key: it.Key}
+			u.held[it.Key] = h
+			u.order = append(u.order, it.Key)
+		}
+		h.Total++
+		if len(h.Events) < keptPerDigest {
+			h.Events = append(h.Events, it.Event)
+		}
+	}
+	return nil
+}
+
+// Due returns and forgets the digests whose hold is over at now.
+func (b *Batcher) Due(now time.Time) []Batch {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []Batch
+	for user, u := range b.users {
+		if u.until.After(now) {
+			continue
+		}
+		for _, k := range u.order {
+			out = append(out, *u.held[k])
+		}
+		u.held, u.order = map[string]*Batch{}, nil
+		if len(u.recent) == 0 || !u.recent[len(u.recent)-1].After(now.Add(-b.Window)) {
+			delete(b.users, user)
+		}
+	}
+	slices.SortFunc(out, func(a, c Batch) int {
+		if a.User != c.User {
+			if a.User < c.User {
+				return -1
+			}
+			return 1
+		}
+		if a.Key < c.Key {
+			return -1
+		}
+		if a.Key > c.Key {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Held counts the events waiting, for logs and tests.
+func (b *Batcher) Held() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, u := range b.users {
+		for _, h := range u.held {
+			n += h.Total
+		}
+	}
+	return n
+}
