@@ -1,0 +1,543 @@
+package hooks
+
+import (
+	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/mentiondesk/mentiondesk/hooks/notify"
+	"github.com/mentiondesk/mentiondesk/hooks/vault"
+	"github.com/mentiondesk/mentiondesk/pb_migrations"
+)
+
+// hit is one request a fake notification service received.
+type hit struct {
+	Path   string
+	Header http.Header
+	Body   string
+}
+
+// fakeTargets is one httptest server standing in for every channel: each
+// path is a target; statuses answer in turn per path (the last repeats).
+type fakeTargets struct {
+	*httptest.Server
+	mu       sync.Mutex
+	hits     []hit
+	statuses map[string][]int
+	seen     map[string]int
+}
+
+func newFakeTargets(t *testing.T) *fakeTargets {
+	f := &fakeTargets{statuses: map[string][]int{}, seen: map[string]int{}}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		f.hits = append(f.hits, hit{r.URL.Path, r.Header.Clone(), string(b)})
+		st := http.StatusOK
+		if s := f.statuses[r.URL.Path]; len(s) > 0 {
+			st = s[min(f.seen[r.URL.Path], len(s)-1)]
+		}
+		f.seen[r.URL.Path]++
+		f.mu.Unlock()
+		if st == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "3")
+		}
+		w.WriteHeader(st)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeTargets) at(path string) []hit {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []hit
+	for _, h := range f.hits {
+		if h.Path == path {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func (f *fakeTargets) total() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.hits)
+}
+
+// notifyEnv is a test app with a hand-driven notifier, a settable clock
+// and recorded back-off waits.
+type notifyEnv struct {
+	app   *tests.TestApp
+	h     *hub
+	n     *notifier
+	f     *fakeTargets
+	clock time.Time
+	waits []time.Duration
+}
+
+func newNotifyEnv(t *testing.T, at time.Time) *notifyEnv {
+	t.Helper()
+	app := newTestApp(t)
+	t.Cleanup(app.Cleanup)
+	env := &notifyEnv{app: app, h: hubOf(t, app), f: newFakeTargets(t), clock: at}
+	env.n = env.h.notifier
+	env.n.now = func() time.Time { return env.clock }
+	env.n.sleep = func(_ context.Context, d time.Duration) error { env.waits = append(env.waits, d); return nil }
+	s, err := app.FindRecordById("settings", pb_migrations.SettingsID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Set("public_url", "https://desk.cafe-lune.example/")
+	if err := app.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	// The fixture's ntfy target points at a real host name: aim it here.
+	fx, _ := app.FindRecordById("notifications", notifID)
+	fx.Set("target", env.f.URL+"/fixture-ntfy")
+	if err := app.Save(fx); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func (e *notifyEnv) target(t *testing.T, user, kind, path string, events []string, extra map[string]any) *core.Record {
+	t.Helper()
+	fields := map[string]any{"user": user, "kind": kind, "target": e.f.URL + path, "enabled": true, "events": events}
+	for k, v := range extra {
+		fields[k] = v
+	}
+	return saveRecord(t, e.app, "notifications", fields)
+}
+
+func (e *notifyEnv) emit(events ...ingestEvent) {
+	e.h.emit(events)
+	e.n.drain(context.Background())
+}
+
+func (e *notifyEnv) user(t *testing.T, id string, fields map[string]any) {
+	t.Helper()
+	u, err := e.app.FindRecordById("users", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range fields {
+		u.Set(k, v)
+	}
+	if err := e.app.Save(u); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *notifyEnv) ticket(t *testing.T, fields map[string]any) string {
+	t.Helper()
+	base := map[string]any{"subject": "Question", "status": "new", "priority": "normal", "channel": "bluesky", "first_mention_at": "2026-11-20 10:00:00.000Z"}
+	for k, v := range fields {
+		base[k] = v
+	}
+	return saveRecord(t, e.app, "tickets", base).Id
+}
+
+var allEvents = []string{"new_ticket", "negative", "sla_at_risk", "sla_breached", "assigned"}
+
+func ntfyTitle(t *testing.T, h hit) string {
+	t.Helper()
+	s, err := new(mime.WordDecoder).DecodeHeader(h.Header.Get("X-Title"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestNotifyEveryoneOnceWithSenderAndPreview(t *testing.T) {
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
+	env.target(t, ownerID, "ntfy", "/owner-ntfy", []string{"new_ticket"}, nil)
+	env.target(t, agent2ID, "slack", "/agent2-slack", allEvents, nil)
+	// Same channel twice for one person: one message.
+	env.target(t, agent2ID, "slack", "/agent2-slack", allEvents, nil)
+	env.target(t, agent2ID, "discord", "/agent2-sla-only", []string{"sla_breached"}, nil)
+	// A negative new ticket is emitted as two events: one message each.
+	env.emit(ingestEvent{Kind: "new_ticket", TicketID: ticketID}, ingestEvent{Kind: "negative", TicketID: ticketID})
+
+	owner := env.f.at("/owner-ntfy")
+	if len(owner) != 1 {
+		t.Fatalf("owner got %d", len(owner))
+	}
+	if got := ntfyTitle(t, owner[0]); got != "Nouveau ticket · Mastodon" {
+		t.Errorf("owner (fr) title %q", got)
+	}
+	if owner[0].Body != "Claire (@claire@mastodon.example) : Ma commande n'est jamais arrivée, j'attends toujours" {
+		t.Errorf("owner body %q", owner[0].Body)
+	}
+	if got := owner[0].Header.Get("X-Click"); got != "https://desk.cafe-lune.example/tickets/"+ticketID {
+		t.Errorf("X-Click %q", got)
+	}
+	// The fixture target (agent, events unset = everything) has a token.
+	fx := env.f.at("/fixture-ntfy")
+	if len(fx) != 1 || fx[0].Header.Get("Authorization") != "Bearer ntfy_SECRET_value" || ntfyTitle(t, fx[0]) != "New ticket · Mastodon" {
+		t.Fatalf("fixture target: %d hits %v", len(fx), fx)
+	}
+	slack := env.f.at("/agent2-slack")
+	if len(slack) != 1 || !strings.Contains(slack[0].Body, `"text":"*\u003chttps://desk.cafe-lune.example/tickets/`+ticketID+`|New ticket · Mastodon\u003e*\nClaire (@claire@mastodon.example): Ma commande`) {
+		t.Fatalf("slack: %v", slack)
+	}
+	if n := len(env.f.at("/agent2-sla-only")); n != 0 {
+		t.Fatalf("a target not subscribed to new tickets got %d", n)
+	}
+	r, _ := env.app.FindRecordById("notifications", notifID)
+	if r.GetDateTime("last_sent_at").Time() != env.clock || r.GetString("last_error") != "" {
+		t.Fatalf("last_sent_at %v last_error %q", r.GetDateTime("last_sent_at"), r.GetString("last_error"))
+	}
+}
+
+func TestNotifyAssigneeOnly(t *testing.T) {
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
+	env.target(t, ownerID, "discord", "/owner", allEvents, nil)
+	env.target(t, agent2ID, "discord", "/agent2", allEvents, nil)
+	assigned := env.ticket(t, map[string]any{"assignee": agent2ID})
+	open := env.ticket(t, nil)
+
+	env.emit(ingestEvent{Kind: "new_ticket", TicketID: assigned}, ingestEvent{Kind: "sla_breached", TicketID: assigned})
+	if len(env.f.at("/owner")) != 0 || len(env.f.at("/fixture-ntfy")) != 0 || len(env.f.at("/agent2")) != 2 {
+		t.Fatalf("owner %d agent %d agent2 %d", len(env.f.at("/owner")), len(env.f.at("/fixture-ntfy")), len(env.f.at("/agent2")))
+	}
+	// An unassigned breach goes to everyone subscribed.
+	env.emit(ingestEvent{Kind: "sla_breached", TicketID: open})
+	if len(env.f.at("/owner")) != 1 || len(env.f.at("/fixture-ntfy")) != 1 || len(env.f.at("/agent2")) != 3 {
+		t.Fatal("unassigned breach not sent to everyone")
+	}
+	var msg struct{ Content string }
+	_ = json.Unmarshal([]byte(env.f.at("/owner")[0].Body), &msg)
+	if !strings.HasPrefix(msg.Content, "En retard : toujours sans réponse · Bluesky\nQuelqu'un : Question\nhttps://desk.cafe-lune.example/tickets/"+open) {
+		t.Fatalf("breach content %q", msg.Content)
+	}
+	if fx := env.f.at("/fixture-ntfy")[0]; fx.Header.Get("X-Priority") != "5" || fx.Header.Get("X-Tags") != "rotating_light" {
+		t.Fatalf("breach priority %q tags %q", fx.Header.Get("X-Priority"), fx.Header.Get("X-Tags"))
+	}
+}
+
+func TestNotifyRuleAlwaysNotifies(t *testing.T) {
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
+	env.target(t, ownerID, "discord", "/owner-sla-only", []string{"sla_breached"}, nil)
+	env.emit(ingestEvent{Kind: "new_ticket", TicketID: ticketID})
+	if len(env.f.at("/owner-sla-only")) != 0 {
+		t.Fatal("unsubscribed event sent")
+	}
+	tk := env.ticket(t, nil)
+	env.emit(ingestEvent{Kind: "new_ticket", TicketID: tk, Notify: true})
+	if len(env.f.at("/owner-sla-only")) != 1 {
+		t.Fatal("a rule's notify did not reach the owner")
+	}
+}
+
+func TestNotifyQuietHoursDigest(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	toronto, _ := time.LoadLocation("America/Toronto")
+	// 23:30 in Paris is 17:30 in Toronto.
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 23, 30, 0, 0, paris).UTC())
+	env.user(t, ownerID, map[string]any{"timezone": "Europe/Paris", "quiet_start": "22:00", "quiet_end": "07:00"})
+	env.user(t, agent2ID, map[string]any{"timezone": "America/Toronto", "quiet_start": "22:00", "quiet_end": "07:00"})
+	env.target(t, ownerID, "discord", "/owner", allEvents, nil)
+	env.target(t, agent2ID, "discord", "/agent2", allEvents, nil)
+
+	ids := []string{ticketID, env.ticket(t, nil), env.ticket(t, nil)}
+	for i, id := range ids {
+		env.clock = env.clock.Add(time.Duration(i) * 20 * time.Minute)
+		env.emit(ingestEvent{Kind: "new_ticket", TicketID: id})
+	}
+	if len(env.f.at("/owner")) != 0 {
+		t.Fatal("owner woken up during quiet hours")
+	}
+	if len(env.f.at("/agent2")) != 3 {
+		t.Fatalf("Toronto agent (daytime) got %d", len(env.f.at("/agent2")))
+	}
+	env.clock = time.Date(2026, 11, 21, 6, 59, 0, 0, paris).UTC()
+	env.n.drain(context.Background())
+	if len(env.f.at("/owner")) != 0 {
+		t.Fatal("digest before the end of quiet hours")
+	}
+	env.clock = time.Date(2026, 11, 21, 7, 0, 0, 0, paris).UTC()
+	env.n.drain(context.Background())
+	env.n.drain(context.Background())
+	got := env.f.at("/owner")
+	if len(got) != 1 {
+		t.Fatalf("owner got %d messages after quiet hours, want one digest", len(got))
+	}
+	var msg struct{ Content string }
+	_ = json.Unmarshal([]byte(got[0].Body), &msg)
+	if msg.Content != "Mentiondesk : 3 nouveaux tickets\nClaire, Quelqu'un\nhttps://desk.cafe-lune.example" &&
+		!strings.HasPrefix(msg.Content, "Mentiondesk : 3 nouveaux tickets\nClaire") {
+		t.Fatalf("digest %q", msg.Content)
+	}
+
+	// Toronto's night: 23:00 there; the Paris owner is awake (05:00 is
+	// still quiet for her, so use 13:00 Paris = 07:00 Toronto next).
+	env.clock = time.Date(2026, 11, 21, 23, 0, 0, 0, toronto).UTC()
+	env.emit(ingestEvent{Kind: "sla_breached", TicketID: ids[1]})
+	if len(env.f.at("/agent2")) != 3 {
+		t.Fatal("Toronto agent woken up at 23:00")
+	}
+	env.clock = time.Date(2026, 11, 22, 7, 0, 0, 0, toronto).UTC()
+	env.n.drain(context.Background())
+	last := env.f.at("/agent2")
+	if len(last) != 4 || !strings.Contains(last[3].Body, "Late: still no answer · Bluesky") {
+		t.Fatalf("single held event should go out as itself: %v", last[len(last)-1].Body)
+	}
+}
+
+func TestNotifyBurstDigest(t *testing.T) {
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	env.target(t, agent2ID, "discord", "/agent2", allEvents, nil)
+	for i := 0; i < 8; i++ {
+		env.clock = env.clock.Add(30 * time.Second)
+		env.emit(ingestEvent{Kind: "new_ticket", TicketID: env.ticket(t, nil)})
+	}
+	if n := len(env.f.at("/agent2")); n != notify.DefaultBurst {
+		t.Fatalf("sent %d during the burst, want %d", n, notify.DefaultBurst)
+	}
+	env.clock = env.clock.Add(notify.DefaultBurstWindow)
+	env.n.drain(context.Background())
+	got := env.f.at("/agent2")
+	if len(got) != notify.DefaultBurst+1 || !strings.Contains(got[len(got)-1].Body, `"content":"Mentiondesk: 3 new tickets`) {
+		t.Fatalf("burst digest: %d messages, last %s", len(got), got[len(got)-1].Body)
+	}
+}
+
+// browserSubscription makes a real PushSubscription JSON (P-256 key and
+// auth secret) for endpoint.
+func browserSubscription(t *testing.T, endpoint string) map[string]any {
+	t.Helper()
+	k, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := make([]byte, 16)
+	_, _ = rand.Read(auth)
+	return map[string]any{"endpoint": endpoint, "expirationTime": nil, "keys": map[string]string{
+		"p256dh": base64.RawURLEncoding.EncodeToString(k.PublicKey().Bytes()),
+		"auth":   base64.RawURLEncoding.EncodeToString(auth),
+	}}
+}
+
+func TestNotifyWebPushAndGoneSubscription(t *testing.T) {
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
+	live := env.target(t, agent2ID, "webpush", "/push/live", allEvents, map[string]any{"subscription": browserSubscription(t, env.f.URL+"/push/live")})
+	gone := env.target(t, agent2ID, "webpush", "/push/gone", allEvents, map[string]any{"subscription": browserSubscription(t, env.f.URL+"/push/gone")})
+	env.f.statuses["/push/live"] = []int{http.StatusCreated}
+	env.f.statuses["/push/gone"] = []int{http.StatusGone}
+	env.emit(ingestEvent{Kind: "sla_breached", TicketID: ticketID})
+
+	s, _ := env.app.FindRecordById("settings", pb_migrations.SettingsID)
+	pub := s.GetString("vapid_public")
+	if pub == "" || !strings.HasPrefix(s.GetString("vapid_private"), "enc:v1:") {
+		t.Fatalf("VAPID keys not generated and sealed: %q %q", pub, s.GetString("vapid_private"))
+	}
+	h := env.f.at("/push/live")
+	if len(h) != 1 {
+		t.Fatalf("live push: %d", len(h))
+	}
+	hd := h[0].Header
+	if hd.Get("Content-Encoding") != "aes128gcm" || hd.Get("TTL") != "3600" || hd.Get("Urgency") != "high" ||
+		!strings.HasPrefix(hd.Get("Authorization"), "vapid t=") || !strings.HasSuffix(hd.Get("Authorization"), ", k="+pub) {
+		t.Fatalf("push headers %v", hd)
+	}
+	l, _ := env.app.FindRecordById("notifications", live.Id)
+	g, _ := env.app.FindRecordById("notifications", gone.Id)
+	if !l.GetBool("enabled") || l.GetString("last_error") != "" {
+		t.Fatalf("live target: %v %q", l.GetBool("enabled"), l.GetString("last_error"))
+	}
+	if g.GetBool("enabled") || !strings.Contains(g.GetString("last_error"), "expired or was removed (HTTP 410)") {
+		t.Fatalf("gone target: enabled %v, %q", g.GetBool("enabled"), g.GetString("last_error"))
+	}
+	// Switched off: the next event does not try it again.
+	env.emit(ingestEvent{Kind: "new_ticket", TicketID: env.ticket(t, nil)})
+	if len(env.f.at("/push/gone")) != 1 || len(env.f.at("/push/live")) != 2 {
+		t.Fatal("a gone subscription was tried again")
+	}
+}
+
+func TestNotifyRetriesRateLimit(t *testing.T) {
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
+	tg := env.target(t, agent2ID, "slack", "/limited", allEvents, nil)
+	env.f.statuses["/limited"] = []int{http.StatusTooManyRequests, http.StatusOK}
+	env.emit(ingestEvent{Kind: "new_ticket", TicketID: ticketID})
+	if n := len(env.f.at("/limited")); n != 2 || len(env.waits) != 1 || env.waits[0] != 3*time.Second {
+		t.Fatalf("requests %d waits %v", n, env.waits)
+	}
+	r, _ := env.app.FindRecordById("notifications", tg.Id)
+	if r.GetString("last_error") != "" || r.GetString("last_sent_at") == "" {
+		t.Fatalf("after retry: %q %q", r.GetString("last_error"), r.GetString("last_sent_at"))
+	}
+	// A refusal is recorded where the user sees it.
+	env.f.statuses["/refused"] = []int{http.StatusForbidden}
+	bad := env.target(t, agent2ID, "discord", "/refused", allEvents, nil)
+	env.emit(ingestEvent{Kind: "sla_at_risk", TicketID: ticketID})
+	b, _ := env.app.FindRecordById("notifications", bad.Id)
+	if !strings.Contains(b.GetString("last_error"), "refused (HTTP 403)") || len(env.f.at("/refused")) != 1 {
+		t.Fatalf("refusal: %q", b.GetString("last_error"))
+	}
+}
+
+func TestNotifyQueueFullIsNotSilent(t *testing.T) {
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
+	env.n.events = make(chan notifyEvent, 1)
+	env.h.emit([]ingestEvent{{Kind: "new_ticket", TicketID: ticketID}, {Kind: "sla_breached", TicketID: ticketID}})
+	if env.n.dropped.Load() != 1 {
+		t.Fatalf("dropped %d", env.n.dropped.Load())
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		r, _ := env.app.FindRecordById("notifications", notifID)
+		if strings.Contains(r.GetString("last_error"), "notifications were skipped") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("dropped notification not recorded on the targets")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestNotifyRoutesAndValidation(t *testing.T) {
+	f := newFakeTargets(t)
+	pointFixture := func(path string) func(testing.TB) *tests.TestApp {
+		return func(tb testing.TB) *tests.TestApp {
+			app := newTestApp(tb)
+			fx, _ := app.FindRecordById("notifications", notifID)
+			fx.Set("target", f.URL+path)
+			if err := app.Save(fx); err != nil {
+				tb.Fatal(err)
+			}
+			return app
+		}
+	}
+	f.statuses["/broken"] = []int{http.StatusUnauthorized}
+	body := func(s string) io.Reader { return strings.NewReader(s) }
+	sub, _ := json.Marshal(browserSubscription(t, "https://fcm.googleapis.com/fcm/send/abc"))
+	scenarios := []tests.ApiScenario{
+		{
+			Name: "the push key needs a signed-in member", Method: http.MethodGet, URL: "/api/md/push/key",
+			TestAppFactory: appFactory, ExpectedStatus: 401, ExpectedContent: []string{`"status":401`},
+		},
+		{
+			Name: "the push key is generated once and served", Method: http.MethodGet, URL: "/api/md/push/key", Headers: as(agentID),
+			TestAppFactory: appFactory, ExpectedStatus: 200, ExpectedContent: []string{`"public_key":"B`},
+			AfterTestFunc: func(tb testing.TB, app *tests.TestApp, res *http.Response) {
+				s, _ := app.FindRecordById("settings", pb_migrations.SettingsID)
+				b, _ := io.ReadAll(res.Body)
+				if !strings.Contains(string(b), s.GetString("vapid_public")) || len(s.GetString("vapid_public")) != 87 {
+					tb.Fatalf("served %s, stored %q", b, s.GetString("vapid_public"))
+				}
+			},
+		},
+		{
+			Name: "another user's target is not found", Method: http.MethodPost, URL: "/api/md/notifications/" + notifID + "/test",
+			Headers: as(agent2ID), TestAppFactory: pointFixture("/fixture"), ExpectedStatus: 404, ExpectedContent: []string{`"status":404`},
+			AfterTestFunc: func(tb testing.TB, _ *tests.TestApp, _ *http.Response) {
+				if len(f.at("/fixture")) != 0 {
+					tb.Fatal("sent to another user's target")
+				}
+			},
+		},
+		{
+			Name: "a test message reaches the owner's target", Method: http.MethodPost, URL: "/api/md/notifications/" + notifID + "/test",
+			Headers: as(agentID), TestAppFactory: pointFixture("/fixture"), ExpectedStatus: 200, ExpectedContent: []string{`"ok":true`},
+			AfterTestFunc: func(tb testing.TB, _ *tests.TestApp, _ *http.Response) {
+				got := f.at("/fixture")
+				if len(got) != 1 || got[0].Header.Get("X-Title") != "Mentiondesk test" || got[0].Header.Get("Authorization") != "Bearer ntfy_SECRET_value" {
+					tb.Fatalf("test message: %v", got)
+				}
+			},
+		},
+		{
+			Name: "a failing test answers the error", Method: http.MethodPost, URL: "/api/md/notifications/" + notifID + "/test",
+			Headers: as(agentID), TestAppFactory: pointFixture("/broken"), ExpectedStatus: 200,
+			ExpectedContent: []string{`"ok":false`, `"status":401`, `refused (HTTP 401): check the token or secret.`},
+		},
+		{
+			Name: "a metadata address is refused", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"webhook","target":"http://169.254.169.254/latest/meta-data/","enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"target":{"code":"validation_invalid_url"`, "link-local"},
+		},
+		{
+			Name: "a non-http URL is refused", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"slack","target":"javascript:alert(1)","enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"code":"validation_invalid_url"`},
+		},
+		{
+			Name: "a phone number needs its country code", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"sms","target":"06 12 34 56 78","enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"code":"validation_invalid_phone"`},
+		},
+		{
+			Name: "an e-mail target is one address", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"email","target":"Bob <bob@example.com>, eve@example.com","enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"code":"validation_invalid_email"`},
+		},
+		{
+			Name: "a push subscription with broken keys is refused", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"webpush","subscription":{"endpoint":"https://fcm.googleapis.com/x","keys":{"p256dh":"AAAA","auth":"x"}},"enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"subscription":{"code":"validation_invalid_subscription"`},
+		},
+		{
+			Name: "a browser subscription is accepted and its endpoint becomes the target", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"webpush","name":"Android","subscription":` + string(sub) + `,"enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 200, ExpectedContent: []string{`"target":"https://fcm.googleapis.com/fcm/send/abc"`},
+		},
+		{
+			Name: "a webhook secret is sealed and never returned", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"webhook","target":"https://hooks.example.com/md","secret":"whsec_TOPSECRET","enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 200, ExpectedContent: []string{`"has_secret":true`},
+			NotExpectedContent: []string{"whsec_TOPSECRET", "enc:v1:"},
+			AfterTestFunc: func(tb testing.TB, app *tests.TestApp, _ *http.Response) {
+				r, err := app.FindFirstRecordByData("notifications", "target", "https://hooks.example.com/md")
+				if err != nil {
+					tb.Fatal(err)
+				}
+				plain, err := vault.New(testKey).Open(r.GetString("secret"))
+				if !strings.HasPrefix(r.GetString("secret"), "enc:v1:") || err != nil || plain != "whsec_TOPSECRET" {
+					tb.Fatalf("stored secret %q → %q %v", r.GetString("secret"), plain, err)
+				}
+			},
+		},
+		{
+			Name: "a bare ntfy topic is accepted", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"ntfy","target":"cafe-lune-alerts","enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 200, ExpectedContent: []string{`"target":"cafe-lune-alerts"`},
+		},
+		{
+			Name: "assigning a ticket to someone else notifies them", Method: http.MethodPatch, URL: "/api/collections/tickets/records/" + ticketID, Headers: as(agentID),
+			Body: body(`{"assignee":"` + agent2ID + `"}`), ExpectedStatus: 200, ExpectedContent: []string{`"assignee":"` + agent2ID + `"`},
+			TestAppFactory: func(tb testing.TB) *tests.TestApp {
+				app := newTestApp(tb)
+				saveRecord(tb, app, "notifications", map[string]any{"user": agent2ID, "kind": "discord", "target": f.URL + "/assigned", "enabled": true, "events": []string{"assigned"}})
+				saveRecord(tb, app, "notifications", map[string]any{"user": ownerID, "kind": "discord", "target": f.URL + "/owner-assigned", "enabled": true, "events": []string{"assigned"}})
+				return app
+			},
+			AfterTestFunc: func(tb testing.TB, app *tests.TestApp, _ *http.Response) {
+				hubOf(tb, app).notifier.drain(context.Background())
+				got := f.at("/assigned")
+				if len(got) != 1 || !strings.Contains(got[0].Body, `"content":"Assigned to you · Mastodon · by Alex\nClaire`) || len(f.at("/owner-assigned")) != 0 {
+					tb.Fatalf("assigned: %v owner %d", got, len(f.at("/owner-assigned")))
+				}
+			},
+		},
+	}
+	for _, s := range scenarios {
+		s.Test(t)
+	}
+}
