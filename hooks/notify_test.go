@@ -279,8 +279,7 @@ func TestNotifyQuietHoursDigest(t *testing.T) {
 	}
 	var msg struct{ Content string }
 	_ = json.Unmarshal([]byte(got[0].Body), &msg)
-	if msg.Content != "Mentiondesk : 3 nouveaux tickets\nClaire, Quelqu'un\nhttps://desk.cafe-lune.example" &&
-		!strings.HasPrefix(msg.Content, "Mentiondesk : 3 nouveaux tickets\nClaire") {
+	if msg.Content != "Mentiondesk : 3 nouveaux tickets\nClaire\nhttps://desk.cafe-lune.example" {
 		t.Fatalf("digest %q", msg.Content)
 	}
 
@@ -539,5 +538,24 @@ func TestNotifyRoutesAndValidation(t *testing.T) {
 	}
 	for _, s := range scenarios {
 		s.Test(t)
+	}
+}
+
+func TestNotifyWorkerDeliversInBackground(t *testing.T) {
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
+	env.n.now = func() time.Time { return time.Now().UTC() }
+	env.target(t, agent2ID, "discord", "/bg", allEvents, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { env.n.run(ctx); close(done) }()
+	env.h.emit([]ingestEvent{{Kind: "new_ticket", TicketID: ticketID}})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(env.f.at("/bg")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done // run waits for the senders it started
+	if len(env.f.at("/bg")) != 1 || len(env.f.at("/fixture-ntfy")) != 1 {
+		t.Fatalf("background delivery: %d, %d", len(env.f.at("/bg")), len(env.f.at("/fixture-ntfy")))
 	}
 }
