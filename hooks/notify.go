@@ -42,6 +42,11 @@ const (
 	// message per person per channel, the first one already says "unhappy".
 	notifyDedupeWindow = 15 * time.Minute
 	maxSecretLen       = 300
+	// The daily digest goes out in the first quarter of an hour after the
+	// user's quiet hours end (08:00 without quiet hours). Sent days are kept
+	// in memory: a restart inside that quarter can send it twice, never
+	// zero times.
+	dailyWindow = 15 * time.Minute
 )
 
 // notifyEvent is an ingest event plus who caused it (assignments).
@@ -64,6 +69,7 @@ type notifier struct {
 	recent map[string]time.Time // user+channel|ticket|group → last planned
 
 	vapidMu sync.Mutex
+	daily   map[string]string // target id → local day its daily digest went out
 
 	clientOnce           sync.Once
 	guarded, openClient  *http.Client
@@ -80,6 +86,7 @@ func newNotifier(h *hub) *notifier {
 		sleep:  notify.RealSleep,
 		sem:    make(chan struct{}, notifySenders),
 		recent: map[string]time.Time{},
+		daily:  map[string]string{},
 		sms: notify.SMSConfig{
 			URL: os.Getenv("MD_SMS_URL"), From: os.Getenv("MD_SMS_FROM"), User: os.Getenv("MD_SMS_USER"),
 		},
@@ -173,7 +180,7 @@ func (n *notifier) run(ctx context.Context) {
 				n.dispatch(ctx, d, true)
 			}
 		case <-t.C:
-			for _, d := range n.dueDigests() {
+			for _, d := range append(n.dueDigests(), n.dailyDigests()...) {
 				n.dispatch(ctx, d, true)
 			}
 		}
@@ -194,7 +201,7 @@ func (n *notifier) drain(ctx context.Context) {
 		}
 		break
 	}
-	for _, d := range n.dueDigests() {
+	for _, d := range append(n.dueDigests(), n.dailyDigests()...) {
 		n.dispatch(ctx, d, false)
 	}
 }
@@ -454,6 +461,69 @@ func (n *notifier) dueDigests() []delivery {
 		out = append(out, delivery{target: tg, msg: m})
 	}
 	return out
+}
+
+// dailyDigests returns the daily summaries due now, one per target that
+// subscribed to "digest", in each user's own morning.
+func (n *notifier) dailyDigests() []delivery {
+	app := n.h.app
+	now := n.now()
+	targets, err := app.FindAllRecords("notifications", dbx.HashExp{"enabled": true})
+	if err != nil {
+		return nil
+	}
+	s, _ := loadSettings(app)
+	var sum *notify.Summary
+	var out []delivery
+	for _, tg := range targets {
+		if !slices.Contains(tg.GetStringSlice("events"), notify.KindDigest) {
+			continue
+		}
+		u, err := app.FindRecordById("users", tg.GetString("user"))
+		if err != nil {
+			continue
+		}
+		loc, err := time.LoadLocation(u.GetString("timezone"))
+		if u.GetString("timezone") == "" || err != nil {
+			if loc, err = time.LoadLocation(s.Timezone); err != nil {
+				loc = time.UTC
+			}
+		}
+		day, due := notify.DailyDue(now, loc, notify.DailyMinute(u.GetString("quiet_end")), dailyWindow)
+		n.mu.Lock()
+		sent := n.daily[tg.Id] == day
+		if due && !sent {
+			n.daily[tg.Id] = day
+		}
+		n.mu.Unlock()
+		if !due || sent {
+			continue
+		}
+		if sum == nil {
+			v := n.summary(now)
+			sum = &v
+		}
+		out = append(out, delivery{target: tg, msg: notify.Daily(u.GetString("language"), *sum, n.home(s)+"/")})
+	}
+	return out
+}
+
+// summary counts the team's tickets for the daily digest.
+func (n *notifier) summary(now time.Time) notify.Summary {
+	db := n.h.app.DB()
+	count := func(where string, params dbx.Params) int {
+		var c int
+		if err := db.Select("COUNT(*)").From("tickets").Where(dbx.NewExp(where, params)).Row(&c); err != nil {
+			n.h.app.Logger().Error("notify: daily summary", "error", err)
+		}
+		return c
+	}
+	waiting := "needs_answer = 1 AND status IN ('new', 'open') AND first_response_at = ''"
+	return notify.Summary{
+		New:     count("needs_answer = 1 AND first_mention_at >= {:since}", dbx.Params{"since": dt(now.Add(-24 * time.Hour)).String()}),
+		Waiting: count(waiting, nil),
+		Late:    count(waiting+" AND breached = 1", nil),
+	}
 }
 
 // client returns the outbound-guarded client (or the open one when the

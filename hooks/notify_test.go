@@ -559,3 +559,34 @@ func TestNotifyWorkerDeliversInBackground(t *testing.T) {
 		t.Fatalf("background delivery: %d, %d", len(env.f.at("/bg")), len(env.f.at("/fixture-ntfy")))
 	}
 }
+
+func TestNotifyDailyDigest(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	env := newNotifyEnv(t, time.Date(2026, 11, 21, 6, 0, 0, 0, paris).UTC())
+	env.user(t, ownerID, map[string]any{"timezone": "Europe/Paris", "quiet_start": "22:00", "quiet_end": "07:00"})
+	env.target(t, ownerID, "discord", "/daily", []string{"digest"}, nil)
+	env.ticket(t, map[string]any{"needs_answer": true, "first_mention_at": "2026-11-21 04:00:00.000Z"})
+	env.ticket(t, map[string]any{"needs_answer": true, "breached": true, "first_mention_at": "2026-11-20 04:00:00.000Z"})
+	env.ticket(t, map[string]any{"needs_answer": true, "status": "resolved", "first_mention_at": "2026-11-21 01:00:00.000Z"})
+	env.n.drain(context.Background())
+	if len(env.f.at("/daily")) != 0 {
+		t.Fatal("daily digest before the end of quiet hours")
+	}
+	env.clock = time.Date(2026, 11, 21, 7, 1, 0, 0, paris).UTC()
+	env.n.drain(context.Background())
+	env.clock = env.clock.Add(time.Minute)
+	env.n.drain(context.Background())
+	got := env.f.at("/daily")
+	if len(got) != 1 || !strings.Contains(got[0].Body, `"content":"Mentiondesk : résumé du jour\n2 nouveaux tickets en 24 h · 2 en attente de réponse · 1 en retard\nhttps://desk.cafe-lune.example/"`) {
+		t.Fatalf("daily: %v", got)
+	}
+	// Other targets (events without "digest") get no daily message.
+	if len(env.f.at("/fixture-ntfy")) != 0 {
+		t.Fatal("daily digest sent to a target that did not ask")
+	}
+	env.clock = time.Date(2026, 11, 22, 7, 5, 0, 0, paris).UTC()
+	env.n.drain(context.Background())
+	if len(env.f.at("/daily")) != 2 {
+		t.Fatal("no daily digest the next morning")
+	}
+}

@@ -348,3 +348,44 @@ func (m Message) Text(max int) string {
 	}
 	return head + link
 }
+
+// Summary is the daily digest's content: the team's figures over the last
+// 24 hours and right now.
+type Summary struct {
+	New     int // tickets opened in the last 24 h
+	Waiting int // tickets waiting for a first answer now
+	Late    int // of those, past their SLA
+}
+
+var dailyTexts = map[string]struct{ title, calm string }{
+	"en": {"Mentiondesk: daily summary", "Nothing is waiting for an answer."},
+	"fr": {"Mentiondesk : résumé du jour", "Rien n'attend de réponse."},
+}
+
+var dailyCounts = map[string]map[string][2]string{
+	"en": {"new": {"%d new ticket in 24 h", "%d new tickets in 24 h"}, "waiting": {"%d waiting for an answer", "%d waiting for an answer"}, "late": {"%d late", "%d late"}},
+	"fr": {"new": {"%d nouveau ticket en 24 h", "%d nouveaux tickets en 24 h"}, "waiting": {"%d en attente de réponse", "%d en attente de réponse"}, "late": {"%d en retard", "%d en retard"}},
+}
+
+// Daily renders the daily digest; it opens the inbox.
+func Daily(lang string, s Summary, home string) Message {
+	l := Lang(lang)
+	var parts []string
+	for _, p := range []struct {
+		key string
+		n   int
+	}{{"new", s.New}, {"waiting", s.Waiting}, {"late", s.Late}} {
+		if p.n > 0 {
+			f := dailyCounts[l][p.key][0]
+			if p.n > 1 {
+				f = dailyCounts[l][p.key][1]
+			}
+			parts = append(parts, fmt.Sprintf(f, p.n))
+		}
+	}
+	body := strings.Join(parts, " · ")
+	if s.Waiting == 0 {
+		body = strings.TrimSpace(strings.TrimPrefix(body+" · "+dailyTexts[l].calm, " · "))
+	}
+	return Message{Kind: KindDigest, Title: dailyTexts[l].title, Body: body, URL: home, Tag: "daily", Urgent: false, Count: s.New}
+}

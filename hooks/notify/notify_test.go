@@ -205,3 +205,35 @@ func TestTextKeepsLink(t *testing.T) {
 		t.Fatalf("sms text (%d) = %q", n, s)
 	}
 }
+
+func TestDailyDigest(t *testing.T) {
+	paris := mustLoc(t, "Europe/Paris")
+	m := DailyMinute("07:30")
+	if DailyMinute("") != 480 || m != 450 {
+		t.Fatal("DailyMinute")
+	}
+	for _, c := range []struct {
+		at  time.Time
+		due bool
+	}{
+		{time.Date(2026, 11, 21, 7, 29, 0, 0, paris), false},
+		{time.Date(2026, 11, 21, 7, 30, 0, 0, paris), true},
+		{time.Date(2026, 11, 21, 7, 44, 0, 0, paris), true},
+		{time.Date(2026, 11, 21, 7, 45, 0, 0, paris), false},
+	} {
+		day, due := DailyDue(c.at.UTC(), paris, m, 15*time.Minute)
+		if due != c.due || day != "2026-11-21" {
+			t.Errorf("%v: %s %v", c.at, day, due)
+		}
+	}
+	got := Daily("fr", Summary{New: 12, Waiting: 5, Late: 2}, "https://desk.example")
+	if got.Title != "Mentiondesk : résumé du jour" || got.Body != "12 nouveaux tickets en 24 h · 5 en attente de réponse · 2 en retard" || got.URL != "https://desk.example" {
+		t.Fatalf("%+v", got)
+	}
+	if got := Daily("en", Summary{New: 1}, ""); got.Body != "1 new ticket in 24 h · Nothing is waiting for an answer." {
+		t.Fatalf("%q", got.Body)
+	}
+	if got := Daily("en", Summary{}, ""); got.Body != "Nothing is waiting for an answer." {
+		t.Fatalf("%q", got.Body)
+	}
+}

@@ -91,3 +91,24 @@ func (q Quiet) Until(t time.Time) time.Time {
 	}
 	return q.Ends(t)
 }
+
+// DailyDue reports whether a daily message set for minute (after local
+// midnight in loc) is due at now: within window after that time. day names
+// the local date, so a caller sends once per day.
+func DailyDue(now time.Time, loc *time.Location, minute int, window time.Duration) (day string, due bool) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	l := now.In(loc)
+	at := time.Date(l.Year(), l.Month(), l.Day(), minute/60, minute%60, 0, 0, loc)
+	return l.Format("2006-01-02"), !now.Before(at) && now.Before(at.Add(window))
+}
+
+// DailyMinute is when a user's daily digest goes out: when their quiet
+// hours end, else 08:00.
+func DailyMinute(quietEnd string) int {
+	if m, err := clockMinutes(quietEnd); err == nil {
+		return m
+	}
+	return 8 * 60
+}
