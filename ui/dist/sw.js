@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 00c11be5fdc82ccd).
+/* Mentiondesk service worker (version d5888b924d2c549c).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-KUWXj_Ha.js","/assets/Field-H8GHup7u.js","/assets/Icon-BcPMAgyl.js","/assets/LangSwitch-Or8-cGbQ.js","/assets/Settings-Bgvild9k.css","/assets/Settings-DtBsFAie.js","/assets/Sources-DVjuX-PU.js","/assets/Sources-DwoJCc8K.css","/assets/clock.svelte-d11Gu0OY.js","/assets/en-ckV18UyN.js","/assets/fr-C73bgi-j.js","/assets/index-Cw4l__LG.js","/assets/index-DBwHY5Qd.css","/assets/settings.svelte-CZT59iKD.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-C9lO1lC5.js","/assets/Field-Be2hn63q.js","/assets/Icon-B3NRdSVM.js","/assets/LangSwitch-izq6QOg3.js","/assets/Settings-Bgvild9k.css","/assets/Settings-D-EdtQZU.js","/assets/Sources-Blqr83t_.js","/assets/Sources-DwoJCc8K.css","/assets/clock.svelte-d2_2LMhx.js","/assets/en-BpiPe9g8.js","/assets/fr-DX2OFi75.js","/assets/index-BRKBDwwD.js","/assets/index-CvTXGQkr.css","/assets/settings.svelte-ZPnwr5G9.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

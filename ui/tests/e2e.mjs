@@ -387,6 +387,11 @@ async function main() {
     await visible('Ticket updated')
     const t = await rest(base, `/api/collections/tickets/records/${seeded.ticket.id}`, { token: ownerToken })
     assert(t.priority === 'urgent', 'priority not saved: ' + t.priority)
+    // Notes on the customer, kept on the contact for every later ticket.
+    await page.getByRole('button', { name: 'Add a note about this customer' }).click()
+    await page.getByLabel('Notes about this customer').fill('Comes every Sunday with her dog')
+    await page.locator('.notes-actions').getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Comes every Sunday with her dog').waitFor()
     // A draft survives leaving the ticket.
     await page.getByLabel('Your reply').fill('Draft in progress ' + RUN)
     await page.waitForTimeout(600)
@@ -484,8 +489,17 @@ async function main() {
     if (await page.locator('.kpis').count()) {
       await visible('Median first response')
       await visible('Within 1 hour')
-      await page.getByRole('button', { name: '7 days' }).click()
+      const [resp] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes('/api/md/stats') && r.url().includes('group_by=day')),
+        page.getByRole('button', { name: '7 days' }).click(),
+      ])
+      const week = await resp.json()
       await page.getByRole('button', { name: '7 days', pressed: true }).waitFor()
+      await page.waitForTimeout(300)
+      const kpi = (label) => page.locator('.kpi', { hasText: label }).locator('.v').innerText()
+      assert((await kpi('Tickets')) === new Intl.NumberFormat('en-US').format(week.totals.tickets), `Tickets KPI ${await kpi('Tickets')} != API ${week.totals.tickets}`)
+      assert((await kpi('Won back')) === String(week.totals.win_backs), 'win-backs KPI differs from the API')
+      await page.getByText(`${week.totals.within_1h} of ${week.totals.needing_answer} tickets that needed an answer`).waitFor()
       await page.getByRole('button', { name: '30 days' }).click()
       await visible('Volume per channel')
       note = 'statistics shown'
@@ -495,6 +509,8 @@ async function main() {
     }
     await page.waitForTimeout(300)
     await snap('dashboard')
+    await page.evaluate(() => document.querySelector('figure.chart')?.scrollIntoView({ block: 'center' }))
+    await snap('dashboard-chart')
     return note
   })
 
