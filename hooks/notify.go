@@ -69,7 +69,16 @@ type notifier struct {
 	recent map[string]time.Time // user+channel|ticket|group → last planned
 
 	vapidMu sync.Mutex
-	daily   map[string]string // target id → local day its daily digest went out
+	// sender is built once and rebuilt when the settings change (keys,
+	// public URL, private addresses allowed).
+	senderMu  sync.Mutex
+	senderVal *notify.Sender
+	senderErr error
+	senderGen int64
+	// settingsGen moves on every settings save; the hook only bumps it,
+	// since generating VAPID keys saves the settings while senderMu is held.
+	settingsGen atomic.Int64
+	daily       map[string]string // target id → local day its daily digest went out
 
 	clientOnce           sync.Once
 	guarded, openClient  *http.Client
@@ -109,6 +118,10 @@ func (h *hub) registerNotify() error {
 	h.app.OnRecordEnrich("notifications").BindFunc(func(e *core.RecordEnrichEvent) error {
 		e.Record.WithCustomData(true)
 		e.Record.Set("has_secret", e.Record.GetString("secret") != "")
+		return e.Next()
+	})
+	h.app.OnRecordAfterUpdateSuccess("settings").BindFunc(func(e *core.RecordEvent) error {
+		n.settingsGen.Add(1)
 		return e.Next()
 	})
 	// "Assigned to you": only when someone else assigns, through the API
@@ -540,7 +553,21 @@ func (n *notifier) client() *http.Client {
 	return n.guarded
 }
 
+// sender returns the shared sender (read-only once built, safe for the
+// concurrent senders).
 func (n *notifier) sender() (*notify.Sender, error) {
+	n.senderMu.Lock()
+	defer n.senderMu.Unlock()
+	if gen := n.settingsGen.Load(); n.senderVal == nil || n.senderErr != nil || n.senderGen != gen {
+		n.senderVal, n.senderErr = n.buildSender()
+		// Read the generation after building: a save made by the build
+		// itself (new VAPID keys) is already in what was read.
+		n.senderGen = n.settingsGen.Load()
+	}
+	return n.senderVal, n.senderErr
+}
+
+func (n *notifier) buildSender() (*notify.Sender, error) {
 	app := n.h.app
 	s := &notify.Sender{
 		Client: n.client(), SMS: n.sms, UserAgent: connectors.DefaultUserAgent,

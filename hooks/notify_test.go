@@ -590,3 +590,56 @@ func TestNotifyDailyDigest(t *testing.T) {
 		t.Fatal("no daily digest the next morning")
 	}
 }
+
+// BenchmarkNotifyEvent measures one event from the listener to every
+// target: loading the ticket, first mention, contact, users and targets,
+// routing, message building, and the HTTP posts to a local fake service
+// (10 users × 2 channels). The SLA watcher emits up to 500 such events in
+// one round.
+func BenchmarkNotifyEvent(b *testing.B) {
+	app := newTestApp(b)
+	defer app.Cleanup()
+	h := hubOf(b, app)
+	n := h.notifier
+	var hits atomicCounter
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		hits.add()
+	}))
+	defer srv.Close()
+	fx, _ := app.FindRecordById("notifications", notifID)
+	fx.Set("enabled", false)
+	_ = app.Save(fx)
+	for i := 0; i < 10; i++ {
+		u := saveRecord(b, app, "users", map[string]any{"email": "bench" + string(rune('a'+i)) + "@example.com", "password": "1234567890", "name": "Bench", "role": "agent", "language": "fr"})
+		for _, kind := range []string{"slack", "discord"} {
+			saveRecord(b, app, "notifications", map[string]any{"user": u.Id, "kind": kind, "target": srv.URL + "/" + kind, "enabled": true, "events": allEvents})
+		}
+	}
+	n.batch = notify.NewBatcher(1<<30, time.Minute) // measure delivery, not the burst guard
+	clock := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	n.now = func() time.Time { return clock }
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		clock = clock.Add(notifyDedupeWindow + time.Second) // each round is a fresh event
+		h.emit([]ingestEvent{{Kind: "sla_at_risk", TicketID: ticketID}})
+		n.drain(context.Background())
+	}
+	b.StopTimer()
+	if got := hits.get(); got != 20*b.N {
+		b.Fatalf("%d posts for %d events", got, b.N)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*20), "µs/message")
+}
+
+type atomicCounter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCounter) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
+func (c *atomicCounter) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
