@@ -502,7 +502,13 @@ async function main() {
       await page.getByText(`${week.totals.within_1h} of ${week.totals.needing_answer} tickets that needed an answer`).waitFor()
       await page.getByRole('button', { name: '30 days' }).click()
       await visible('Volume per channel')
-      note = 'statistics shown'
+      // CSV export: the route needs the token, the app fetches then saves.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tickets', exact: true }).click()])
+      const csvPath = await download.path()
+      const csv = readFileSync(csvPath, 'utf8').replace(/^\uFEFF/, '')
+      assert(download.suggestedFilename().startsWith('mentiondesk-tickets-') && csv.startsWith('id,subject,status'), 'ticket export not downloaded: ' + download.suggestedFilename() + ' ' + csv.slice(0, 60))
+      assert(csv.includes(`Brunch on Sunday? ${RUN}`), 'our ticket is not in the export')
+      note = `statistics shown; export ${csv.split('\r\n').filter(Boolean).length - 1} tickets`
     } else {
       await visible('Statistics are not available on this server yet.')
       note = 'stats route missing on this server'
