@@ -394,6 +394,7 @@ func TestNotifyRetriesRateLimit(t *testing.T) {
 func TestNotifyQueueFullIsNotSilent(t *testing.T) {
 	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
 	env.n.events = make(chan notifyEvent, 1)
+	env.n.countDropsOnly = false // as with workers on
 	env.h.emit([]ingestEvent{{Kind: "new_ticket", TicketID: ticketID}, {Kind: "sla_breached", TicketID: ticketID}})
 	if env.n.dropped.Load() != 1 {
 		t.Fatalf("dropped %d", env.n.dropped.Load())
