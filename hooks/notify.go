@@ -469,7 +469,18 @@ func (n *notifier) ticketURL(s settings, id string) string { return n.home(s) + 
 func (n *notifier) dueDigests() []delivery {
 	app := n.h.app
 	now := n.now()
-	batches := n.batch.Due(now)
+	batches := n.batch.Due(now, func(uid string) time.Time {
+		u, err := app.FindRecordById("users", uid)
+		if err != nil {
+			return time.Time{}
+		}
+		s, _ := loadSettings(app)
+		q, ok := notify.ParseQuiet(u.GetString("quiet_start"), u.GetString("quiet_end"), u.GetString("timezone"), s.Timezone)
+		if !ok {
+			return time.Time{}
+		}
+		return q.Until(now)
+	})
 	if len(batches) == 0 {
 		return nil
 	}

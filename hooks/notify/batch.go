@@ -112,14 +112,22 @@ func (b *Batcher) Offer(user string, now, quietUntil time.Time, items []Item, by
 	return nil
 }
 
-// Due returns and forgets the digests whose hold is over at now.
-func (b *Batcher) Due(now time.Time) []Batch {
+// Due returns and forgets the digests whose hold is over at now. quiet,
+// when given, says until when a user is in quiet hours now (zero: not): a
+// burst digest due at 22:05 waits for the morning like everything else.
+func (b *Batcher) Due(now time.Time, quiet func(user string) time.Time) []Batch {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []Batch
 	for user, u := range b.users {
 		if u.until.After(now) {
 			continue
+		}
+		if quiet != nil && len(u.order) > 0 {
+			if until := quiet(user); until.After(now) {
+				u.until = until
+				continue
+			}
 		}
 		for _, k := range u.order {
 			out = append(out, *u.held[k])

@@ -91,14 +91,14 @@ func TestBatcherQuietDigest(t *testing.T) {
 	if out := b.Offer("u2", night, time.Time{}, []Item{{Key: "push2", Event: ev(KindNewTicket, "t1", "A")}}, false); len(out) != 1 {
 		t.Fatalf("u2 held: %v", out)
 	}
-	if due := b.Due(end.Add(-time.Minute)); len(due) != 0 {
+	if due := b.Due(end.Add(-time.Minute), nil); len(due) != 0 {
 		t.Fatalf("released before the end: %v", due)
 	}
-	due := b.Due(end)
+	due := b.Due(end, nil)
 	if len(due) != 2 || due[0].Key != "ntfy1" || due[1].Key != "push1" || due[0].Total != 3 {
 		t.Fatalf("due = %+v", due)
 	}
-	if b.Held() != 0 || len(b.Due(end.Add(time.Hour))) != 0 {
+	if b.Held() != 0 || len(b.Due(end.Add(time.Hour), nil)) != 0 {
 		t.Fatal("a digest is released twice")
 	}
 	m := Digest("en", due[1].Events, due[1].Total, "https://desk.example")
@@ -125,10 +125,15 @@ func TestBatcherBurst(t *testing.T) {
 	if out := b.Offer("u1", t0.Add(2*time.Minute), time.Time{}, []Item{{Key: "push", Event: ev(KindNegative, "vip", "V")}}, true); len(out) != 1 {
 		t.Fatalf("rule notify held by the burst guard")
 	}
-	if len(b.Due(t0.Add(5*time.Minute))) != 0 {
+	if len(b.Due(t0.Add(5*time.Minute), nil)) != 0 {
 		t.Fatal("burst digest released early")
 	}
-	due := b.Due(t0.Add(11 * time.Minute))
+	// The burst ends at 10:11 but the user's quiet hours started at 10:10.
+	quietTill := t0.Add(3 * time.Hour)
+	if due := b.Due(t0.Add(11*time.Minute), func(string) time.Time { return quietTill }); len(due) != 0 {
+		t.Fatal("burst digest released during quiet hours")
+	}
+	due := b.Due(quietTill, func(string) time.Time { return time.Time{} })
 	if len(due) != 1 || due[0].Total != 7 {
 		t.Fatalf("due = %+v", due)
 	}
@@ -137,7 +142,7 @@ func TestBatcherBurst(t *testing.T) {
 		t.Fatalf("digest = %q / %q", m.Title, m.Body)
 	}
 	// After the window, single events flow again.
-	if out := b.Offer("u1", t0.Add(time.Hour), time.Time{}, []Item{{Key: "push", Event: ev(KindNewTicket, "z", "Z")}}, false); len(out) != 1 {
+	if out := b.Offer("u1", quietTill.Add(time.Hour), time.Time{}, []Item{{Key: "push", Event: ev(KindNewTicket, "z", "Z")}}, false); len(out) != 1 {
 		t.Fatal("still held an hour later")
 	}
 }
@@ -148,7 +153,7 @@ func TestBatcherCapsMemory(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		b.Offer("u", t0.Add(time.Duration(i)*time.Second), time.Time{}, []Item{{Key: "k", Event: ev(KindNewTicket, "t", "A")}}, false)
 	}
-	due := b.Due(t0.Add(2 * time.Hour))
+	due := b.Due(t0.Add(2*time.Hour), nil)
 	if len(due) != 1 || due[0].Total != 999 || len(due[0].Events) != keptPerDigest {
 		t.Fatalf("total %d kept %d", due[0].Total, len(due[0].Events))
 	}
