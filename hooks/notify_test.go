@@ -515,6 +515,31 @@ func TestNotifyRoutesAndValidation(t *testing.T) {
 			},
 		},
 		{
+			Name: "an edit without the secret keeps it", Method: http.MethodPatch, URL: "/api/collections/notifications/records/" + notifID, Headers: as(agentID),
+			Body: body(`{"name":"Phone"}`), TestAppFactory: appFactory, ExpectedStatus: 200, ExpectedContent: []string{`"has_secret":true`, `"name":"Phone"`},
+			NotExpectedContent: []string{"ntfy_SECRET_value"},
+		},
+		{
+			Name: "a blank secret removes it", Method: http.MethodPatch, URL: "/api/collections/notifications/records/" + notifID, Headers: as(agentID),
+			Body: body(`{"secret":""}`), TestAppFactory: appFactory, ExpectedStatus: 200, ExpectedContent: []string{`"has_secret":false`},
+			AfterTestFunc: func(tb testing.TB, app *tests.TestApp, _ *http.Response) {
+				r, _ := app.FindRecordById("notifications", notifID)
+				if r.GetString("secret") != "" {
+					tb.Fatalf("secret still %q", r.GetString("secret"))
+				}
+			},
+		},
+		{
+			Name: "another user cannot edit a target", Method: http.MethodPatch, URL: "/api/collections/notifications/records/" + notifID, Headers: as(agent2ID),
+			Body: body(`{"secret":"stolen"}`), TestAppFactory: appFactory, ExpectedStatus: 404, ExpectedContent: []string{`"status":404`},
+			AfterTestFunc: func(tb testing.TB, app *tests.TestApp, _ *http.Response) {
+				r, _ := app.FindRecordById("notifications", notifID)
+				if r.GetString("secret") != "ntfy_SECRET_value" {
+					tb.Fatalf("secret changed to %q", r.GetString("secret"))
+				}
+			},
+		},
+		{
 			Name: "a bare ntfy topic is accepted", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
 			Body:           body(`{"user":"` + agentID + `","kind":"ntfy","target":"cafe-lune-alerts","enabled":true}`),
 			TestAppFactory: guardedAppFactory, ExpectedStatus: 200, ExpectedContent: []string{`"target":"cafe-lune-alerts"`},
