@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version d5888b924d2c549c).
+/* Mentiondesk service worker (version c6deb5c09769ab3a).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-C9lO1lC5.js","/assets/Field-Be2hn63q.js","/assets/Icon-B3NRdSVM.js","/assets/LangSwitch-izq6QOg3.js","/assets/Settings-Bgvild9k.css","/assets/Settings-D-EdtQZU.js","/assets/Sources-Blqr83t_.js","/assets/Sources-DwoJCc8K.css","/assets/clock.svelte-d2_2LMhx.js","/assets/en-BpiPe9g8.js","/assets/fr-DX2OFi75.js","/assets/index-BRKBDwwD.js","/assets/index-CvTXGQkr.css","/assets/settings.svelte-ZPnwr5G9.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-C9lO1lC5.js","/assets/Field-Br-plXjq.js","/assets/Icon-B3NRdSVM.js","/assets/LangSwitch-izq6QOg3.js","/assets/Settings-BDSFxxCg.js","/assets/Settings-Bgvild9k.css","/assets/SlaBadge-L-Aa9zdN.js","/assets/Sources-Bo_n5GeU.js","/assets/Sources-DwoJCc8K.css","/assets/Ticket-CIKBla3t.js","/assets/Ticket-ClHfIT7Q.css","/assets/clock.svelte-d2_2LMhx.js","/assets/en-BpiPe9g8.js","/assets/fr-DX2OFi75.js","/assets/index-RVu8NPZD.css","/assets/index-dMR46ixq.js","/assets/router.svelte-B2tPBmqj.js","/assets/settings.svelte-ZPnwr5G9.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
