@@ -28,6 +28,7 @@ type hub struct {
 	openOnce       sync.Once
 	poller         *poller
 	outboxWake     chan struct{}
+	stats          *statsIndex
 	// listeners receive ticket events after their transaction commits
 	// (notifications, the SLA watcher's tests).
 	listeners []func(ingestEvent)
@@ -77,6 +78,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"notify", h.registerNotify},
 		{"search", h.registerSearch},
 		{"templates", h.registerTemplates},
+		{"statsindex", h.registerStatsIndex},
 		{"stats", h.registerStats},
 		{"export", h.registerExport},
 		{"demo", h.registerDemo},

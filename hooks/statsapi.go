@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -40,7 +39,11 @@ import (
 //   - group_by=day|week (the settings' time zone; a week starts on Monday
 //     and is keyed by that Monday's date), channel, or agent (the assignee;
 //     "" for unassigned).
-//   - mine=1 keeps the signed-in member's tickets (and their mentions).
+//   - mine=1 keeps the signed-in member's tickets; with it, and with
+//     group_by=agent, mentions are those of the member's tickets and their
+//     mood is the mood each ticket opened with.
+//   - Mentions are counted by the hour they were published in (UTC hours,
+//     so a period that starts mid-hour includes that whole hour).
 func (h *hub) registerStats() error {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/md/stats", h.handleStats).Bind(apis.RequireAuth("users"))
@@ -51,28 +54,46 @@ func (h *hub) registerStats() error {
 
 // statsFigures is one line of the report: the totals or one group.
 type statsFigures struct {
-	Key                   string         `json:"key,omitempty"`
-	Label                 string         `json:"label,omitempty"`
-	Mentions              int            `json:"mentions"`
-	Tickets               int            `json:"tickets"`
-	NeedingAnswer         int            `json:"needing_answer"`
-	Answered              int            `json:"answered"`
-	ResponseRate          float64        `json:"response_rate"`
-	Within1h              int            `json:"within_1h"`
-	Within24h             int            `json:"within_24h"`
-	Share1h               float64        `json:"share_1h"`
-	Share24h              float64        `json:"share_24h"`
-	MedianFirstResponse   int64          `json:"median_first_response_sec"`
-	P90FirstResponse      int64          `json:"p90_first_response_sec"`
-	MedianResolution      int64          `json:"median_resolution_sec"`
-	Breaches              int            `json:"breaches"`
-	WinBacks              int            `json:"win_backs"`
-	Sentiment             map[string]int `json:"sentiment"`
+	Key                   string       `json:"key,omitempty"`
+	Label                 string       `json:"label,omitempty"`
+	Mentions              int          `json:"mentions"`
+	Tickets               int          `json:"tickets"`
+	NeedingAnswer         int          `json:"needing_answer"`
+	Answered              int          `json:"answered"`
+	ResponseRate          float64      `json:"response_rate"`
+	Within1h              int          `json:"within_1h"`
+	Within24h             int          `json:"within_24h"`
+	Share1h               float64      `json:"share_1h"`
+	Share24h              float64      `json:"share_24h"`
+	MedianFirstResponse   int64        `json:"median_first_response_sec"`
+	P90FirstResponse      int64        `json:"p90_first_response_sec"`
+	MedianResolution      int64        `json:"median_resolution_sec"`
+	Breaches              int          `json:"breaches"`
+	WinBacks              int          `json:"win_backs"`
+	Sentiment             sentimentMix `json:"sentiment"`
 	firstResponses, resol []time.Duration
 }
 
 func newFigures(key, label string) *statsFigures {
-	return &statsFigures{Key: key, Label: label, Sentiment: map[string]int{"negative": 0, "neutral": 0, "positive": 0}}
+	return &statsFigures{Key: key, Label: label}
+}
+
+// sentimentMix is a struct, not a map, so the JSON keeps its order.
+type sentimentMix struct {
+	Negative int `json:"negative"`
+	Neutral  int `json:"neutral"`
+	Positive int `json:"positive"`
+}
+
+func (m *sentimentMix) add(label string, n int) {
+	switch label {
+	case "negative":
+		m.Negative += n
+	case "neutral":
+		m.Neutral += n
+	case "positive":
+		m.Positive += n
+	}
 }
 
 func (f *statsFigures) finish() {
@@ -94,11 +115,12 @@ type statsQuery struct {
 	mine          string // user id, or ""
 	businessHours bool
 	loc           *time.Location
+	keys          map[int64]string // day/week key per hour, filled as used
 }
 
 func parseStatsQuery(e *core.RequestEvent, loc *time.Location) (statsQuery, error) {
 	q := e.Request.URL.Query()
-	sq := statsQuery{groupBy: q.Get("group_by"), businessHours: q.Get("business_hours") == "1", loc: loc}
+	sq := statsQuery{groupBy: q.Get("group_by"), businessHours: q.Get("business_hours") == "1", loc: loc, keys: map[int64]string{}}
 	now := time.Now().In(loc)
 	var err error
 	if sq.to, err = parseWhen(q.Get("to"), loc, true); err != nil {
@@ -172,15 +194,24 @@ func (h *hub) handleStats(e *core.RequestEvent) error {
 	})
 }
 
-// groupKey names a row's group.
+// groupKey names a row's group. Day and week keys are computed once per
+// hour of the period (zones change offset on the hour), not once per row.
 func (sq statsQuery) groupKey(at time.Time, channel, agent string) string {
 	switch sq.groupBy {
-	case "day":
-		return at.In(sq.loc).Format("2006-01-02")
-	case "week":
+	case "day", "week":
+		hour := at.Unix() / 3600
+		if k, ok := sq.keys[hour]; ok {
+			return k
+		}
 		d := at.In(sq.loc)
-		wd := (int(d.Weekday()) + 6) % 7 // Monday = 0
-		return time.Date(d.Year(), d.Month(), d.Day()-wd, 0, 0, 0, 0, sq.loc).Format("2006-01-02")
+		if sq.groupBy == "week" {
+			d = d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7)) // back to Monday
+		}
+		k := d.Format("2006-01-02")
+		if sq.keys != nil {
+			sq.keys[hour] = k
+		}
+		return k
 	case "channel":
 		return channel
 	case "agent":
@@ -189,11 +220,13 @@ func (sq statsQuery) groupKey(at time.Time, channel, agent string) string {
 	return ""
 }
 
-// computeStats reads each ticket of the period once (one indexed range
-// scan, typed columns, no records) and each hour's mention counts, then
-// aggregates in Go: medians need the values, and day buckets need the
-// time zone, which SQLite does not know.
+// computeStats aggregates the period from the in-memory stats index: one
+// pass over the period's tickets (medians need the values, day buckets
+// need the time zone) and over its hourly mention counts.
 func (h *hub) computeStats(app core.App, sq statsQuery) (*statsFigures, []*statsFigures, error) {
+	if err := h.stats.ensureLoaded(app); err != nil {
+		return nil, nil, err
+	}
 	totals := newFigures("", "")
 	groups := map[string]*statsFigures{}
 	group := func(key string) *statsFigures {
@@ -207,70 +240,61 @@ func (h *hub) computeStats(app core.App, sq statsQuery) (*statsFigures, []*stats
 		}
 		return g
 	}
-	from, to := dt(sq.from).String(), dt(sq.to).String()
-	frCol, resCol := "first_response_sec", "resolution_sec"
-	if sq.businessHours {
-		frCol, resCol = "first_response_bh_sec", "resolution_bh_sec"
-	}
-	where := "first_mention_at >= {:from} AND first_mention_at < {:to}"
-	params := dbx.Params{"from": from, "to": to}
-	if sq.mine != "" {
-		where += " AND assignee = {:me}"
-		params["me"] = sq.mine
-	}
-	rows, err := app.DB().NewQuery(`SELECT first_mention_at, channel, assignee, needs_answer, status,
-		first_response_at != '', ` + frCol + `, status = 'resolved', ` + resCol + `, breached, win_back
-		FROM tickets WHERE ` + where).Bind(params).Rows()
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			firstAt, channel, assignee, status string
-			needs, answered, resolved          bool
-			breached, winBack                  bool
-			fr, res                            int64
-		)
-		if err := rows.Scan(&firstAt, &channel, &assignee, &needs, &status, &answered, &fr, &resolved, &res, &breached, &winBack); err != nil {
-			return nil, nil, err
+	// Mentions are counted per hour and channel; an agent's share of them
+	// (group_by=agent, mine=1) is the mentions of their tickets, and their
+	// mood the mood each of those tickets opened with.
+	byTicket := sq.mine != "" || sq.groupBy == "agent"
+	h.stats.scanTickets(sq.from, sq.to, func(f *ticketFact) {
+		if sq.mine != "" && f.assignee != sq.mine {
+			return
 		}
-		at, _ := time.Parse("2006-01-02 15:04:05.000Z", firstAt)
-		for _, f := range []*statsFigures{totals, group(sq.groupKey(at, channel, assignee))} {
-			if f == nil {
+		fr, res := f.fr, f.res
+		if sq.businessHours {
+			fr, res = f.frBH, f.resBH
+		}
+		for _, g := range []*statsFigures{totals, group(sq.groupKey(time.Unix(f.first, 0), f.channel, f.assignee))} {
+			if g == nil {
 				continue
 			}
-			f.Tickets++
-			if breached {
-				f.Breaches++
+			g.Tickets++
+			if f.breached {
+				g.Breaches++
 			}
-			if winBack {
-				f.WinBacks++
+			if f.winBack {
+				g.WinBacks++
 			}
-			if needs && (status != "ignored" || answered) {
-				f.NeedingAnswer++
-				if answered {
-					f.Answered++
-					d := time.Duration(fr) * time.Second
-					f.firstResponses = append(f.firstResponses, d)
+			if f.needs && (f.status != "ignored" || f.answered) {
+				g.NeedingAnswer++
+				if f.answered {
+					g.Answered++
+					g.firstResponses = append(g.firstResponses, time.Duration(fr)*time.Second)
 					if fr <= 3600 {
-						f.Within1h++
+						g.Within1h++
 					}
 					if fr <= 86400 {
-						f.Within24h++
+						g.Within24h++
 					}
 				}
 			}
-			if resolved && res > 0 {
-				f.resol = append(f.resol, time.Duration(res)*time.Second)
+			if f.status == "resolved" && res > 0 {
+				g.resol = append(g.resol, time.Duration(res)*time.Second)
+			}
+			if byTicket && f.mentions > 0 {
+				g.Mentions += int(f.mentions)
+				g.Sentiment.add(sentimentLabel(f.sentiment), 1)
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	if err := h.countMentions(app, sq, totals, group); err != nil {
-		return nil, nil, err
+	})
+	if !byTicket {
+		h.stats.scanHours(sq.from, sq.to, func(k hourKey, n int) {
+			for _, g := range []*statsFigures{totals, group(sq.groupKey(time.Unix(k.hour, 0), k.channel, ""))} {
+				if g == nil {
+					continue
+				}
+				g.Mentions += n
+				g.Sentiment.add(k.sentiment, n)
+			}
+		})
 	}
 	totals.finish()
 	out := make([]*statsFigures, 0, len(groups))
@@ -290,50 +314,13 @@ func (h *hub) computeStats(app core.App, sq statsQuery) (*statsFigures, []*stats
 	return totals, out, nil
 }
 
-// countMentions adds mention volume and sentiment, counted per hour (or
-// channel, or agent) in SQL, then bucketed into local days in Go.
-func (h *hub) countMentions(app core.App, sq statsQuery, totals *statsFigures, group func(string) *statsFigures) error {
-	sel := "substr(m.published_at, 1, 13)"
-	switch sq.groupBy {
-	case "channel":
-		sel = "m.channel"
-	case "agent":
-		sel = "COALESCE(t.assignee, '')"
+// sentimentLabel matches the analyser's thresholds for a stored score.
+func sentimentLabel(score float64) string {
+	switch {
+	case score < -0.05:
+		return "negative"
+	case score > 0.05:
+		return "positive"
 	}
-	join, where := "", "m.published_at >= {:from} AND m.published_at < {:to} AND m.triage != 'dropped'"
-	params := dbx.Params{"from": dt(sq.from).String(), "to": dt(sq.to).String()}
-	if sq.mine != "" || sq.groupBy == "agent" {
-		join = " LEFT JOIN tickets t ON t.id = m.ticket"
-	}
-	if sq.mine != "" {
-		where += " AND t.assignee = {:me}"
-		params["me"] = sq.mine
-	}
-	rows, err := app.DB().NewQuery(`SELECT ` + sel + `, m.sentiment_label, count(*) FROM mentions m` + join +
-		` WHERE ` + where + ` GROUP BY 1, 2`).Bind(params).Rows()
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key, label string
-		var n int
-		if err := rows.Scan(&key, &label, &n); err != nil {
-			return err
-		}
-		if sq.groupBy == "day" || sq.groupBy == "week" {
-			hour, _ := time.Parse("2006-01-02 15", key)
-			key = sq.groupKey(hour, "", "")
-		}
-		for _, f := range []*statsFigures{totals, group(key)} {
-			if f == nil {
-				continue
-			}
-			f.Mentions += n
-			if label != "" {
-				f.Sentiment[label] += n
-			}
-		}
-	}
-	return rows.Err()
+	return "neutral"
 }

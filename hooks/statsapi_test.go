@@ -39,6 +39,10 @@ func statsFixture(t testing.TB) *tests.TestApp {
 		if r.answered {
 			fields["first_response_at"] = r.first
 		}
+		if r.sentiment != "" {
+			fields["mention_count"] = 1
+			fields["sentiment_start"] = map[string]float64{"negative": -0.5, "neutral": 0, "positive": 0.5}[r.sentiment]
+		}
 		saveRecord(t, app, "tickets", fields)
 		if r.sentiment != "" {
 			saveRecord(t, app, "mentions", map[string]any{
@@ -118,7 +122,7 @@ func TestStats(t *testing.T) {
 		{
 			Name: "an agent's own tickets", Method: http.MethodGet, URL: "/api/md/stats?mine=1&" + period,
 			Headers: as(agentID), TestAppFactory: statsFixture, ExpectedStatus: 200,
-			ExpectedContent: []string{`"tickets":2`, `"answered":2`, `"mentions":2`, `"median_first_response_sec":2100`},
+			ExpectedContent: []string{`"tickets":2`, `"answered":2`, `"mentions":2`, `"median_first_response_sec":2100`, `"sentiment":{"negative":1,"neutral":1,"positive":0}`},
 		},
 		{
 			Name: "by agent, named", Method: http.MethodGet, URL: "/api/md/stats?group_by=agent&" + period,

@@ -285,15 +285,23 @@ func findContact(tx core.App, platform, handle string) (*core.Record, error) {
 }
 
 // markWinBack flags the contact's earlier negative tickets once they post
-// something neutral or positive: the complaint was turned around.
+// something neutral or positive: the complaint was turned around. Records
+// are saved one by one (a contact has few tickets) so realtime and the
+// stats index see the change.
 func markWinBack(tx core.App, contactID string, at time.Time) error {
-	_, err := tx.DB().Update("tickets", dbx.Params{"win_back": true},
-		dbx.And(
-			dbx.HashExp{"contact": contactID, "win_back": false},
-			dbx.NewExp("sentiment_start < -0.05"),
-			dbx.NewExp("first_mention_at < {:at}", dbx.Params{"at": dt(at).String()}),
-		)).Execute()
-	return err
+	recs, err := tx.FindRecordsByFilter("tickets",
+		"contact = {:c} && win_back = false && sentiment_start < -0.05 && first_mention_at < {:at}", "", 0, 0,
+		dbx.Params{"c": contactID, "at": dt(at).String()})
+	if err != nil {
+		return err
+	}
+	for _, t := range recs {
+		t.Set("win_back", true)
+		if err := tx.Save(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ticketEvent is one line of a ticket's history (ticket_events), which the
