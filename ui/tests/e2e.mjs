@@ -643,7 +643,7 @@ async function main() {
     await page.getByRole('button', { name: 'Enregistrer' }).click()
     await page.getByText(`Plaintes urgentes ${RUN}`).waitFor()
     for (let i = 0; i < 10; i++) {
-      const up = page.getByRole('button', { name: `Monter « Plaintes urgentes ${RUN} »` })
+      const up = page.getByRole('button', { name: new RegExp(`^Monter .+Plaintes urgentes ${RUN}`) })
       if (await up.isDisabled()) break
       await up.click()
       await page.waitForTimeout(400)

@@ -125,7 +125,7 @@ export default {
   'inbox.sentiment': 'Sentiment',
   'inbox.priority': 'Priority',
   'inbox.resetFilters': 'Clear filters',
-  'inbox.statusOpt.active': 'To do (new, open, pending)',
+  'inbox.statusOpt.active': 'To do',
   'inbox.statusOpt.new': 'New',
   'inbox.statusOpt.open': 'Open',
   'inbox.statusOpt.pending': 'Pending',
