@@ -144,6 +144,8 @@ async function main() {
   // (mentions and contacts are written by the ingest pipeline only).
   execFileSync(BIN, ['superuser', 'upsert', ADMIN.email, ADMIN.password, '--dir', dataDir], { stdio: 'pipe' })
   const server = spawn(BIN, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dataDir, '--demo', '--allow-private-urls'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Never leave a server behind, whatever fails below.
+  process.on('exit', () => server.exitCode === null && server.kill('SIGTERM'))
   let serverLog = ''
   server.stdout.on('data', (d) => (serverLog += d))
   server.stderr.on('data', (d) => (serverLog += d))
