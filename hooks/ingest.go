@@ -63,7 +63,7 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 	var events []ingestEvent
 	err := h.app.RunInTransaction(func(tx core.App) error {
 		stats, events = IngestStats{}, nil // a retried transaction starts over
-		if len(batch) == 0 { // a 304: only the source's health changes
+		if len(batch) == 0 {               // a 304: only the source's health changes
 			if saveSource != nil {
 				return saveSource(tx, stats)
 			}
