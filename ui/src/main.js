@@ -12,6 +12,14 @@ try {
 mount(App, { target: document.getElementById('app') })
 
 if ('serviceWorker' in navigator && location.protocol !== 'file:' && !import.meta.env.DEV) {
+  // A deploy installs a new worker that takes over this page; the code
+  // running here is then the old one. The next move to another screen
+  // becomes a full page load, so nobody loses a half-written reply.
+  let controlled = !!navigator.serviceWorker.controller
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (controlled) window.__mdUpdated = true
+    controlled = true
+  })
   // main.js awaits its dictionary first, so "load" may already be past.
   const register = () => navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {})
   if (document.readyState === 'complete') register()

@@ -13,6 +13,10 @@ export function go(href, { replace = false } = {}) {
   inApp = true
   const url = new URL(href, location.origin)
   if (url.pathname + url.search === location.pathname + location.search) return
+  if (window.__mdUpdated) {
+    location.assign(url.pathname + url.search)
+    return
+  }
   history[replace ? 'replaceState' : 'pushState']({}, '', url.pathname + url.search)
   sync()
   window.scrollTo(0, 0)
