@@ -676,6 +676,15 @@ async function main() {
     const st = await rest(base, '/api/collections/settings/records/mdsettings00001', { token: ownerToken })
     assert(st.first_response_target_min === 30 && JSON.stringify(st.business_hours.week.sun.at(-1)) === '["14:00","17:00"]' && st.business_hours.holidays.includes('2026-12-25'), 'business settings not saved: ' + JSON.stringify(st.business_hours))
     if (!overlap) log('     note: an overlapping span was accepted or its error not shown (demo hours differ?)')
+    // Notifications: an ntfy topic for this user
+    await go('/settings/notifications')
+    await page.getByLabel('Canal', { exact: true }).selectOption('ntfy')
+    await page.getByLabel('Envoyer à').fill(`https://ntfy.sh/cafe-lune-${RUN}`)
+    await page.getByRole('button', { name: 'Ajouter le canal' }).click()
+    await page.getByText(`https://ntfy.sh/cafe-lune-${RUN}`).waitFor()
+    const mine = await rest(base, `/api/collections/notifications/records?filter=${encodeURIComponent('kind="ntfy"')}`, { token: ownerToken })
+    assert(mine.items.some((n) => n.target === `https://ntfy.sh/cafe-lune-${RUN}` && n.enabled && n.events.includes('sla_breached')), 'ntfy target not saved: ' + JSON.stringify(mine.items))
+    await snap('settings-notifications-added')
     // Team: invite an agent
     await go('/settings/team')
     await page.getByLabel('Nom', { exact: true }).fill('Lucas')
