@@ -16,6 +16,20 @@ import (
 // so the SPA's list code reads it unchanged. Dropped mentions (no brand
 // keyword) are left out unless all=1.
 func (h *hub) registerSearch() error {
+	// Mentions created other than by ingest (a superuser in the admin UI)
+	// are indexed as they are saved, in the same transaction.
+	h.app.OnRecordCreate("mentions").BindFunc(func(e *core.RecordEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		if e.Context != nil && e.Context.Value(ftsDeferredKey{}) != nil {
+			return nil
+		}
+		_, err := e.App.DB().NewQuery(`INSERT INTO mentions_fts(mention_id, author, title, text) VALUES ({:id}, {:author}, {:title}, {:text})`).
+			Bind(dbx.Params{"id": e.Record.Id, "author": e.Record.GetString("author") + " " + e.Record.GetString("author_name"),
+				"title": e.Record.GetString("title"), "text": e.Record.GetString("text")}).Execute()
+		return err
+	})
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/md/search", h.handleSearch).Bind(apis.RequireAuth("users"))
 		return se.Next()

@@ -118,11 +118,11 @@ func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n norma
 	}
 
 	if t != nil {
-		return h.joinTicket(tx, t, rec, n, a, d, stats)
+		return h.joinTicket(tx, bc, t, rec, n, a, d, stats)
 	}
 	if d.Action == triage.Ignored {
 		stats.Ignored++
-		return nil, tx.SaveNoValidate(rec)
+		return nil, bc.saveMention(tx, rec)
 	}
 	return h.openTicket(tx, bc, rec, n, a, d, contact, stats)
 }
@@ -169,7 +169,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 		return nil, err
 	}
 	rec.Set("ticket", t.Id)
-	if err := tx.SaveNoValidate(rec); err != nil {
+	if err := bc.saveMention(tx, rec); err != nil {
 		return nil, err
 	}
 	if contact != nil {
@@ -194,9 +194,9 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 // joinTicket adds a customer message to a ticket. One that needs an answer
 // reopens a resolved ticket and restarts the clock of an answered one (the
 // next-response time); a thank-you in the thread is only recorded.
-func (h *hub) joinTicket(tx core.App, t, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, stats *IngestStats) ([]ingestEvent, error) {
+func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, stats *IngestStats) ([]ingestEvent, error) {
 	rec.Set("ticket", t.Id)
-	if err := tx.SaveNoValidate(rec); err != nil {
+	if err := bc.saveMention(tx, rec); err != nil {
 		return nil, err
 	}
 	stats.Joined++

@@ -6,9 +6,13 @@ import (
 )
 
 // Full-text search over mentions. A standalone FTS5 table (not an external
-// content one) kept in step by triggers, so every write path — our hooks,
-// the REST API, the admin UI — updates it in the same transaction.
-// remove_diacritics folds accents: "cafe" finds "Café".
+// content one). Updates and deletes are kept in step by triggers, in the
+// writer's own transaction. Inserts are not: FTS5 flushes its pending
+// terms to a new segment at every statement savepoint, so a per-row
+// trigger made each ingested mention cost a segment write (half the raw
+// insert rate). Ingest indexes a whole batch with one INSERT … SELECT in
+// its transaction; any other creator is indexed by a record hook
+// (hooks/search.go). remove_diacritics folds accents: "cafe" finds "Café".
 //
 // Rows are keyed by the indexed mention_id token rather than by rowid:
 // VACUUM may renumber the rowids of PocketBase's tables, a MATCH on the id
@@ -20,10 +24,6 @@ CREATE VIRTUAL TABLE mentions_fts USING fts5(
 	mention_id, author, title, text,
 	tokenize = "unicode61 remove_diacritics 2"
 );
-CREATE TRIGGER mentions_fts_ai AFTER INSERT ON mentions BEGIN
-	INSERT INTO mentions_fts(mention_id, author, title, text)
-	VALUES (new.id, new.author || ' ' || new.author_name, new.title, new.text);
-END;
 CREATE TRIGGER mentions_fts_ad AFTER DELETE ON mentions BEGIN
 	DELETE FROM mentions_fts WHERE rowid IN
 		(SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH 'mention_id:"' || old.id || '"');
@@ -44,7 +44,6 @@ INSERT INTO mentions_fts(mention_id, author, title, text)
 		_, err := app.DB().NewQuery(`
 DROP TRIGGER IF EXISTS mentions_fts_au;
 DROP TRIGGER IF EXISTS mentions_fts_ad;
-DROP TRIGGER IF EXISTS mentions_fts_ai;
 DROP TABLE IF EXISTS mentions_fts;
 `).Execute()
 		return err
