@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 2d24716f00685744).
+/* Mentiondesk service worker (version 3919b29f4037527b).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-CDvM8qC6.js","/assets/Field-s3FqKKeK.js","/assets/Icon-CM_FpMv5.js","/assets/LangSwitch-CEwJ4GT3.js","/assets/Settings-BDP3kkjM.js","/assets/Settings-Bgvild9k.css","/assets/SlaBadge-B0o08Z3c.js","/assets/Sources-DOsdLrbr.js","/assets/Sources-DwoJCc8K.css","/assets/Ticket-ClHfIT7Q.css","/assets/Ticket-wkeq0EZf.js","/assets/clock.svelte-CJF9qegH.js","/assets/en-Thnv-NAO.js","/assets/fr-TnXztbn0.js","/assets/index-Cut-iumc.js","/assets/index-RVu8NPZD.css","/assets/router.svelte-5rteKkkM.js","/assets/settings.svelte-CnFfG4ud.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-QNnIbwLT.js","/assets/Field-CydZddcX.js","/assets/Icon-Cwf2TfuF.js","/assets/LangSwitch-DwspfjAm.js","/assets/Settings-Bgvild9k.css","/assets/Settings-V6buYBF1.js","/assets/SlaBadge-D9i0gqoC.js","/assets/Sources-DwIilMOH.js","/assets/Sources-DwoJCc8K.css","/assets/Ticket-ClHfIT7Q.css","/assets/Ticket-vtZyBU3d.js","/assets/clock.svelte-DMsrwbyl.js","/assets/en-CiNCqNcn.js","/assets/fr-P3-jpzM1.js","/assets/index-RVu8NPZD.css","/assets/index-nf_3YHsX.js","/assets/router.svelte-DOwoRCiG.js","/assets/settings.svelte-0cGrpZJp.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -234,7 +234,7 @@ export default {
   'dash.byChannel': 'Volume per channel',
   'dash.channelLine': '{m} mentions · {t} tickets',
   'dash.sentiment': 'Sentiment of mentions',
-  'dash.winBacksHint': 'Won back: {n} unhappy customers posted something neutral or positive afterwards, or deleted their complaint.',
+  'dash.winBacksHint': 'Won back: {n} unhappy customers posted something neutral or positive afterwards.',
   'dash.export': 'Export',
   'dash.exportHint': 'CSV files of the selected period, for a spreadsheet.',
   'dash.export.tickets': 'Tickets',

@@ -233,7 +233,7 @@ export default {
   'dash.byChannel': 'Volume par canal',
   'dash.channelLine': '{m} mentions · {t} tickets',
   'dash.sentiment': 'Ton des mentions',
-  'dash.winBacksHint': 'Reconquis : {n} clients mécontents ont ensuite publié quelque chose de neutre ou positif, ou supprimé leur plainte.',
+  'dash.winBacksHint': 'Reconquis : {n} clients mécontents ont ensuite publié quelque chose de neutre ou positif.',
   'dash.export': 'Export',
   'dash.exportHint': 'Fichiers CSV de la période choisie, pour un tableur.',
   'dash.export.tickets': 'Tickets',
