@@ -128,6 +128,9 @@ func queryTerms(query string) []string {
 // 400 the owner sees, not a silent gap in matching.
 func (h *hub) registerKeywordChecks() error {
 	check := func(e *core.RecordRequestEvent) error {
+		if strings.TrimSpace(e.Record.GetString("term")) == "" {
+			return e.Next() // the required-field check says it better
+		}
 		if _, err := analysis.NewMatcher([]analysis.Keyword{keywordOf(e.Record)}); err != nil {
 			return apis.NewBadRequestError("This keyword cannot be used.", validation.Errors{
 				"term": validation.NewError("validation_invalid_keyword", strings.TrimPrefix(err.Error(), "analysis: ")),

@@ -32,7 +32,7 @@ func TestKeywordValidation(t *testing.T) {
 		{
 			Name: "a term with no word is refused", Method: http.MethodPost, URL: "/api/collections/keywords/records",
 			Body: strings.NewReader(`{"term":"!!!","kind":"brand"}`), Headers: as(ownerID), TestAppFactory: appFactory,
-			ExpectedStatus: 400, ExpectedContent: []string{`"term":{"code":"validation_invalid_keyword"`, "no word to match"},
+			ExpectedStatus: 400, ExpectedContent: []string{`"term":{"code":"validation_invalid_keyword"`, "ne contient aucun mot"}, // the owner reads French
 		},
 		{
 			Name: "a phrase is accepted", Method: http.MethodPost, URL: "/api/collections/keywords/records",

@@ -65,6 +65,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		name string
 		fn   func() error
 	}{
+		{"locale", h.registerLocale},
 		{"secrets", h.registerSecrets},
 		{"setup", h.registerSetup},
 		{"keywords", h.registerKeywordChecks},
