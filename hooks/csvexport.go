@@ -88,23 +88,9 @@ func (h *hub) handleExport(e *core.RequestEvent) error {
 	if err != nil {
 		loc = time.UTC
 	}
-	q := e.Request.URL.Query()
-	to, err := parseWhen(q.Get("to"), loc, true)
+	from, to, err := parsePeriod(e.Request.URL.Query(), loc)
 	if err != nil {
-		return apis.NewBadRequestError("Invalid period: to: "+err.Error()+".", nil)
-	}
-	if to.IsZero() {
-		to = time.Now()
-	}
-	from, err := parseWhen(q.Get("from"), loc, false)
-	if err != nil {
-		return apis.NewBadRequestError("Invalid period: from: "+err.Error()+".", nil)
-	}
-	if from.IsZero() {
-		from = to.AddDate(0, 0, -30)
-	}
-	if !from.Before(to) {
-		return apis.NewBadRequestError("Invalid period: from must be before to.", nil)
+		return apis.NewBadRequestError("Invalid period: "+err.Error()+".", nil)
 	}
 
 	cols := make([]string, len(spec.columns))

@@ -3,6 +3,7 @@ package hooks
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -121,25 +122,9 @@ type statsQuery struct {
 func parseStatsQuery(e *core.RequestEvent, loc *time.Location) (statsQuery, error) {
 	q := e.Request.URL.Query()
 	sq := statsQuery{groupBy: q.Get("group_by"), businessHours: q.Get("business_hours") == "1", loc: loc, keys: map[int64]string{}}
-	now := time.Now().In(loc)
 	var err error
-	if sq.to, err = parseWhen(q.Get("to"), loc, true); err != nil {
-		return sq, fmt.Errorf("to: %w", err)
-	}
-	if sq.to.IsZero() {
-		sq.to = now
-	}
-	if sq.from, err = parseWhen(q.Get("from"), loc, false); err != nil {
-		return sq, fmt.Errorf("from: %w", err)
-	}
-	if sq.from.IsZero() {
-		sq.from = sq.to.AddDate(0, 0, -30)
-	}
-	if !sq.from.Before(sq.to) {
-		return sq, fmt.Errorf("from must be before to")
-	}
-	if sq.to.Sub(sq.from) > 3*366*24*time.Hour {
-		return sq, fmt.Errorf("ask for three years at most")
+	if sq.from, sq.to, err = parsePeriod(q, loc); err != nil {
+		return sq, err
 	}
 	switch sq.groupBy {
 	case "", "day", "week", "channel", "agent":
@@ -150,6 +135,30 @@ func parseStatsQuery(e *core.RequestEvent, loc *time.Location) (statsQuery, erro
 		sq.mine = e.Auth.Id
 	}
 	return sq, nil
+}
+
+// parsePeriod reads ?from= and ?to= (stats and exports): the last 30 days
+// by default, at most three years, from before to.
+func parsePeriod(q url.Values, loc *time.Location) (from, to time.Time, err error) {
+	if to, err = parseWhen(q.Get("to"), loc, true); err != nil {
+		return from, to, fmt.Errorf("to: %w", err)
+	}
+	if to.IsZero() {
+		to = time.Now().In(loc)
+	}
+	if from, err = parseWhen(q.Get("from"), loc, false); err != nil {
+		return from, to, fmt.Errorf("from: %w", err)
+	}
+	if from.IsZero() {
+		from = to.AddDate(0, 0, -30)
+	}
+	if !from.Before(to) {
+		return from, to, fmt.Errorf("from must be before to")
+	}
+	if to.Sub(from) > 3*366*24*time.Hour {
+		return from, to, fmt.Errorf("ask for three years at most")
+	}
+	return from, to, nil
 }
 
 // parseWhen reads RFC 3339 or a YYYY-MM-DD date in the business's zone; a
