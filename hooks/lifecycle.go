@@ -163,6 +163,9 @@ func (h *hub) resolutionTime(app core.App, t *core.Record, at time.Time) (wall, 
 	}
 	events := make([]sla.Event, 0, len(rows)+1)
 	for _, r := range rows {
+		if r.At.Time().After(at) {
+			continue // a resolution backdated before later history (a replayed import)
+		}
 		events = append(events, sla.Event{At: r.At.Time(), Kind: sla.EventKind(r.Kind), Status: r.To})
 	}
 	events = append(events, sla.Event{At: at, Kind: sla.StatusChange, Status: sla.StatusResolved})
