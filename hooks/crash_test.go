@@ -32,7 +32,7 @@ const (
 	crashEnvMarker = "MD_CRASH_MARKER"
 
 	crashItems  = 2000
-	crashKillAt = 500 // mentions written inside the batch transaction before the kill
+	crashKillAt = 500 // ticket events written inside the batch transaction before the kill
 )
 
 // openDataDir opens a persistent data directory the way the binary does
@@ -82,7 +82,10 @@ func TestCrashChild(t *testing.T) {
 	switch mode := os.Getenv(crashEnvMode); mode {
 	case "mid-transaction":
 		var saved atomic.Int32
-		app.OnRecordCreate("mentions").BindFunc(func(e *core.RecordEvent) error {
+		// Mentions are written with a prepared INSERT, not a Save; the
+		// ticket history written beside them is saved as records, so its
+		// hook marks the middle of the batch.
+		app.OnRecordCreate("ticket_events").BindFunc(func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}
@@ -241,8 +244,8 @@ wait:
 
 	switch mode {
 	case "mid-transaction":
-		if string(seenAtKill) != strconv.Itoa(crashKillAt) {
-			t.Fatalf("the child saw %s uncommitted mentions at the kill, want %d: the kill was not mid-transaction", seenAtKill, crashKillAt)
+		if n, _ := strconv.Atoi(string(seenAtKill)); n <= 0 || n >= crashItems {
+			t.Fatalf("the child saw %s uncommitted mentions at the kill, want some but not all %d: the kill was not mid-transaction", seenAtKill, crashItems)
 		}
 		// Everything the batch wrote is gone, the cursor did not move.
 		if rows, _ := mentions(); rows != 0 {

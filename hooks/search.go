@@ -16,14 +16,12 @@ import (
 // so the SPA's list code reads it unchanged. Dropped mentions (no brand
 // keyword) are left out unless all=1.
 func (h *hub) registerSearch() error {
-	// Mentions created other than by ingest (a superuser in the admin UI)
-	// are indexed as they are saved, in the same transaction.
+	// Ingest indexes its batches itself (indexBatch); a mention created
+	// through a Save (a superuser in the admin UI) is indexed as it is
+	// saved, in the same transaction.
 	h.app.OnRecordCreate("mentions").BindFunc(func(e *core.RecordEvent) error {
 		if err := e.Next(); err != nil {
 			return err
-		}
-		if e.Context != nil && e.Context.Value(ftsDeferredKey{}) != nil {
-			return nil
 		}
 		_, err := e.App.DB().NewQuery(`INSERT INTO mentions_fts(mention_id, author, title, text) VALUES ({:id}, {:author}, {:title}, {:text})`).
 			Bind(dbx.Params{"id": e.Record.Id, "author": e.Record.GetString("author") + " " + e.Record.GetString("author_name"),
