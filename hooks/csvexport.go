@@ -23,7 +23,7 @@ import (
 // it as a formula (CSV injection). Rows are chosen by first_mention_at
 // (tickets), published_at (mentions) or created (replies), default: the
 // last 30 days. The same data is in the REST API as JSON.
-func (h *hub) registerExport() error {
+func (h *hub) registerCSVExport() error {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/md/export/{file}", h.handleExport).Bind(apis.RequireAuth("users"))
 		return se.Next()

@@ -80,8 +80,8 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"search", h.registerSearch},
 		{"templates", h.registerTemplates},
 		{"statsindex", h.registerStatsIndex},
-		{"stats", h.registerStats},
-		{"export", h.registerExport},
+		{"stats", h.registerStatsRoute},
+		{"export", h.registerCSVExport},
 		{"demo", h.registerDemo},
 		{"spa", h.registerSPA},
 	}

@@ -45,7 +45,7 @@ import (
 //     mood is the mood each ticket opened with.
 //   - Mentions are counted by the hour they were published in (UTC hours,
 //     so a period that starts mid-hour includes that whole hour).
-func (h *hub) registerStats() error {
+func (h *hub) registerStatsRoute() error {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/md/stats", h.handleStats).Bind(apis.RequireAuth("users"))
 		return se.Next()
