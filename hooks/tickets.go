@@ -3,7 +3,9 @@ package hooks
 import (
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -352,9 +354,18 @@ func (h *hub) deadlines(s settings, priority string, start time.Time) (due, limi
 	return h.addBusinessTime(s, start, target), start.Add(max)
 }
 
+// firstWords shortens s to at most n runes, on a word boundary when one
+// is near, with an ellipsis when something was cut: a ticket's subject.
 func firstWords(s string, n int) string {
-	s = clip(s, n)
-	return s
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := clip(s, n-1)
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:.-") + "…"
 }
 
 func nonNil(s []string) []string {
