@@ -13,8 +13,6 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
 
-var openStatuses = []any{"new", "open", "pending"}
-
 // joinWindow is how long after a customer's last message a new message of
 // theirs on the same channel joins the open ticket instead of opening one.
 const joinWindow = 24 * time.Hour
@@ -89,11 +87,10 @@ func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n norma
 	t := thread
 	if t == nil && contact != nil && d.Action == triage.Ticket {
 		var id string
-		err := tx.DB().Select("id").From("tickets").
-			Where(dbx.HashExp{"contact": contact.Id, "channel": bc.kind}).
-			AndWhere(dbx.In("status", openStatuses...)).
-			AndWhere(dbx.NewExp("last_customer_at >= {:since}", dbx.Params{"since": dt(n.Published.Add(-joinWindow)).String()})).
-			OrderBy("last_customer_at DESC").Limit(1).Row(&id)
+		err := bc.query(tx, `SELECT id FROM tickets WHERE contact = {:c} AND channel = {:ch}
+			AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}
+			ORDER BY last_customer_at DESC LIMIT 1`).
+			Bind(dbx.Params{"c": contact.Id, "ch": bc.kind, "since": dt(n.Published.Add(-joinWindow)).String()}).Row(&id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
@@ -105,10 +102,9 @@ func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n norma
 	}
 	if t == nil && n.ContentHash != "" {
 		var id string
-		err := tx.DB().Select("ticket").From("mentions").
-			Where(dbx.HashExp{"content_hash": n.ContentHash}).AndWhere(dbx.NewExp("ticket != ''")).
-			AndWhere(dbx.NewExp("published_at >= {:since}", dbx.Params{"since": dt(n.Published.Add(-joinWindow)).String()})).
-			OrderBy("published_at DESC").Limit(1).Row(&id)
+		err := bc.query(tx, `SELECT ticket FROM mentions WHERE content_hash = {:h} AND ticket != ''
+			AND published_at >= {:since} ORDER BY published_at DESC LIMIT 1`).
+			Bind(dbx.Params{"h": n.ContentHash, "since": dt(n.Published.Add(-joinWindow)).String()}).Row(&id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
@@ -298,15 +294,14 @@ func findContact(tx core.App, platform, handle string) (*core.Record, error) {
 // something neutral or positive: the complaint was turned around. Records
 // are saved one by one (a contact has few tickets) so realtime and the
 // stats index see the change.
-func markWinBack(tx core.App, contactID string, at time.Time) error {
+func (bc *batchContext) markWinBack(tx core.App, contactID string, at time.Time) error {
 	// A plain indexed query first: almost always it finds nothing, and
 	// parsing a record filter for every mention would cost more than the
 	// rest of the row's work.
 	var ids []string
-	err := tx.DB().Select("id").From("tickets").
-		Where(dbx.HashExp{"contact": contactID, "win_back": false}).
-		AndWhere(dbx.NewExp("sentiment_start < -0.05 AND first_mention_at < {:at}", dbx.Params{"at": dt(at).String()})).
-		Column(&ids)
+	err := bc.query(tx, `SELECT id FROM tickets WHERE contact = {:c} AND win_back = 0
+		AND sentiment_start < -0.05 AND first_mention_at < {:at}`).
+		Bind(dbx.Params{"c": contactID, "at": dt(at).String()}).Column(&ids)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
