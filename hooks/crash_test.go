@@ -32,7 +32,7 @@ const (
 	crashEnvMarker = "MD_CRASH_MARKER"
 
 	crashItems  = 2000
-	crashKillAt = 500 // ticket events written inside the batch transaction before the kill
+	crashKillAt = 500 // tickets written inside the batch transaction before the kill
 )
 
 // openDataDir opens a persistent data directory the way the binary does
@@ -82,10 +82,10 @@ func TestCrashChild(t *testing.T) {
 	switch mode := os.Getenv(crashEnvMode); mode {
 	case "mid-transaction":
 		var saved atomic.Int32
-		// Mentions are written with a prepared INSERT, not a Save; the
-		// ticket history written beside them is saved as records, so its
-		// hook marks the middle of the batch.
-		app.OnRecordCreate("ticket_events").BindFunc(func(e *core.RecordEvent) error {
+		// Mentions and their history are written with prepared INSERTs,
+		// not Saves; the tickets beside them are saved as records, so
+		// their hook marks the middle of the batch.
+		app.OnRecordCreate("tickets").BindFunc(func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}

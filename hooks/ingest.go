@@ -45,19 +45,18 @@ type ingestEvent struct {
 
 // batchContext is loaded once per batch.
 type batchContext struct {
-	src        *core.Record
-	kind       string
-	settings   settings
-	matcher    *keywordMatcher
-	rules      []triage.Rule
-	broad      bool // a search: mentions must name the brand themselves
-	direct     bool // addressed to the business: neutral messages still count
-	fetchedAt  time.Time
-	stored     []string       // ids of the mentions saved, indexed for search at the end
-	saved      []*core.Record // the same, for the stats index after commit
-	insert     *dbx.Query     // the batch's prepared mention INSERT
-	insertCols []string
-	prepared   map[string]*dbx.Query
+	src       *core.Record
+	kind      string
+	settings  settings
+	matcher   *keywordMatcher
+	rules     []triage.Rule
+	broad     bool // a search: mentions must name the brand themselves
+	direct    bool // addressed to the business: neutral messages still count
+	fetchedAt time.Time
+	stored    []string                   // ids of the mentions saved, indexed for search at the end
+	saved     []*core.Record             // the same, for the stats index after commit
+	inserts   map[string]*preparedInsert // by collection
+	prepared  map[string]*dbx.Query
 }
 
 // query returns sql prepared once for the batch. The lookups ingest runs
@@ -77,8 +76,8 @@ func (bc *batchContext) query(tx core.App, sql string) *dbx.Query {
 }
 
 func (bc *batchContext) close() {
-	if bc.insert != nil {
-		_ = bc.insert.Close()
+	for _, ins := range bc.inserts {
+		_ = ins.q.Close()
 	}
 	for _, q := range bc.prepared {
 		_ = q.Close()
@@ -95,39 +94,61 @@ func (bc *batchContext) close() {
 // event from here: the ticket they join is saved, and the app reloads a
 // ticket's thread when its mention count changes.
 func (bc *batchContext) saveMention(tx core.App, rec *core.Record) error {
+	if err := bc.insertRecord(tx, rec); err != nil {
+		return err
+	}
+	bc.stored = append(bc.stored, rec.Id)
+	bc.saved = append(bc.saved, rec)
+	return nil
+}
+
+// insertRecord writes a new record of a collection ingest fills in bulk
+// (mentions, ticket history) with the batch's prepared INSERT.
+func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 	if rec.Id == "" {
 		rec.Id = core.GenerateDefaultRandomId()
 	}
 	now := types.NowDateTime()
-	rec.SetRaw("created", now)
-	rec.SetRaw("updated", now)
+	if rec.Collection().Fields.GetByName("created") != nil {
+		rec.SetRaw("created", now)
+		rec.SetRaw("updated", now)
+	}
 	data, err := rec.DBExport(tx)
 	if err != nil {
 		return err
 	}
-	if bc.insert == nil {
-		bc.insertCols = slices.Sorted(maps.Keys(data))
-		marks := make([]string, len(bc.insertCols))
-		for i := range bc.insertCols {
+	name := rec.Collection().Name
+	ins := bc.inserts[name]
+	if ins == nil {
+		ins = &preparedInsert{cols: slices.Sorted(maps.Keys(data))}
+		marks := make([]string, len(ins.cols))
+		for i := range ins.cols {
 			marks[i] = fmt.Sprintf("{:c%d}", i)
 		}
-		bc.insert = tx.DB().NewQuery("INSERT INTO mentions (`" + strings.Join(bc.insertCols, "`, `") + "`) VALUES (" + strings.Join(marks, ", ") + ")").Prepare()
+		ins.q = tx.DB().NewQuery("INSERT INTO `" + name + "` (`" + strings.Join(ins.cols, "`, `") + "`) VALUES (" + strings.Join(marks, ", ") + ")").Prepare()
+		if bc.inserts == nil {
+			bc.inserts = map[string]*preparedInsert{}
+		}
+		bc.inserts[name] = ins
 	}
-	params := make(dbx.Params, len(bc.insertCols))
-	for i, c := range bc.insertCols {
+	params := make(dbx.Params, len(ins.cols))
+	for i, c := range ins.cols {
 		v, ok := data[c]
 		if !ok {
-			return fmt.Errorf("mention column %q missing from the export", c)
+			return fmt.Errorf("%s column %q missing from the export", name, c)
 		}
 		params[fmt.Sprintf("c%d", i)] = v
 	}
-	if _, err := bc.insert.Bind(params).Execute(); err != nil {
+	if _, err := ins.q.Bind(params).Execute(); err != nil {
 		return err
 	}
 	rec.MarkAsNotNew()
-	bc.stored = append(bc.stored, rec.Id)
-	bc.saved = append(bc.saved, rec)
 	return nil
+}
+
+type preparedInsert struct {
+	q    *dbx.Query
+	cols []string
 }
 
 // indexBatch adds the batch's mentions to the full-text index in one

@@ -176,7 +176,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 			return nil, err
 		}
 	}
-	if err := (ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published}).save(tx); err != nil {
+	if err := bc.addEvent(tx, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published}); err != nil {
 		return nil, err
 	}
 	if d.Action == triage.Logged {
@@ -238,7 +238,7 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 	if err := tx.Save(t); err != nil {
 		return nil, err
 	}
-	return events, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published}.save(tx)
+	return events, bc.addEvent(tx, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published})
 }
 
 // upsertContact keeps one contact per platform handle, with the latest
@@ -326,9 +326,27 @@ type ticketEvent struct {
 }
 
 func (ev ticketEvent) save(app core.App) error {
-	col, err := app.FindCachedCollectionByNameOrId("ticket_events")
+	r, err := ev.record(app)
 	if err != nil {
 		return err
+	}
+	return app.SaveNoValidate(r) // built here from known values
+}
+
+// addEvent writes a customer message into a ticket's history with the
+// batch's prepared INSERT (see batchContext.insertRecord).
+func (bc *batchContext) addEvent(tx core.App, ev ticketEvent) error {
+	r, err := ev.record(tx)
+	if err != nil {
+		return err
+	}
+	return bc.insertRecord(tx, r)
+}
+
+func (ev ticketEvent) record(app core.App) (*core.Record, error) {
+	col, err := app.FindCachedCollectionByNameOrId("ticket_events")
+	if err != nil {
+		return nil, err
 	}
 	r := core.NewRecord(col)
 	r.Set("ticket", ev.Ticket)
@@ -338,7 +356,7 @@ func (ev ticketEvent) save(app core.App) error {
 	r.Set("actor", ev.Actor)
 	r.Set("mention", ev.Mention)
 	r.Set("at", ev.At)
-	return app.SaveNoValidate(r) // built here from known values
+	return r, nil
 }
 
 // deadlines returns when the first answer is due — in business hours if
