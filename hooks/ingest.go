@@ -313,7 +313,7 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 	// contact's noise still counts for win-backs.
 	var contact *core.Record
 	if d.Action != triage.Ignored || threadTicket != nil {
-		contact, err = h.upsertContact(tx, bc.kind, n, a.score)
+		contact, err = bc.upsertContact(tx, bc.kind, n, a.score)
 	} else {
 		contact, err = findContact(tx, bc.kind, n.Author)
 	}

@@ -172,7 +172,8 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	}
 	if contact != nil {
 		contact.Set("tickets_count", contact.GetInt("tickets_count")+1)
-		if err := tx.Save(contact); err != nil {
+		if _, err := bc.query(tx, "UPDATE contacts SET tickets_count = tickets_count + 1 WHERE id = {:id}").
+			Bind(dbx.Params{"id": contact.Id}).Execute(); err != nil {
 			return nil, err
 		}
 	}
@@ -243,7 +244,7 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 
 // upsertContact keeps one contact per platform handle, with the latest
 // display name, profile URL and mood.
-func (h *hub) upsertContact(tx core.App, platform string, n normalized, sentiment float64) (*core.Record, error) {
+func (bc *batchContext) upsertContact(tx core.App, platform string, n normalized, sentiment float64) (*core.Record, error) {
 	if n.Author == "" {
 		return nil, nil
 	}
@@ -267,7 +268,10 @@ func (h *hub) upsertContact(tx core.App, platform string, n normalized, sentimen
 		c.Set("url", n.AuthorURL)
 	}
 	c.Set("last_sentiment", sentiment)
-	if !c.IsNew() && c.GetString("display_name") == c.Original().GetString("display_name") &&
+	if c.IsNew() {
+		return c, bc.insertRecord(tx, c)
+	}
+	if c.GetString("display_name") == c.Original().GetString("display_name") &&
 		c.GetString("url") == c.Original().GetString("url") && c.GetFloat("last_sentiment") == c.Original().GetFloat("last_sentiment") {
 		return c, nil // nothing new about them
 	}
