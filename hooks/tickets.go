@@ -130,6 +130,9 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	if err != nil {
 		return nil, err
 	}
+	// Saved without re-validation: every value is built here (relations
+	// to this batch's source and contact, a rule's assignee), and the
+	// relation checks cost a query each. Hooks and realtime still run.
 	t := core.NewRecord(col)
 	subject := n.Title
 	if subject == "" {
@@ -163,7 +166,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 		t.Set("sla_limit_at", limit)
 		stats.Opened++
 	}
-	if err := tx.Save(t); err != nil {
+	if err := tx.SaveNoValidate(t); err != nil {
 		return nil, err
 	}
 	rec.Set("ticket", t.Id)
@@ -236,7 +239,7 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 			t.Set("sla_at_risk", false)
 		}
 	}
-	if err := tx.Save(t); err != nil {
+	if err := tx.SaveNoValidate(t); err != nil {
 		return nil, err
 	}
 	return events, bc.addEvent(tx, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published})
