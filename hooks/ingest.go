@@ -311,17 +311,17 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 
 	// Contacts are the people we talk with: noise makes none, but a known
 	// contact's noise still counts for win-backs.
-	var contact *core.Record
+	var contact *contactRef
 	if d.Action != triage.Ignored || threadTicket != nil {
 		contact, err = bc.upsertContact(tx, bc.kind, n, a.score)
 	} else {
-		contact, err = findContact(tx, bc.kind, n.Author)
+		contact, err = bc.findContact(tx, bc.kind, n.Author)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if contact != nil {
-		rec.Set("contact", contact.Id)
+		rec.Set("contact", contact.ID)
 	}
 	var events []ingestEvent
 	if d.Action == triage.Ignored && threadTicket == nil {
@@ -335,7 +335,7 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 	}
 	// Last, so no ticket saved above writes over the flag.
 	if contact != nil && a.label != "negative" {
-		err = bc.markWinBack(tx, contact.Id, n.Published)
+		err = bc.markWinBack(tx, contact.ID, n.Published)
 	}
 	return events, err
 }

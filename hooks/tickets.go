@@ -9,6 +9,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
@@ -83,14 +84,14 @@ func (h *hub) threadOf(tx core.App, channel string, n normalized, rec *core.Reco
 // ticketFor attaches the mention to a ticket — the thread's, the same
 // author's open one on this channel, or the one a cross-posted copy joined
 // — or opens a new ticket.
-func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *core.Record, thread *core.Record, stats *IngestStats) ([]ingestEvent, error) {
+func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, thread *core.Record, stats *IngestStats) ([]ingestEvent, error) {
 	t := thread
 	if t == nil && contact != nil && d.Action == triage.Ticket {
 		var id string
 		err := bc.query(tx, `SELECT id FROM tickets WHERE contact = {:c} AND channel = {:ch}
 			AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}
 			ORDER BY last_customer_at DESC LIMIT 1`).
-			Bind(dbx.Params{"c": contact.Id, "ch": bc.kind, "since": dt(n.Published.Add(-joinWindow)).String()}).Row(&id)
+			Bind(dbx.Params{"c": contact.ID, "ch": bc.kind, "since": dt(n.Published.Add(-joinWindow)).String()}).Row(&id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
@@ -125,7 +126,7 @@ func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n norma
 	return h.openTicket(tx, bc, rec, n, a, d, contact, stats)
 }
 
-func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *core.Record, stats *IngestStats) ([]ingestEvent, error) {
+func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, stats *IngestStats) ([]ingestEvent, error) {
 	col, err := tx.FindCachedCollectionByNameOrId("tickets")
 	if err != nil {
 		return nil, err
@@ -150,7 +151,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	t.Set("sentiment_end", a.score)
 	t.Set("mention_count", 1)
 	if contact != nil {
-		t.Set("contact", contact.Id)
+		t.Set("contact", contact.ID)
 	}
 	if d.Action == triage.Logged {
 		// Praise: kept and counted, answered only if the owner wants to.
@@ -174,9 +175,8 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 		return nil, err
 	}
 	if contact != nil {
-		contact.Set("tickets_count", contact.GetInt("tickets_count")+1)
 		if _, err := bc.query(tx, "UPDATE contacts SET tickets_count = tickets_count + 1 WHERE id = {:id}").
-			Bind(dbx.Params{"id": contact.Id}).Execute(); err != nil {
+			Bind(dbx.Params{"id": contact.ID}).Execute(); err != nil {
 			return nil, err
 		}
 	}
@@ -245,56 +245,77 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 	return events, bc.addEvent(tx, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published})
 }
 
+// contactRef is what ingest needs of a contact: its id, and what it last
+// knew of them, to write only what changed.
+type contactRef struct {
+	ID        string
+	name, url string
+	sentiment float64
+}
+
 // upsertContact keeps one contact per platform handle, with the latest
-// display name, profile URL and mood.
-func (bc *batchContext) upsertContact(tx core.App, platform string, n normalized, sentiment float64) (*core.Record, error) {
+// display name, profile URL and mood. Contacts are written with prepared
+// statements: ingest meets them on most mentions.
+func (bc *batchContext) upsertContact(tx core.App, platform string, n normalized, sentiment float64) (*contactRef, error) {
 	if n.Author == "" {
 		return nil, nil
 	}
-	c, err := findContact(tx, platform, n.Author)
+	c, err := bc.findContact(tx, platform, n.Author)
 	if err != nil {
 		return nil, err
 	}
+	name, url := n.AuthorName, n.AuthorURL
 	if c == nil {
 		col, err := tx.FindCachedCollectionByNameOrId("contacts")
 		if err != nil {
 			return nil, err
 		}
-		c = core.NewRecord(col)
-		c.Set("platform", platform)
-		c.Set("handle", n.Author)
+		r := core.NewRecord(col)
+		r.Set("platform", platform)
+		r.Set("handle", n.Author)
+		r.Set("display_name", name)
+		r.Set("url", url)
+		r.Set("last_sentiment", sentiment)
+		if err := bc.insertRecord(tx, r); err != nil {
+			return nil, err
+		}
+		return &contactRef{ID: r.Id, name: name, url: url, sentiment: sentiment}, nil
 	}
-	if n.AuthorName != "" {
-		c.Set("display_name", n.AuthorName)
+	if name == "" {
+		name = c.name
 	}
-	if n.AuthorURL != "" {
-		c.Set("url", n.AuthorURL)
+	if url == "" {
+		url = c.url
 	}
-	c.Set("last_sentiment", sentiment)
-	if c.IsNew() {
-		return c, bc.insertRecord(tx, c)
-	}
-	if c.GetString("display_name") == c.Original().GetString("display_name") &&
-		c.GetString("url") == c.Original().GetString("url") && c.GetFloat("last_sentiment") == c.Original().GetFloat("last_sentiment") {
+	if name == c.name && url == c.url && sentiment == c.sentiment {
 		return c, nil // nothing new about them
 	}
-	return c, tx.SaveNoValidate(c)
+	_, err = bc.query(tx, "UPDATE contacts SET display_name = {:n}, url = {:u}, last_sentiment = {:s}, updated = {:now} WHERE id = {:id}").
+		Bind(dbx.Params{"n": name, "u": url, "s": sentiment, "now": types.NowDateTime().String(), "id": c.ID}).Execute()
+	c.name, c.url, c.sentiment = name, url, sentiment
+	return c, err
 }
 
 // findContact returns the contact of a handle, or nil.
-func findContact(tx core.App, platform, handle string) (*core.Record, error) {
+func (bc *batchContext) findContact(tx core.App, platform, handle string) (*contactRef, error) {
 	if handle == "" {
 		return nil, nil
 	}
-	c := &core.Record{}
-	err := tx.RecordQuery("contacts").AndWhere(dbx.HashExp{"platform": platform, "handle": handle}).Limit(1).One(c)
+	var row struct {
+		ID        string  `db:"id"`
+		Name      string  `db:"display_name"`
+		URL       string  `db:"url"`
+		Sentiment float64 `db:"last_sentiment"`
+	}
+	err := bc.query(tx, "SELECT id, display_name, url, last_sentiment FROM contacts WHERE platform = {:p} AND handle = {:h} LIMIT 1").
+		Bind(dbx.Params{"p": platform, "h": handle}).One(&row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return &contactRef{ID: row.ID, name: row.Name, url: row.URL, sentiment: row.Sentiment}, nil
 }
 
 // markWinBack flags the contact's earlier negative tickets once they post
