@@ -80,13 +80,9 @@ func (h *hub) handleExport(e *core.RequestEvent) error {
 	if !ok {
 		return apis.NewNotFoundError("Exports are tickets.csv, mentions.csv and replies.csv.", nil)
 	}
-	s, err := loadSettings(e.App)
+	loc, err := businessLocation(e.App)
 	if err != nil {
 		return err
-	}
-	loc, err := time.LoadLocation(s.Timezone)
-	if err != nil {
-		loc = time.UTC
 	}
 	from, to, err := parsePeriod(e.Request.URL.Query(), loc)
 	if err != nil {

@@ -65,3 +65,17 @@ func (s settings) targets(priority string) (target, limit time.Duration) {
 	}
 	return target, limit
 }
+
+// businessLocation is the business's time zone (UTC when the setting is
+// unusable): days and weeks in stats and exports are the business's days.
+func businessLocation(app core.App) (*time.Location, error) {
+	s, err := loadSettings(app)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(s.Timezone)
+	if err != nil {
+		return time.UTC, nil
+	}
+	return loc, nil
+}

@@ -181,13 +181,9 @@ func parseWhen(s string, loc *time.Location, end bool) (time.Time, error) {
 }
 
 func (h *hub) handleStats(e *core.RequestEvent) error {
-	s, err := loadSettings(e.App)
+	loc, err := businessLocation(e.App)
 	if err != nil {
 		return err
-	}
-	loc, err := time.LoadLocation(s.Timezone)
-	if err != nil {
-		loc = time.UTC
 	}
 	sq, err := parseStatsQuery(e, loc)
 	if err != nil {
