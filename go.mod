@@ -18,6 +18,7 @@ require (
 	github.com/rivo/uniseg v0.4.7
 	golang.org/x/net v0.59.0
 	golang.org/x/text v0.42.0
+	modernc.org/sqlite v1.57.0
 )
 
 require (
@@ -55,5 +56,4 @@ require (
 	modernc.org/libc v1.74.4 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.0 // indirect
-	modernc.org/sqlite v1.57.0 // indirect
 )

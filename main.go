@@ -17,12 +17,13 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/hooks"
 	_ "github.com/mentiondesk/mentiondesk/pb_migrations"
+	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
 func main() {
 	// Dev mode prints every SQL statement; `go run` would turn it on, but
 	// `go run . serve` is how this product is run, not only developed.
-	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false})
+	app := pocketbase.NewWithConfig(pocketbase.Config{DefaultDev: false, DBConnect: sqlitedb.Connect})
 
 	cfg := hooks.ConfigFromEnv()
 	flags := app.RootCmd.PersistentFlags()

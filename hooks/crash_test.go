@@ -4,18 +4,22 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
 // The crash tests kill a real process with SIGKILL while it polls, then
@@ -39,7 +43,7 @@ const (
 // (bootstrap, migrations) and registers our hooks, workers off.
 func openDataDir(t testing.TB, dir string) (*core.BaseApp, *hub) {
 	t.Helper()
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir})
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir, DBConnect: sqlitedb.Connect})
 	if err := app.Bootstrap(); err != nil {
 		t.Fatal(err)
 	}
@@ -62,14 +66,18 @@ func TestCrashChild(t *testing.T) {
 	}
 	app, h := openDataDir(t, dir)
 	marker := os.Getenv(crashEnvMarker)
-	// stop tells the parent how many mentions this process could see at
-	// that moment, then waits to be killed while holding whatever it holds.
+	// stop tells the parent how many mentions and tickets this process
+	// could see at that moment, then waits to be killed while holding
+	// whatever it holds.
 	stop := func(db dbx.Builder) {
-		var n int
+		var n, tickets int
 		if err := db.Select("count(*)").From("mentions").Row(&n); err != nil {
 			t.Errorf("counting at the kill point: %v", err)
 		}
-		if err := os.WriteFile(marker+".tmp", []byte(strconv.Itoa(n)), 0o600); err != nil {
+		if err := db.Select("count(*)").From("tickets").Row(&tickets); err != nil {
+			t.Errorf("counting at the kill point: %v", err)
+		}
+		if err := os.WriteFile(marker+".tmp", fmt.Appendf(nil, "%d %d", n, tickets), 0o600); err != nil {
 			t.Errorf("writing the marker: %v", err)
 		}
 		if err := os.Rename(marker+".tmp", marker); err != nil {
@@ -83,8 +91,9 @@ func TestCrashChild(t *testing.T) {
 	case "mid-transaction":
 		var saved atomic.Int32
 		// Mentions and their history are written with prepared INSERTs,
-		// not Saves; the tickets beside them are saved as records, so
-		// their hook marks the middle of the batch.
+		// not Saves; the batch's tickets are saved as records at its end,
+		// so their hook marks a point after the mentions were written
+		// and before the transaction commits.
 		app.OnRecordCreate("tickets").BindFunc(func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
@@ -244,8 +253,9 @@ wait:
 
 	switch mode {
 	case "mid-transaction":
-		if n, _ := strconv.Atoi(string(seenAtKill)); n <= 0 || n >= crashItems {
-			t.Fatalf("the child saw %s uncommitted mentions at the kill, want some but not all %d: the kill was not mid-transaction", seenAtKill, crashItems)
+		var seenMentions, seenTickets int
+		if _, err := fmt.Sscan(string(seenAtKill), &seenMentions, &seenTickets); err != nil || seenMentions <= 0 || seenTickets != crashKillAt {
+			t.Fatalf("the child saw %q (uncommitted mentions, tickets) at the kill, want some mentions and %d tickets", seenAtKill, crashKillAt)
 		}
 		// Everything the batch wrote is gone, the cursor did not move.
 		if rows, _ := mentions(); rows != 0 {
@@ -280,8 +290,8 @@ wait:
 			t.Fatalf("after the recovery poll: etag %q last_new %d", s.GetString("etag"), s.GetInt("last_new"))
 		}
 		tickets := count("tickets")
-		if tickets == 0 {
-			t.Fatal("the recovery poll opened no ticket")
+		if tickets <= crashKillAt {
+			t.Fatalf("the recovery poll opened %d tickets: the kill at ticket %d was not before the batch's last write", tickets, crashKillAt)
 		}
 
 		res, err = h.pollSource(context.Background(), srcID)
@@ -296,7 +306,7 @@ wait:
 		}
 
 	case "after-commit":
-		if string(seenAtKill) != strconv.Itoa(crashItems) {
+		if !strings.HasPrefix(string(seenAtKill), strconv.Itoa(crashItems)+" ") {
 			t.Fatalf("the child saw %s committed mentions at the kill, want %d", seenAtKill, crashItems)
 		}
 		if rows, distinct := mentions(); rows != crashItems || distinct != crashItems {

@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -43,7 +47,9 @@ type ingestEvent struct {
 	Notify   bool // a rule asked for a notification
 }
 
-// batchContext is loaded once per batch.
+// batchContext is what ingest knows while it writes one batch: the
+// source's settings, loaded once before the transaction, and the batch's
+// working state (batchState), loaded in it with one query per lookup.
 type batchContext struct {
 	src       *core.Record
 	kind      string
@@ -53,16 +59,41 @@ type batchContext struct {
 	broad     bool // a search: mentions must name the brand themselves
 	direct    bool // addressed to the business: neutral messages still count
 	fetchedAt time.Time
-	stored    []string                   // ids of the mentions saved, indexed for search at the end
-	saved     []*core.Record             // the same, for the stats index after commit
-	inserts   map[string]*preparedInsert // by collection
-	prepared  map[string]*dbx.Query
+	batchState
 }
 
-// query returns sql prepared once for the batch. The lookups ingest runs
-// for every mention (dedupe, the author's open ticket, cross-posts,
-// win-backs) were each built and prepared anew per row: a seventh of the
-// pipeline's time went to SQLite preparing the same statements.
+// batchState is rebuilt by each attempt of the batch's transaction.
+type batchState struct {
+	known    map[string]bool         // external ids of the source already stored
+	contacts map[string]*contactRef  // by handle, for the batch's authors (nil: none yet)
+	tickets  map[string]*core.Record // tickets the batch read or opened, by id
+	dirty    []*core.Record          // of those, the ones to save at the end, in order
+	open     map[string]ticketHit    // contact id → their latest open ticket on this channel
+	hashes   map[string]ticketHit    // content hash → the latest ticket a copy of it joined
+	negative map[string][]ticketHit  // contact id → negative tickets not yet won back
+	stored   []string                // ids of the mentions inserted, for the search index
+	saved    []*core.Record          // the same, for the stats index after commit
+	inserts  map[string]*preparedInsert
+	prepared map[string]*dbx.Query
+}
+
+// ticketHit is a ticket found by a lookup, with the time the lookup
+// compares (the last customer message, a copy's or the first message's).
+type ticketHit struct {
+	ticket string
+	at     time.Time
+}
+
+// batchItem is one mention of the batch, normalised and classified.
+type batchItem struct {
+	m connectors.Mention
+	n normalized
+	v verdict
+}
+
+// query returns sql prepared once for the batch: the lookups ingest runs
+// per mention (threads, replies) were each built and prepared anew per
+// row, a seventh of the pipeline's time.
 func (bc *batchContext) query(tx core.App, sql string) *dbx.Query {
 	if q, ok := bc.prepared[sql]; ok {
 		return q
@@ -82,6 +113,7 @@ func (bc *batchContext) close() {
 	for _, q := range bc.prepared {
 		_ = q.Close()
 	}
+	bc.inserts, bc.prepared = nil, nil
 }
 
 // saveMention inserts a mention the batch built with one statement
@@ -93,17 +125,28 @@ func (bc *batchContext) close() {
 // (indexBatch), the stats index after commit. Mentions send no realtime
 // event from here: the ticket they join is saved, and the app reloads a
 // ticket's thread when its mention count changes.
-func (bc *batchContext) saveMention(tx core.App, rec *core.Record) error {
+func (bc *batchContext) saveMention(tx core.App, rec *core.Record, n normalized) error {
 	if err := bc.insertRecord(tx, rec); err != nil {
 		return err
 	}
 	bc.stored = append(bc.stored, rec.Id)
 	bc.saved = append(bc.saved, rec)
+	if t := rec.GetString("ticket"); t != "" && n.ContentHash != "" {
+		bc.noteHit(bc.hashes, n.ContentHash, ticketHit{t, n.Published})
+	}
 	return nil
 }
 
+// noteHit keeps, per key, the hit with the latest time: what the
+// "ORDER BY … DESC LIMIT 1" of a per-mention lookup would have found.
+func (bc *batchContext) noteHit(m map[string]ticketHit, key string, hit ticketHit) {
+	if old, ok := m[key]; !ok || !hit.at.Before(old.at) {
+		m[key] = hit
+	}
+}
+
 // insertRecord writes a new record of a collection ingest fills in bulk
-// (mentions, ticket history) with the batch's prepared INSERT.
+// (mentions, ticket history, contacts) with the batch's prepared INSERT.
 func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 	if rec.Id == "" {
 		rec.Id = core.GenerateDefaultRandomId()
@@ -123,7 +166,8 @@ func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 		ins = &preparedInsert{cols: slices.Sorted(maps.Keys(data))}
 		marks := make([]string, len(ins.cols))
 		for i := range ins.cols {
-			marks[i] = fmt.Sprintf("{:c%d}", i)
+			ins.params = append(ins.params, fmt.Sprintf("c%d", i))
+			marks[i] = "{:" + ins.params[i] + "}"
 		}
 		ins.q = tx.DB().NewQuery("INSERT INTO `" + name + "` (`" + strings.Join(ins.cols, "`, `") + "`) VALUES (" + strings.Join(marks, ", ") + ")").Prepare()
 		if bc.inserts == nil {
@@ -137,7 +181,7 @@ func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 		if !ok {
 			return fmt.Errorf("%s column %q missing from the export", name, c)
 		}
-		params[fmt.Sprintf("c%d", i)] = v
+		params[ins.params[i]] = v
 	}
 	if _, err := ins.q.Bind(params).Execute(); err != nil {
 		return err
@@ -147,62 +191,92 @@ func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 }
 
 type preparedInsert struct {
-	q    *dbx.Query
-	cols []string
+	q            *dbx.Query
+	cols, params []string
 }
 
 // indexBatch adds the batch's mentions to the full-text index in one
 // statement: one FTS5 segment per batch instead of one per row.
 func (bc *batchContext) indexBatch(tx core.App) error {
-	for len(bc.stored) > 0 {
-		n := min(len(bc.stored), 500)
-		params := dbx.Params{}
-		names := make([]string, n)
-		for i, id := range bc.stored[:n] {
-			names[i] = fmt.Sprintf("{:id%d}", i)
-			params[fmt.Sprintf("id%d", i)] = id
-		}
+	for ids := range slices.Chunk(bc.stored, inChunk) {
+		names, params := inList("id", ids)
 		_, err := tx.DB().NewQuery(`INSERT INTO mentions_fts(mention_id, author, title, text)
-			SELECT id, author || ' ' || author_name, title, text FROM mentions WHERE id IN (` +
-			strings.Join(names, ",") + `)`).Bind(params).Execute()
+			SELECT id, author || ' ' || author_name, title, text FROM mentions WHERE id IN (` + names + `)`).Bind(params).Execute()
 		if err != nil {
 			return err
 		}
-		bc.stored = bc.stored[n:]
 	}
+	bc.stored = nil
 	return nil
+}
+
+// inChunk bounds the values of one IN list, well under SQLite's limit on
+// bound parameters whatever the batch size.
+const inChunk = 500
+
+// inList is an IN list of named parameters for values, with its params.
+func inList(prefix string, values []string) (string, dbx.Params) {
+	names := make([]string, len(values))
+	params := make(dbx.Params, len(values))
+	for i, v := range values {
+		k := prefix + strconv.Itoa(i)
+		names[i] = "{:" + k + "}"
+		params[k] = v
+	}
+	return strings.Join(names, ","), params
 }
 
 // ingest writes one fetched batch of one source in one transaction: the
 // mentions, the tickets and contacts they open or join, and — through
 // saveSource — the source's new cursor and health. A crash loses nothing
 // (the cursor moves only with the rows) and a re-poll duplicates nothing
-// (the unique source + external id index).
+// (the unique external id + source index).
+//
+// The batch is read and classified before the transaction, on every
+// core: the write lock is held for writing only. In the transaction each
+// lookup (known ids, contacts, their open and negative tickets, copies)
+// is one query for the whole batch, kept current in memory as the batch
+// adds to it, and each ticket and contact is written once.
 func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt time.Time, saveSource func(tx core.App, stats IngestStats) error) (IngestStats, []ingestEvent, error) {
+	if len(batch) == 0 { // a 304: only the source's health changes
+		if saveSource == nil {
+			return IngestStats{}, nil, nil
+		}
+		return IngestStats{}, nil, h.app.RunInTransaction(func(tx core.App) error { return saveSource(tx, IngestStats{}) })
+	}
+	bc, err := h.loadBatchContext(h.app, src, fetchedAt)
+	if err != nil {
+		return IngestStats{}, nil, err
+	}
+	items := bc.prepare(batch)
 	var stats IngestStats
 	var events []ingestEvent
-	var bc *batchContext
-	err := h.app.RunInTransaction(func(tx core.App) error {
-		stats, events, bc = IngestStats{}, nil, nil // a retried transaction starts over
-		if len(batch) == 0 {                        // a 304: only the source's health changes
-			if saveSource != nil {
-				return saveSource(tx, stats)
-			}
-			return nil
-		}
-		var err error
-		if bc, err = h.loadBatchContext(tx, src, fetchedAt); err != nil {
+	err = h.app.RunInTransaction(func(tx core.App) error {
+		stats, events = IngestStats{}, nil // a retried transaction starts over
+		defer bc.close()
+		if err := bc.load(tx, items); err != nil {
 			return err
 		}
-		defer bc.close()
 		seen := map[string]bool{}
-		for _, m := range batch {
+		for _, it := range items {
 			stats.Seen++
-			ev, err := h.ingestOne(tx, bc, m, seen, &stats)
+			if it.m.Repost {
+				stats.Reposts++
+				continue
+			}
+			if seen[it.n.ExternalID] || bc.known[it.n.ExternalID] {
+				stats.Duplicates++
+				continue
+			}
+			seen[it.n.ExternalID] = true
+			ev, err := h.ingestOne(tx, bc, it, &stats)
 			if err != nil {
-				return fmt.Errorf("mention %q: %w", clip(m.ExternalID, 80), err)
+				return fmt.Errorf("mention %q: %w", clip(it.m.ExternalID, 80), err)
 			}
 			events = append(events, ev...)
+		}
+		if err := bc.flush(tx); err != nil {
+			return err
 		}
 		if err := bc.indexBatch(tx); err != nil {
 			return fmt.Errorf("search index: %w", err)
@@ -215,7 +289,7 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 	if err != nil {
 		return IngestStats{}, nil, err
 	}
-	if bc != nil && h.stats != nil {
+	if h.stats != nil {
 		for _, rec := range bc.saved {
 			h.stats.countMention(rec, 1)
 		}
@@ -223,8 +297,8 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 	return stats, events, nil
 }
 
-func (h *hub) loadBatchContext(tx core.App, src *core.Record, fetchedAt time.Time) (*batchContext, error) {
-	s, err := loadSettings(tx)
+func (h *hub) loadBatchContext(app core.App, src *core.Record, fetchedAt time.Time) (*batchContext, error) {
+	s, err := loadSettings(app)
 	if err != nil {
 		return nil, err
 	}
@@ -240,47 +314,49 @@ func (h *hub) loadBatchContext(tx core.App, src *core.Record, fetchedAt time.Tim
 	// a search for "lune" also finds the moon. The owner can say a feed is
 	// entirely about the business (a review page of theirs).
 	bc.broad = !bc.direct && opts["match"] != "any"
-	if bc.matcher, err = loadMatcher(tx, src.GetString("query")); err != nil {
+	if bc.matcher, err = loadMatcher(app, src.GetString("query")); err != nil {
 		return nil, err
 	}
-	if bc.rules, err = loadRules(tx); err != nil {
+	if bc.rules, err = loadRules(app); err != nil {
 		return nil, err
 	}
 	return bc, nil
 }
 
-func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, seen map[string]bool, stats *IngestStats) ([]ingestEvent, error) {
-	if m.Repost {
-		stats.Reposts++
-		return nil, nil
+// prepare normalises and classifies the batch, spread over the cores:
+// sanitising HTML and analysing text are pure and are most of the CPU a
+// mention costs outside SQLite.
+func (bc *batchContext) prepare(batch []connectors.Mention) []batchItem {
+	items := make([]batchItem, len(batch))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (len(batch)+15)/16) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
+				it := &items[i]
+				it.m = batch[i]
+				if it.m.Repost {
+					continue
+				}
+				it.n = normalizeMention(it.m, bc.fetchedAt)
+				it.v = bc.classify(it.m, it.n)
+			}
+		})
 	}
-	n := normalizeMention(m, bc.fetchedAt)
-	if seen[n.ExternalID] {
-		stats.Duplicates++
-		return nil, nil
-	}
-	seen[n.ExternalID] = true
-	var existing string
-	err := bc.query(tx, "SELECT id FROM mentions WHERE source = {:s} AND external_id = {:e} LIMIT 1").
-		Bind(dbx.Params{"s": bc.src.Id, "e": n.ExternalID}).Row(&existing)
-	if err == nil {
-		stats.Duplicates++
-		return nil, nil
-	}
+	wg.Wait()
+	return items
+}
 
+func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *IngestStats) ([]ingestEvent, error) {
+	n, v := it.n, it.v
 	col, err := tx.FindCachedCollectionByNameOrId("mentions")
 	if err != nil {
 		return nil, err
 	}
-	// Mention rows are saved without PocketBase's field validation: every
-	// value was built here — clipped, sanitised, URLs parsed, select
-	// values from fixed sets — and validating relations costs a query per
-	// field per row (a fifth of the ingest time). Hooks and realtime run.
 	rec := core.NewRecord(col)
 	n.fill(rec, bc)
 	stats.New++
 
-	v := bc.classify(m, n)
 	a, found, d := v.a, v.found, v.d
 	rec.Set("keywords", found.terms)
 	rec.Set("language", a.lang)
@@ -290,7 +366,7 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 	rec.Set("triage", d.Action)
 	rec.Set("triage_reason", clip(d.Reason, 300))
 
-	threadTicket, err := h.threadOf(tx, bc.kind, n, rec)
+	threadTicket, err := bc.threadOf(tx, n, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -300,25 +376,22 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 		if threadTicket != nil {
 			rec.Set("ticket", threadTicket.Id)
 		}
-		return nil, bc.saveMention(tx, rec)
+		return nil, bc.saveMention(tx, rec, n)
 	case earlyAutomated:
 		stats.Ignored++
-		return nil, bc.saveMention(tx, rec)
+		return nil, bc.saveMention(tx, rec, n)
 	case earlyDropped:
 		stats.Dropped++
-		return nil, bc.saveMention(tx, rec)
+		return nil, bc.saveMention(tx, rec, n)
 	}
 
 	// Contacts are the people we talk with: noise makes none, but a known
 	// contact's noise still counts for win-backs.
 	var contact *contactRef
 	if d.Action != triage.Ignored || threadTicket != nil {
-		contact, err = bc.upsertContact(tx, bc.kind, n, a.score)
+		contact = bc.upsertContact(tx, n, a.score)
 	} else {
-		contact, err = bc.findContact(tx, bc.kind, n.Author)
-	}
-	if err != nil {
-		return nil, err
+		contact = bc.contacts[n.Author]
 	}
 	if contact != nil {
 		rec.Set("contact", contact.ID)
@@ -326,14 +399,13 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, m connectors.Mention, see
 	var events []ingestEvent
 	if d.Action == triage.Ignored && threadTicket == nil {
 		stats.Ignored++
-		err = bc.saveMention(tx, rec)
+		err = bc.saveMention(tx, rec, n)
 	} else {
 		events, err = h.ticketFor(tx, bc, rec, n, a, d, contact, threadTicket, stats)
 	}
 	if err != nil {
 		return nil, err
 	}
-	// Last, so no ticket saved above writes over the flag.
 	if contact != nil && a.label != "negative" {
 		err = bc.markWinBack(tx, contact.ID, n.Published)
 	}

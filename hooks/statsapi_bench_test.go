@@ -13,6 +13,8 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
 // A year of a busy business: 1,000,000 mentions and the 300,000 tickets
@@ -37,7 +39,7 @@ func yearDB(b *testing.B) (*core.BaseApp, *hub) {
 			if err := os.CopyFS(dir, os.DirFS(templateDir)); err != nil {
 				b.Fatal(err)
 			}
-			app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir})
+			app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir, DBConnect: sqlitedb.Connect})
 			if err := app.Bootstrap(); err != nil {
 				b.Fatal(err)
 			}
@@ -49,7 +51,7 @@ func yearDB(b *testing.B) (*core.BaseApp, *hub) {
 		}
 		yearDBDir = dir
 	})
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: yearDBDir})
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: yearDBDir, DBConnect: sqlitedb.Connect})
 	if err := app.Bootstrap(); err != nil {
 		b.Fatal(err)
 	}

@@ -3,6 +3,10 @@ package hooks
 import (
 	"database/sql"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,11 +22,202 @@ import (
 // theirs on the same channel joins the open ticket instead of opening one.
 const joinWindow = 24 * time.Hour
 
+// load reads, with one query each for the whole batch, what the batch's
+// mentions would otherwise look up one by one: which are already stored,
+// their authors' contacts, those contacts' open and negative tickets, and
+// the tickets copies of their texts joined in the last day.
+func (bc *batchContext) load(tx core.App, items []batchItem) error {
+	bc.batchState = batchState{
+		known: map[string]bool{}, contacts: map[string]*contactRef{}, tickets: map[string]*core.Record{},
+		open: map[string]ticketHit{}, hashes: map[string]ticketHit{}, negative: map[string][]ticketHit{},
+	}
+	var ids, authors, hashes []string
+	var oldest time.Time
+	for _, it := range items {
+		if it.m.Repost {
+			continue
+		}
+		ids = append(ids, it.n.ExternalID)
+		if it.n.Author != "" {
+			authors = append(authors, it.n.Author)
+		}
+		if it.n.ContentHash != "" {
+			hashes = append(hashes, it.n.ContentHash)
+		}
+		if oldest.IsZero() || it.n.Published.Before(oldest) {
+			oldest = it.n.Published
+		}
+	}
+	since := dt(oldest.Add(-joinWindow)).String()
+
+	err := eachRow(tx, "SELECT external_id FROM mentions WHERE source = {:src} AND external_id IN (%s)", dbx.Params{"src": bc.src.Id}, ids,
+		func(r dbx.NullStringMap) { bc.known[r["external_id"].String] = true })
+	if err != nil {
+		return fmt.Errorf("known mentions: %w", err)
+	}
+	var contactIDs []string
+	err = eachRow(tx, "SELECT id, handle, display_name, url, last_sentiment FROM contacts WHERE platform = {:p} AND handle IN (%s)", dbx.Params{"p": bc.kind}, authors,
+		func(r dbx.NullStringMap) {
+			s, _ := strconv.ParseFloat(r["last_sentiment"].String, 64)
+			c := &contactRef{ID: r["id"].String, handle: r["handle"].String, name: r["display_name"].String, url: r["url"].String, sentiment: s}
+			bc.contacts[c.handle] = c
+			contactIDs = append(contactIDs, c.ID)
+		})
+	if err != nil {
+		return fmt.Errorf("contacts: %w", err)
+	}
+	// "+channel": without table statistics SQLite would rather walk every
+	// ticket of the channel than look up a hundred contacts.
+	err = eachRow(tx, `SELECT id, contact, last_customer_at FROM tickets WHERE contact IN (%s) AND +channel = {:ch}
+		AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}`, dbx.Params{"ch": bc.kind, "since": since}, contactIDs,
+		func(r dbx.NullStringMap) {
+			bc.noteHit(bc.open, r["contact"].String, ticketHit{r["id"].String, parseDT(r["last_customer_at"].String)})
+		})
+	if err != nil {
+		return fmt.Errorf("open tickets: %w", err)
+	}
+	err = eachRow(tx, `SELECT id, contact, first_mention_at FROM tickets WHERE contact IN (%s)
+		AND win_back = 0 AND sentiment_start < -0.05`, nil, contactIDs,
+		func(r dbx.NullStringMap) {
+			c := r["contact"].String
+			bc.negative[c] = append(bc.negative[c], ticketHit{r["id"].String, parseDT(r["first_mention_at"].String)})
+		})
+	if err != nil {
+		return fmt.Errorf("negative tickets: %w", err)
+	}
+	err = eachRow(tx, `SELECT content_hash, ticket, published_at FROM mentions WHERE content_hash IN (%s)
+		AND ticket != '' AND published_at >= {:since}`, dbx.Params{"since": since}, hashes,
+		func(r dbx.NullStringMap) {
+			bc.noteHit(bc.hashes, r["content_hash"].String, ticketHit{r["ticket"].String, parseDT(r["published_at"].String)})
+		})
+	if err != nil {
+		return fmt.Errorf("copies: %w", err)
+	}
+	// The tickets those lookups found, read in one query: the batch joins
+	// or wins back most of them.
+	var found []string
+	for _, hit := range bc.open {
+		found = append(found, hit.ticket)
+	}
+	for _, hit := range bc.hashes {
+		found = append(found, hit.ticket)
+	}
+	for _, hits := range bc.negative {
+		for _, hit := range hits {
+			found = append(found, hit.ticket)
+		}
+	}
+	slices.Sort(found)
+	for chunk := range slices.Chunk(slices.Compact(found), inChunk) {
+		recs, err := tx.FindRecordsByIds("tickets", chunk)
+		if err != nil {
+			return fmt.Errorf("tickets: %w", err)
+		}
+		for _, t := range recs {
+			bc.tickets[t.Id] = t
+		}
+	}
+	return nil
+}
+
+// eachRow runs sql once per chunk of values, which fill its "%s" as an
+// IN list, and calls fn for every row.
+func eachRow(tx core.App, sql string, params dbx.Params, values []string, fn func(dbx.NullStringMap)) error {
+	values = slices.Compact(slices.Sorted(slices.Values(values)))
+	for chunk := range slices.Chunk(values, inChunk) {
+		names, p := inList("v", chunk)
+		maps.Copy(p, params)
+		rows, err := tx.DB().NewQuery(fmt.Sprintf(sql, names)).Bind(p).Rows()
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			r := dbx.NullStringMap{}
+			if err := rows.ScanMap(r); err != nil {
+				rows.Close()
+				return err
+			}
+			fn(r)
+		}
+		err = rows.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseDT(s string) time.Time {
+	d, _ := types.ParseDateTime(s)
+	return d.Time()
+}
+
+// ticket returns a ticket the batch already holds, or reads it: every
+// change the batch makes to a ticket is made to one record, saved once.
+// A ticket deleted since a lookup found it is nil.
+func (bc *batchContext) ticket(tx core.App, id string) (*core.Record, error) {
+	if t, ok := bc.tickets[id]; ok {
+		return t, nil
+	}
+	t, err := tx.FindRecordById("tickets", id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	bc.tickets[id] = t
+	return t, nil
+}
+
+// touch marks a ticket to be saved at the end of the batch.
+func (bc *batchContext) touch(t *core.Record) {
+	if !slices.Contains(bc.dirty, t) {
+		bc.dirty = append(bc.dirty, t)
+	}
+}
+
+// flush writes what the batch changed in tickets and contacts: each
+// once, however many of the batch's mentions touched it. Tickets go
+// through SaveNoValidate, so the lifecycle hooks, the stats index and
+// realtime see them; every value was built here.
+func (bc *batchContext) flush(tx core.App) error {
+	for _, t := range bc.dirty {
+		if err := tx.SaveNoValidate(t); err != nil {
+			return fmt.Errorf("ticket %s: %w", t.Id, err)
+		}
+	}
+	bc.dirty = nil
+	for _, handle := range slices.Sorted(maps.Keys(bc.contacts)) {
+		c := bc.contacts[handle]
+		if err := bc.saveContact(tx, c); err != nil {
+			return fmt.Errorf("contact %q: %w", c.handle, err)
+		}
+	}
+	return nil
+}
+
+// saveTicketNow writes a ticket's pending changes before a status change,
+// so the lifecycle hook sees the change from the status it really had.
+func (bc *batchContext) saveTicketNow(tx core.App, t *core.Record) error {
+	if !t.IsNew() && !slices.Contains(bc.dirty, t) {
+		return nil
+	}
+	if err := tx.SaveNoValidate(t); err != nil {
+		return err
+	}
+	bc.dirty = slices.DeleteFunc(bc.dirty, func(d *core.Record) bool { return d == t })
+	// A Save leaves the record's original state as it was loaded (blank
+	// for a new one); the next save's hooks compare against it.
+	return t.PostScan()
+}
+
 // threadOf finds the ticket of the conversation a mention belongs to and
 // sets the mention's thread key. A reply names its parent by the platform's
 // id: the parent may be a stored mention (from any source of the channel)
 // or one of our replies.
-func (h *hub) threadOf(tx core.App, channel string, n normalized, rec *core.Record) (*core.Record, error) {
+func (bc *batchContext) threadOf(tx core.App, n normalized, rec *core.Record) (*core.Record, error) {
+	channel := bc.kind
 	key := channel + ":" + n.ExternalID
 	var ticketID string
 	lookup := func(extID string) error {
@@ -33,8 +228,8 @@ func (h *hub) threadOf(tx core.App, channel string, n normalized, rec *core.Reco
 			ThreadKey string `db:"thread_key"`
 			Ticket    string `db:"ticket"`
 		}
-		err := tx.DB().Select("thread_key", "ticket").From("mentions").
-			Where(dbx.HashExp{"external_id": extID, "channel": channel}).Limit(1).One(&row)
+		err := bc.query(tx, "SELECT thread_key, ticket FROM mentions WHERE external_id = {:e} AND channel = {:ch} LIMIT 1").
+			Bind(dbx.Params{"e": extID, "ch": channel}).One(&row)
 		if err == nil {
 			key, ticketID = row.ThreadKey, row.Ticket
 			return nil
@@ -42,8 +237,8 @@ func (h *hub) threadOf(tx core.App, channel string, n normalized, rec *core.Reco
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		err = tx.DB().Select("ticket").From("replies").
-			Where(dbx.HashExp{"external_id": extID}).Limit(1).Row(&ticketID)
+		err = bc.query(tx, "SELECT ticket FROM replies WHERE external_id = {:e} AND external_id != '' LIMIT 1").
+			Bind(dbx.Params{"e": extID}).Row(&ticketID)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -60,9 +255,8 @@ func (h *hub) threadOf(tx core.App, channel string, n normalized, rec *core.Reco
 	}
 	if ticketID == "" && (n.ThreadID != "" || n.InReplyTo != "") {
 		// The parent is unknown but earlier replies of the thread may be.
-		err := tx.DB().Select("ticket").From("mentions").
-			Where(dbx.HashExp{"thread_key": key}).AndWhere(dbx.NewExp("ticket != ''")).
-			OrderBy("published_at DESC").Limit(1).Row(&ticketID)
+		err := bc.query(tx, "SELECT ticket FROM mentions WHERE thread_key = {:k} AND ticket != '' ORDER BY published_at DESC LIMIT 1").
+			Bind(dbx.Params{"k": key}).Row(&ticketID)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
@@ -74,11 +268,7 @@ func (h *hub) threadOf(tx core.App, channel string, n normalized, rec *core.Reco
 	if ticketID == "" {
 		return nil, nil
 	}
-	t, err := tx.FindRecordById("tickets", ticketID)
-	if err != nil {
-		return nil, nil // deleted since: start afresh
-	}
-	return t, nil
+	return bc.ticket(tx, ticketID) // nil if deleted since: start afresh
 }
 
 // ticketFor attaches the mention to a ticket — the thread's, the same
@@ -86,31 +276,18 @@ func (h *hub) threadOf(tx core.App, channel string, n normalized, rec *core.Reco
 // — or opens a new ticket.
 func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, thread *core.Record, stats *IngestStats) ([]ingestEvent, error) {
 	t := thread
+	since := n.Published.Add(-joinWindow)
+	var err error
 	if t == nil && contact != nil && d.Action == triage.Ticket {
-		var id string
-		err := bc.query(tx, `SELECT id FROM tickets WHERE contact = {:c} AND channel = {:ch}
-			AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}
-			ORDER BY last_customer_at DESC LIMIT 1`).
-			Bind(dbx.Params{"c": contact.ID, "ch": bc.kind, "since": dt(n.Published.Add(-joinWindow)).String()}).Row(&id)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-		if id != "" {
-			if t, err = tx.FindRecordById("tickets", id); err != nil {
+		if hit, ok := bc.open[contact.ID]; ok && !hit.at.Before(since) {
+			if t, err = bc.ticket(tx, hit.ticket); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if t == nil && n.ContentHash != "" {
-		var id string
-		err := bc.query(tx, `SELECT ticket FROM mentions WHERE content_hash = {:h} AND ticket != ''
-			AND published_at >= {:since} ORDER BY published_at DESC LIMIT 1`).
-			Bind(dbx.Params{"h": n.ContentHash, "since": dt(n.Published.Add(-joinWindow)).String()}).Row(&id)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
-		}
-		if id != "" {
-			if t, err = tx.FindRecordById("tickets", id); err != nil {
+		if hit, ok := bc.hashes[n.ContentHash]; ok && !hit.at.Before(since) {
+			if t, err = bc.ticket(tx, hit.ticket); err != nil {
 				return nil, err
 			}
 		}
@@ -121,9 +298,22 @@ func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n norma
 	}
 	if d.Action == triage.Ignored {
 		stats.Ignored++
-		return nil, bc.saveMention(tx, rec)
+		return nil, bc.saveMention(tx, rec, n)
 	}
 	return h.openTicket(tx, bc, rec, n, a, d, contact, stats)
+}
+
+// noteOpen records a ticket that a later message of its contact on this
+// channel may join.
+func (bc *batchContext) noteOpen(t *core.Record) {
+	switch t.GetString("status") {
+	case "new", "open", "pending":
+	default:
+		return
+	}
+	if c := t.GetString("contact"); c != "" && t.GetString("channel") == bc.kind {
+		bc.noteHit(bc.open, c, ticketHit{t.Id, t.GetDateTime("last_customer_at").Time()})
+	}
 }
 
 func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, stats *IngestStats) ([]ingestEvent, error) {
@@ -131,10 +321,11 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	if err != nil {
 		return nil, err
 	}
-	// Saved without re-validation: every value is built here (relations
-	// to this batch's source and contact, a rule's assignee), and the
-	// relation checks cost a query each. Hooks and realtime still run.
+	// Saved without re-validation at the end of the batch (flush): every
+	// value is built here (relations to this batch's source and contact,
+	// a rule's assignee), and the relation checks cost a query each.
 	t := core.NewRecord(col)
+	t.Id = core.GenerateDefaultRandomId()
 	subject := n.Title
 	if subject == "" {
 		subject = firstWords(n.Text, 80)
@@ -152,6 +343,10 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	t.Set("mention_count", 1)
 	if contact != nil {
 		t.Set("contact", contact.ID)
+		contact.newTickets++
+		if a.score < -0.05 {
+			bc.negative[contact.ID] = append(bc.negative[contact.ID], ticketHit{t.Id, n.Published})
+		}
 	}
 	if d.Action == triage.Logged {
 		// Praise: kept and counted, answered only if the owner wants to.
@@ -167,18 +362,12 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 		t.Set("sla_limit_at", limit)
 		stats.Opened++
 	}
-	if err := tx.SaveNoValidate(t); err != nil {
-		return nil, err
-	}
+	bc.tickets[t.Id] = t
+	bc.touch(t)
+	bc.noteOpen(t)
 	rec.Set("ticket", t.Id)
-	if err := bc.saveMention(tx, rec); err != nil {
+	if err := bc.saveMention(tx, rec, n); err != nil {
 		return nil, err
-	}
-	if contact != nil {
-		if _, err := bc.query(tx, "UPDATE contacts SET tickets_count = tickets_count + 1 WHERE id = {:id}").
-			Bind(dbx.Params{"id": contact.ID}).Execute(); err != nil {
-			return nil, err
-		}
 	}
 	if err := bc.addEvent(tx, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published}); err != nil {
 		return nil, err
@@ -198,20 +387,26 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 // next-response time); a thank-you in the thread is only recorded.
 func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, stats *IngestStats) ([]ingestEvent, error) {
 	rec.Set("ticket", t.Id)
-	if err := bc.saveMention(tx, rec); err != nil {
+	if err := bc.saveMention(tx, rec, n); err != nil {
 		return nil, err
 	}
 	stats.Joined++
+	status := t.GetString("status")
+	var events []ingestEvent
+	if d.Action == triage.Ticket && status != "new" && status != "open" {
+		// The status hook (lifecycle.go) records the change, counts the
+		// reopening and clears resolved_at: it must see the status the
+		// ticket has now, so what the batch changed before is saved first.
+		if err := bc.saveTicketNow(tx, t); err != nil {
+			return nil, err
+		}
+	}
 	t.Set("mention_count", t.GetInt("mention_count")+1)
 	t.Set("sentiment_end", a.score)
 	if last := t.GetDateTime("last_customer_at").Time(); n.Published.After(last) {
 		t.Set("last_customer_at", n.Published)
 	}
-	status := t.GetString("status")
-	var events []ingestEvent
 	if d.Action == triage.Ticket {
-		// The status hook (lifecycle.go) records the change, counts the
-		// reopening and clears resolved_at.
 		switch status {
 		case "resolved", "ignored":
 			t.Set("status", "open")
@@ -229,120 +424,104 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 		answered := t.GetString("first_response_at") != ""
 		lastReply := t.GetDateTime("last_response_at").Time()
 		if t.GetString("sla_due_at") == "" || (answered && n.Published.After(lastReply)) {
-			s, err := loadSettings(tx)
-			if err != nil {
-				return nil, err
-			}
-			due, limit := h.deadlines(s, t.GetString("priority"), n.Published)
+			due, limit := h.deadlines(bc.settings, t.GetString("priority"), n.Published)
 			t.Set("sla_due_at", due)
 			t.Set("sla_limit_at", limit)
 			t.Set("sla_at_risk", false)
 		}
 	}
-	if err := tx.SaveNoValidate(t); err != nil {
-		return nil, err
-	}
+	bc.touch(t)
+	bc.noteOpen(t)
 	return events, bc.addEvent(tx, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published})
 }
 
 // contactRef is what ingest needs of a contact: its id, and what it last
 // knew of them, to write only what changed.
 type contactRef struct {
-	ID        string
-	name, url string
-	sentiment float64
+	ID, handle string
+	name, url  string
+	sentiment  float64
+	newTickets int  // tickets the batch opened for them
+	created    bool // not in the database yet
+	changed    bool // name, URL or mood to write
 }
 
 // upsertContact keeps one contact per platform handle, with the latest
-// display name, profile URL and mood. Contacts are written with prepared
-// statements: ingest meets them on most mentions.
-func (bc *batchContext) upsertContact(tx core.App, platform string, n normalized, sentiment float64) (*contactRef, error) {
+// display name, profile URL and mood; what changes is written once, at the
+// end of the batch (saveContact).
+func (bc *batchContext) upsertContact(tx core.App, n normalized, sentiment float64) *contactRef {
 	if n.Author == "" {
-		return nil, nil
+		return nil
 	}
-	c, err := bc.findContact(tx, platform, n.Author)
-	if err != nil {
-		return nil, err
+	c := bc.contacts[n.Author]
+	if c == nil {
+		c = &contactRef{ID: core.GenerateDefaultRandomId(), handle: n.Author, name: n.AuthorName, url: n.AuthorURL, sentiment: sentiment, created: true}
+		bc.contacts[n.Author] = c
+		return c
 	}
 	name, url := n.AuthorName, n.AuthorURL
-	if c == nil {
-		col, err := tx.FindCachedCollectionByNameOrId("contacts")
-		if err != nil {
-			return nil, err
-		}
-		r := core.NewRecord(col)
-		r.Set("platform", platform)
-		r.Set("handle", n.Author)
-		r.Set("display_name", name)
-		r.Set("url", url)
-		r.Set("last_sentiment", sentiment)
-		if err := bc.insertRecord(tx, r); err != nil {
-			return nil, err
-		}
-		return &contactRef{ID: r.Id, name: name, url: url, sentiment: sentiment}, nil
-	}
 	if name == "" {
 		name = c.name
 	}
 	if url == "" {
 		url = c.url
 	}
-	if name == c.name && url == c.url && sentiment == c.sentiment {
-		return c, nil // nothing new about them
+	if name != c.name || url != c.url || sentiment != c.sentiment {
+		c.name, c.url, c.sentiment, c.changed = name, url, sentiment, true
 	}
-	_, err = bc.query(tx, "UPDATE contacts SET display_name = {:n}, url = {:u}, last_sentiment = {:s}, updated = {:now} WHERE id = {:id}").
-		Bind(dbx.Params{"n": name, "u": url, "s": sentiment, "now": types.NowDateTime().String(), "id": c.ID}).Execute()
-	c.name, c.url, c.sentiment = name, url, sentiment
-	return c, err
+	return c
 }
 
-// findContact returns the contact of a handle, or nil.
-func (bc *batchContext) findContact(tx core.App, platform, handle string) (*contactRef, error) {
-	if handle == "" {
-		return nil, nil
+func (bc *batchContext) saveContact(tx core.App, c *contactRef) error {
+	if c.created {
+		col, err := tx.FindCachedCollectionByNameOrId("contacts")
+		if err != nil {
+			return err
+		}
+		r := core.NewRecord(col)
+		r.Id = c.ID
+		r.Set("platform", bc.kind)
+		r.Set("handle", c.handle)
+		r.Set("display_name", c.name)
+		r.Set("url", c.url)
+		r.Set("last_sentiment", c.sentiment)
+		r.Set("tickets_count", c.newTickets)
+		return bc.insertRecord(tx, r)
 	}
-	var row struct {
-		ID        string  `db:"id"`
-		Name      string  `db:"display_name"`
-		URL       string  `db:"url"`
-		Sentiment float64 `db:"last_sentiment"`
+	if !c.changed && c.newTickets == 0 {
+		return nil // nothing new about them
 	}
-	err := bc.query(tx, "SELECT id, display_name, url, last_sentiment FROM contacts WHERE platform = {:p} AND handle = {:h} LIMIT 1").
-		Bind(dbx.Params{"p": platform, "h": handle}).One(&row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &contactRef{ID: row.ID, name: row.Name, url: row.URL, sentiment: row.Sentiment}, nil
+	_, err := bc.query(tx, `UPDATE contacts SET display_name = {:n}, url = {:u}, last_sentiment = {:s},
+		tickets_count = tickets_count + {:t}, updated = {:now} WHERE id = {:id}`).
+		Bind(dbx.Params{"n": c.name, "u": c.url, "s": c.sentiment, "t": c.newTickets, "now": types.NowDateTime().String(), "id": c.ID}).Execute()
+	return err
 }
 
 // markWinBack flags the contact's earlier negative tickets once they post
-// something neutral or positive: the complaint was turned around. Records
-// are saved one by one (a contact has few tickets) so realtime and the
-// stats index see the change.
+// something neutral or positive: the complaint was turned around. The
+// tickets are saved with the batch's others, so realtime and the stats
+// index see the change.
 func (bc *batchContext) markWinBack(tx core.App, contactID string, at time.Time) error {
-	// A plain indexed query first: almost always it finds nothing, and
-	// parsing a record filter for every mention would cost more than the
-	// rest of the row's work.
-	var ids []string
-	err := bc.query(tx, `SELECT id FROM tickets WHERE contact = {:c} AND win_back = 0
-		AND sentiment_start < -0.05 AND first_mention_at < {:at}`).
-		Bind(dbx.Params{"c": contactID, "at": dt(at).String()}).Column(&ids)
-	if err != nil || len(ids) == 0 {
-		return err
+	hits := bc.negative[contactID]
+	if len(hits) == 0 {
+		return nil
 	}
-	recs, err := tx.FindRecordsByIds("tickets", ids)
-	if err != nil {
-		return err
-	}
-	for _, t := range recs {
-		t.Set("win_back", true)
-		if err := tx.Save(t); err != nil {
+	var rest []ticketHit
+	for _, hit := range hits {
+		if !hit.at.Before(at) {
+			rest = append(rest, hit)
+			continue
+		}
+		t, err := bc.ticket(tx, hit.ticket)
+		if err != nil {
 			return err
 		}
+		if t != nil {
+			t.Set("win_back", true)
+			bc.touch(t)
+		}
 	}
+	bc.negative[contactID] = rest
 	return nil
 }
 
