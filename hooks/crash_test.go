@@ -35,8 +35,7 @@ const (
 	crashEnvMode   = "MD_CRASH_MODE"
 	crashEnvMarker = "MD_CRASH_MARKER"
 
-	crashItems  = 2000
-	crashKillAt = 500 // tickets written inside the batch transaction before the kill
+	crashItems = 2000
 )
 
 // openDataDir opens a persistent data directory the way the binary does
@@ -89,20 +88,15 @@ func TestCrashChild(t *testing.T) {
 	}
 	switch mode := os.Getenv(crashEnvMode); mode {
 	case "mid-transaction":
-		var saved atomic.Int32
-		// Mentions and their history are written with prepared INSERTs,
-		// not Saves; the batch's tickets are saved as records at its end,
-		// so their hook marks a point after the mentions were written
-		// and before the transaction commits.
-		app.OnRecordCreate("tickets").BindFunc(func(e *core.RecordEvent) error {
+		// Mentions, tickets, contacts and history are written with
+		// prepared statements, not Saves; the source's new cursor and
+		// health are saved last, in the same transaction, so its hook
+		// marks the moment everything is written and nothing committed.
+		app.OnRecordUpdate("sources").BindFunc(func(e *core.RecordEvent) error {
 			if err := e.Next(); err != nil {
 				return err
 			}
-			if saved.Add(1) == crashKillAt {
-				// e.App is the batch transaction: the rows are written
-				// but not committed.
-				stop(e.App.DB())
-			}
+			stop(e.App.DB()) // e.App is the batch transaction
 			return nil
 		})
 	case "after-commit":
@@ -254,8 +248,8 @@ wait:
 	switch mode {
 	case "mid-transaction":
 		var seenMentions, seenTickets int
-		if _, err := fmt.Sscan(string(seenAtKill), &seenMentions, &seenTickets); err != nil || seenMentions <= 0 || seenTickets != crashKillAt {
-			t.Fatalf("the child saw %q (uncommitted mentions, tickets) at the kill, want some mentions and %d tickets", seenAtKill, crashKillAt)
+		if _, err := fmt.Sscan(string(seenAtKill), &seenMentions, &seenTickets); err != nil || seenMentions != crashItems || seenTickets == 0 {
+			t.Fatalf("the child saw %q (uncommitted mentions, tickets) at the kill, want all %d mentions and their tickets", seenAtKill, crashItems)
 		}
 		// Everything the batch wrote is gone, the cursor did not move.
 		if rows, _ := mentions(); rows != 0 {
@@ -290,8 +284,8 @@ wait:
 			t.Fatalf("after the recovery poll: etag %q last_new %d", s.GetString("etag"), s.GetInt("last_new"))
 		}
 		tickets := count("tickets")
-		if tickets <= crashKillAt {
-			t.Fatalf("the recovery poll opened %d tickets: the kill at ticket %d was not before the batch's last write", tickets, crashKillAt)
+		if tickets != seenTickets {
+			t.Fatalf("the recovery poll opened %d tickets, the killed one had written %d", tickets, seenTickets)
 		}
 
 		res, err = h.pollSource(context.Background(), srcID)

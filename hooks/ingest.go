@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
@@ -72,8 +74,10 @@ type batchState struct {
 	hashes   map[string]ticketHit    // content hash → the latest ticket a copy of it joined
 	negative map[string][]ticketHit  // contact id → negative tickets not yet won back
 	stored   []string                // ids of the mentions inserted, for the search index
-	saved    []*core.Record          // the same, for the stats index after commit
+	created  []*core.Record          // records inserted without a Save, announced after commit
+	updated  []*core.Record          // records updated without a Save, announced after commit
 	inserts  map[string]*preparedInsert
+	updates  map[string]*preparedInsert
 	prepared map[string]*dbx.Query
 }
 
@@ -110,10 +114,13 @@ func (bc *batchContext) close() {
 	for _, ins := range bc.inserts {
 		_ = ins.q.Close()
 	}
+	for _, upd := range bc.updates {
+		_ = upd.q.Close()
+	}
 	for _, q := range bc.prepared {
 		_ = q.Close()
 	}
-	bc.inserts, bc.prepared = nil, nil
+	bc.inserts, bc.updates, bc.prepared = nil, nil, nil
 }
 
 // saveMention inserts a mention the batch built with one statement
@@ -122,15 +129,14 @@ func (bc *batchContext) close() {
 // per row (validators, hook chains, the statement prepared anew) was the
 // largest cost of the pipeline. What a Save would trigger is done for the
 // batch instead: the search index at the end of the transaction
-// (indexBatch), the stats index after commit. Mentions send no realtime
-// event from here: the ticket they join is saved, and the app reloads a
-// ticket's thread when its mention count changes.
+// (indexBatch) and, once committed, PocketBase's after-success hooks
+// (announce): realtime and the stats index.
 func (bc *batchContext) saveMention(tx core.App, rec *core.Record, n normalized) error {
 	if err := bc.insertRecord(tx, rec); err != nil {
 		return err
 	}
 	bc.stored = append(bc.stored, rec.Id)
-	bc.saved = append(bc.saved, rec)
+	bc.created = append(bc.created, rec)
 	if t := rec.GetString("ticket"); t != "" && n.ContentHash != "" {
 		bc.noteHit(bc.hashes, n.ContentHash, ticketHit{t, n.Published})
 	}
@@ -190,9 +196,74 @@ func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 	return nil
 }
 
+// updateRecord writes every column of a record the batch changed with
+// the batch's prepared UPDATE.
+func (bc *batchContext) updateRecord(tx core.App, rec *core.Record) error {
+	if rec.Collection().Fields.GetByName("updated") != nil {
+		rec.SetRaw("updated", types.NowDateTime())
+	}
+	data, err := rec.DBExport(tx)
+	if err != nil {
+		return err
+	}
+	delete(data, "id")
+	name := rec.Collection().Name
+	upd := bc.updates[name]
+	if upd == nil {
+		upd = &preparedInsert{cols: slices.Sorted(maps.Keys(data))}
+		sets := make([]string, len(upd.cols))
+		for i, c := range upd.cols {
+			upd.params = append(upd.params, fmt.Sprintf("c%d", i))
+			sets[i] = "`" + c + "` = {:" + upd.params[i] + "}"
+		}
+		upd.q = tx.DB().NewQuery("UPDATE `" + name + "` SET " + strings.Join(sets, ", ") + " WHERE id = {:id}").Prepare()
+		if bc.updates == nil {
+			bc.updates = map[string]*preparedInsert{}
+		}
+		bc.updates[name] = upd
+	}
+	params := make(dbx.Params, len(upd.cols)+1)
+	params["id"] = rec.Id
+	for i, c := range upd.cols {
+		v, ok := data[c]
+		if !ok {
+			return fmt.Errorf("%s column %q missing from the export", name, c)
+		}
+		params[upd.params[i]] = v
+	}
+	_, err = upd.q.Bind(params).Execute()
+	return err
+}
+
+// preparedInsert is a statement prepared for one collection (an INSERT or
+// UPDATE of every column), with its columns and their parameter names.
 type preparedInsert struct {
 	q            *dbx.Query
 	cols, params []string
+}
+
+// announce runs PocketBase's after-success hooks for the records the
+// batch wrote without a Save, once the batch committed, as PocketBase
+// does for records saved in a transaction: realtime subscribers and the
+// stats index see every mention and ticket ingest writes.
+func (h *hub) announce(created, updated []*core.Record) {
+	ctx := context.Background()
+	for _, list := range []struct {
+		recs []*core.Record
+		kind string
+		hook func(...string) *hook.TaggedHook[*core.ModelEvent]
+	}{
+		{created, core.ModelEventTypeCreate, h.app.OnModelAfterCreateSuccess},
+		{updated, core.ModelEventTypeUpdate, h.app.OnModelAfterUpdateSuccess},
+	} {
+		for _, rec := range list.recs {
+			e := &core.ModelEvent{App: h.app, Context: ctx, Type: list.kind}
+			e.Model = rec
+			if err := list.hook().Trigger(e); err != nil {
+				h.app.Logger().Warn("ingest: after-save hook", "collection", rec.Collection().Name, "id", rec.Id, "error", err)
+			}
+		}
+	}
 }
 
 // indexBatch adds the batch's mentions to the full-text index in one
@@ -289,11 +360,7 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 	if err != nil {
 		return IngestStats{}, nil, err
 	}
-	if h.stats != nil {
-		for _, rec := range bc.saved {
-			h.stats.countMention(rec, 1)
-		}
-	}
+	h.announce(bc.created, bc.updated)
 	return stats, events, nil
 }
 

@@ -156,8 +156,14 @@ func (h *hub) resolutionTime(app core.App, t *core.Record, at time.Time) (wall, 
 		To   string         `db:"to"`
 		At   types.DateTime `db:"at"`
 	}
-	err = app.DB().Select("kind", "to", "at").From("ticket_events").
-		Where(dbx.HashExp{"ticket": t.Id}).OrderBy("at ASC", "rowid ASC").All(&rows)
+	// The customer's messages are the ticket's mentions (not our own posts
+	// coming back); on a tie the history goes first, as it was written
+	// first (a reopening before the message that caused it).
+	err = app.DB().NewQuery(`
+		SELECT kind, "to", at, 0 AS src, rowid AS seq FROM ticket_events WHERE ticket = {:t}
+		UNION ALL
+		SELECT '` + string(sla.CustomerMessage) + `', '', published_at, 1, rowid FROM mentions WHERE ticket = {:t} AND own = 0
+		ORDER BY at, src, seq`).Bind(dbx.Params{"t": t.Id}).All(&rows)
 	if err != nil {
 		return 0, 0, err
 	}

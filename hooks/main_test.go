@@ -109,7 +109,7 @@ func seed(app core.App) error {
 		{"keywords", map[string]any{"id": keywordID, "term": "Café Lune", "kind": "brand"}},
 		{"rules", map[string]any{"id": ruleID, "name": "Complaints first", "position": 1, "enabled": true, "when_intent": []string{"complaint"}, "set_priority": "high"}},
 		{"notifications", map[string]any{"id": notifID, "user": agentID, "kind": "ntfy", "target": "https://ntfy.example/md", "secret": "ntfy_SECRET_value", "enabled": true}},
-		{"ticket_events", map[string]any{"id": eventID, "ticket": ticketID, "kind": "customer_message", "mention": mentionID, "at": "2026-11-20 10:00:00.000Z"}},
+		{"ticket_events", map[string]any{"id": eventID, "ticket": ticketID, "kind": "assign", "actor": agentID, "at": "2026-11-20 10:05:00.000Z"}},
 	}
 	for _, row := range rows {
 		c, err := app.FindCollectionByNameOrId(row.collection)

@@ -295,7 +295,7 @@ func TestReplyValidation(t *testing.T) {
 				}
 				var events []string
 				_ = app.DB().NewQuery("SELECT kind FROM ticket_events WHERE ticket = {:t} ORDER BY at").Bind(map[string]any{"t": ticketID}).Column(&events)
-				if strings.Join(events, ",") != "customer_message,reply,status" && strings.Join(events, ",") != "customer_message,status,reply" {
+				if strings.Join(events, ",") != "assign,reply,status" && strings.Join(events, ",") != "assign,status,reply" {
 					t.Fatalf("history %v", events)
 				}
 			},

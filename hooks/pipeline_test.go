@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,6 +135,17 @@ func TestPipelineEndToEnd(t *testing.T) {
 	for _, it := range items {
 		want[it.want]++
 	}
+	// Ingest writes rows without Saves; realtime and the stats index
+	// still hear of each one after commit.
+	var mu sync.Mutex
+	announced := map[string]int{}
+	app.OnModelAfterCreateSuccess().BindFunc(func(e *core.ModelEvent) error {
+		mu.Lock()
+		announced[e.Model.TableName()]++
+		mu.Unlock()
+		return e.Next()
+	})
+	contactsBefore, _ := app.CountRecords("contacts")
 	res, err := h.pollSource(context.Background(), src.Id)
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +200,12 @@ func TestPipelineEndToEnd(t *testing.T) {
 	if n := count("contacts", "platform = 'feed'"); n != want["ticket"]+want["logged"]+2 {
 		t.Errorf("contacts = %d, want %d", n, want["ticket"]+want["logged"]+2)
 	}
+	mu.Lock()
+	contactsAfter, _ := app.CountRecords("contacts")
+	if announced["mentions"] != 48 || announced["tickets"] != want["ticket"]+want["logged"] || announced["contacts"] != int(contactsAfter-contactsBefore) {
+		t.Errorf("created rows announced after commit: %v, want 48 mentions, %d tickets, %d contacts", announced, want["ticket"]+want["logged"], contactsAfter-contactsBefore)
+	}
+	mu.Unlock()
 	// Anne's ticket holds her complaint, her follow-up and Rachel's copy.
 	c1, _ := app.FindFirstRecordByFilter("mentions", "external_id = 'c1'")
 	if n := count("mentions", "ticket = '"+c1.GetString("ticket")+"'"); n != 3 {

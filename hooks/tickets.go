@@ -178,12 +178,23 @@ func (bc *batchContext) touch(t *core.Record) {
 }
 
 // flush writes what the batch changed in tickets and contacts: each
-// once, however many of the batch's mentions touched it. Tickets go
-// through SaveNoValidate, so the lifecycle hooks, the stats index and
-// realtime see them; every value was built here.
+// once, however many of the batch's mentions touched it, with the batch's
+// prepared statements. A ticket whose status changed is saved through
+// PocketBase instead, so the lifecycle hook records the change.
 func (bc *batchContext) flush(tx core.App) error {
 	for _, t := range bc.dirty {
-		if err := tx.SaveNoValidate(t); err != nil {
+		var err error
+		switch {
+		case t.IsNew():
+			err = bc.insertRecord(tx, t)
+			bc.created = append(bc.created, t)
+		case t.GetString("status") != t.Original().GetString("status"):
+			err = tx.SaveNoValidate(t) // announced by PocketBase itself
+		default:
+			err = bc.updateRecord(tx, t)
+			bc.updated = append(bc.updated, t)
+		}
+		if err != nil {
 			return fmt.Errorf("ticket %s: %w", t.Id, err)
 		}
 	}
@@ -321,11 +332,12 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	if err != nil {
 		return nil, err
 	}
-	// Saved without re-validation at the end of the batch (flush): every
-	// value is built here (relations to this batch's source and contact,
-	// a rule's assignee), and the relation checks cost a query each.
+	// Written at the end of the batch (flush) without PocketBase's
+	// validation: every value is built here (relations to this batch's
+	// source and contact, a rule's assignee).
 	t := core.NewRecord(col)
 	t.Id = core.GenerateDefaultRandomId()
+	t.Set("status_since", time.Now().UTC()) // as the lifecycle hook would
 	subject := n.Title
 	if subject == "" {
 		subject = firstWords(n.Text, 80)
@@ -367,9 +379,6 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	bc.noteOpen(t)
 	rec.Set("ticket", t.Id)
 	if err := bc.saveMention(tx, rec, n); err != nil {
-		return nil, err
-	}
-	if err := bc.addEvent(tx, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published}); err != nil {
 		return nil, err
 	}
 	if d.Action == triage.Logged {
@@ -432,7 +441,7 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 	}
 	bc.touch(t)
 	bc.noteOpen(t)
-	return events, bc.addEvent(tx, ticketEvent{Ticket: t.Id, Kind: "customer_message", Mention: rec.Id, At: n.Published})
+	return events, nil
 }
 
 // contactRef is what ingest needs of a contact: its id, and what it last
@@ -486,8 +495,11 @@ func (bc *batchContext) saveContact(tx core.App, c *contactRef) error {
 		r.Set("url", c.url)
 		r.Set("last_sentiment", c.sentiment)
 		r.Set("tickets_count", c.newTickets)
+		bc.created = append(bc.created, r)
 		return bc.insertRecord(tx, r)
 	}
+	// What changes of a known contact (name, mood, ticket count) is
+	// written in place and not announced: no screen follows a contact live.
 	if !c.changed && c.newTickets == 0 {
 		return nil // nothing new about them
 	}
@@ -525,8 +537,10 @@ func (bc *batchContext) markWinBack(tx core.App, contactID string, at time.Time)
 	return nil
 }
 
-// ticketEvent is one line of a ticket's history (ticket_events), which the
-// stats read for next-response times and time in status.
+// ticketEvent is one line of a ticket's history (ticket_events): what
+// only the history knows (replies, status changes, assignments, SLA
+// events). The customer's messages are the ticket's mentions; the
+// resolution clock reads both (resolutionTime).
 type ticketEvent struct {
 	Ticket, Kind, From, To, Actor, Mention string
 	At                                     time.Time
@@ -538,16 +552,6 @@ func (ev ticketEvent) save(app core.App) error {
 		return err
 	}
 	return app.SaveNoValidate(r) // built here from known values
-}
-
-// addEvent writes a customer message into a ticket's history with the
-// batch's prepared INSERT (see batchContext.insertRecord).
-func (bc *batchContext) addEvent(tx core.App, ev ticketEvent) error {
-	r, err := ev.record(tx)
-	if err != nil {
-		return err
-	}
-	return bc.insertRecord(tx, r)
 }
 
 func (ev ticketEvent) record(app core.App) (*core.Record, error) {
