@@ -155,7 +155,7 @@ func (bc *batchContext) noteHit(m map[string]ticketHit, key string, hit ticketHi
 // (mentions, ticket history, contacts) with the batch's prepared INSERT.
 func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 	if rec.Id == "" {
-		rec.Id = core.GenerateDefaultRandomId()
+		rec.Id = newID()
 	}
 	now := types.NowDateTime()
 	if rec.Collection().Fields.GetByName("created") != nil {

@@ -336,7 +336,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	// validation: every value is built here (relations to this batch's
 	// source and contact, a rule's assignee).
 	t := core.NewRecord(col)
-	t.Id = core.GenerateDefaultRandomId()
+	t.Id = newID()
 	t.Set("status_since", time.Now().UTC()) // as the lifecycle hook would
 	subject := n.Title
 	if subject == "" {
@@ -464,7 +464,7 @@ func (bc *batchContext) upsertContact(tx core.App, n normalized, sentiment float
 	}
 	c := bc.contacts[n.Author]
 	if c == nil {
-		c = &contactRef{ID: core.GenerateDefaultRandomId(), handle: n.Author, name: n.AuthorName, url: n.AuthorURL, sentiment: sentiment, created: true}
+		c = &contactRef{ID: newID(), handle: n.Author, name: n.AuthorName, url: n.AuthorURL, sentiment: sentiment, created: true}
 		bc.contacts[n.Author] = c
 		return c
 	}
