@@ -38,10 +38,15 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 			continue
 		}
 		ids = append(ids, it.n.ExternalID)
+		if it.v.early != "" {
+			continue // stored as they are: no contact, no ticket
+		}
 		if it.n.Author != "" {
 			authors = append(authors, it.n.Author)
 		}
-		if it.n.ContentHash != "" {
+		// Only a mention headed for a ticket looks for a copy's.
+		replies := it.n.InReplyTo != "" || it.n.ThreadID != ""
+		if it.n.ContentHash != "" && (it.v.d.Action != triage.Ignored || replies) {
 			hashes = append(hashes, it.n.ContentHash)
 		}
 		if oldest.IsZero() || it.n.Published.Before(oldest) {
