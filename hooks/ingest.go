@@ -76,8 +76,8 @@ type batchState struct {
 	stored   []string                // ids of the mentions inserted, for the search index
 	created  []*core.Record          // records inserted without a Save, announced after commit
 	updated  []*core.Record          // records updated without a Save, announced after commit
-	inserts  map[string]*preparedInsert
-	updates  map[string]*preparedInsert
+	inserts  map[string]*preparedWrite
+	updates  map[string]*preparedWrite
 	prepared map[string]*dbx.Query
 }
 
@@ -90,9 +90,10 @@ type ticketHit struct {
 
 // batchItem is one mention of the batch, normalised and classified.
 type batchItem struct {
-	m connectors.Mention
-	n normalized
-	v verdict
+	m   connectors.Mention
+	n   normalized
+	v   verdict
+	rec *core.Record // its row to store; nil for a repost or a mention known already
 }
 
 // query returns sql prepared once for the batch: the lookups ingest runs
@@ -138,21 +139,21 @@ func (bc *batchContext) saveMention(tx core.App, rec *core.Record, n normalized)
 	bc.stored = append(bc.stored, rec.Id)
 	bc.created = append(bc.created, rec)
 	if t := rec.GetString("ticket"); t != "" && n.ContentHash != "" {
-		bc.noteHit(bc.hashes, n.ContentHash, ticketHit{t, n.Published})
+		noteHit(bc.hashes, n.ContentHash, ticketHit{t, n.Published})
 	}
 	return nil
 }
 
 // noteHit keeps, per key, the hit with the latest time: what the
 // "ORDER BY … DESC LIMIT 1" of a per-mention lookup would have found.
-func (bc *batchContext) noteHit(m map[string]ticketHit, key string, hit ticketHit) {
+func noteHit(m map[string]ticketHit, key string, hit ticketHit) {
 	if old, ok := m[key]; !ok || !hit.at.Before(old.at) {
 		m[key] = hit
 	}
 }
 
 // insertRecord writes a new record of a collection ingest fills in bulk
-// (mentions, ticket history, contacts) with the batch's prepared INSERT.
+// (mentions, tickets, contacts) with the batch's prepared INSERT.
 func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 	if rec.Id == "" {
 		rec.Id = newID()
@@ -169,7 +170,7 @@ func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 	name := rec.Collection().Name
 	ins := bc.inserts[name]
 	if ins == nil {
-		ins = &preparedInsert{cols: slices.Sorted(maps.Keys(data))}
+		ins = &preparedWrite{cols: slices.Sorted(maps.Keys(data))}
 		marks := make([]string, len(ins.cols))
 		for i := range ins.cols {
 			ins.params = append(ins.params, fmt.Sprintf("c%d", i))
@@ -177,7 +178,7 @@ func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 		}
 		ins.q = tx.DB().NewQuery("INSERT INTO `" + name + "` (`" + strings.Join(ins.cols, "`, `") + "`) VALUES (" + strings.Join(marks, ", ") + ")").Prepare()
 		if bc.inserts == nil {
-			bc.inserts = map[string]*preparedInsert{}
+			bc.inserts = map[string]*preparedWrite{}
 		}
 		bc.inserts[name] = ins
 	}
@@ -210,7 +211,7 @@ func (bc *batchContext) updateRecord(tx core.App, rec *core.Record) error {
 	name := rec.Collection().Name
 	upd := bc.updates[name]
 	if upd == nil {
-		upd = &preparedInsert{cols: slices.Sorted(maps.Keys(data))}
+		upd = &preparedWrite{cols: slices.Sorted(maps.Keys(data))}
 		sets := make([]string, len(upd.cols))
 		for i, c := range upd.cols {
 			upd.params = append(upd.params, fmt.Sprintf("c%d", i))
@@ -218,7 +219,7 @@ func (bc *batchContext) updateRecord(tx core.App, rec *core.Record) error {
 		}
 		upd.q = tx.DB().NewQuery("UPDATE `" + name + "` SET " + strings.Join(sets, ", ") + " WHERE id = {:id}").Prepare()
 		if bc.updates == nil {
-			bc.updates = map[string]*preparedInsert{}
+			bc.updates = map[string]*preparedWrite{}
 		}
 		bc.updates[name] = upd
 	}
@@ -235,9 +236,9 @@ func (bc *batchContext) updateRecord(tx core.App, rec *core.Record) error {
 	return err
 }
 
-// preparedInsert is a statement prepared for one collection (an INSERT or
-// UPDATE of every column), with its columns and their parameter names.
-type preparedInsert struct {
+// preparedWrite is a statement prepared for one collection (an INSERT or
+// an UPDATE of every column), with its columns and their parameter names.
+type preparedWrite struct {
 	q            *dbx.Query
 	cols, params []string
 }
@@ -319,7 +320,10 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 	if err != nil {
 		return IngestStats{}, nil, err
 	}
-	items := bc.prepare(batch)
+	items, err := bc.prepare(h.app, batch)
+	if err != nil {
+		return IngestStats{}, nil, err
+	}
 	var stats IngestStats
 	var events []ingestEvent
 	err = h.app.RunInTransaction(func(tx core.App) error {
@@ -335,7 +339,7 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 				stats.Reposts++
 				continue
 			}
-			if seen[it.n.ExternalID] || bc.known[it.n.ExternalID] {
+			if it.rec == nil || seen[it.n.ExternalID] || bc.known[it.n.ExternalID] {
 				stats.Duplicates++
 				continue
 			}
@@ -390,48 +394,84 @@ func (h *hub) loadBatchContext(app core.App, src *core.Record, fetchedAt time.Ti
 	return bc, nil
 }
 
-// prepare normalises and classifies the batch, spread over the cores:
-// sanitising HTML and analysing text are pure and are most of the CPU a
-// mention costs outside SQLite.
-func (bc *batchContext) prepare(batch []connectors.Mention) []batchItem {
+// prepare builds the rows of the batch's new mentions before the write
+// transaction: normalised, classified and filled in, spread over the
+// cores. Sanitising HTML and analysing text are pure, and are most of the
+// CPU a mention costs outside SQLite; the write lock is held for writing.
+// Mentions the source already stored (a feed resends its last items at
+// every poll) are left out first, read outside the lock: their rec stays
+// nil. The transaction checks the rest again (batchContext.load).
+func (bc *batchContext) prepare(app core.App, batch []connectors.Mention) ([]batchItem, error) {
 	items := make([]batchItem, len(batch))
+	ids := make([]string, 0, len(batch))
+	for i, m := range batch {
+		items[i].m = m
+		if m.Repost {
+			continue
+		}
+		if items[i].n.ExternalID = externalID(m); items[i].n.ExternalID == "" {
+			items[i].n = normalizeMention(m, bc.fetchedAt) // the id is a hash of the text
+		}
+		ids = append(ids, items[i].n.ExternalID)
+	}
+	known, err := bc.knownIDs(app, ids)
+	if err != nil {
+		return nil, fmt.Errorf("known mentions: %w", err)
+	}
+	col, err := app.FindCachedCollectionByNameOrId("mentions")
+	if err != nil {
+		return nil, err
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), (len(batch)+15)/16) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
 				it := &items[i]
-				it.m = batch[i]
-				if it.m.Repost {
+				if it.m.Repost || known[it.n.ExternalID] {
 					continue
 				}
 				it.n = normalizeMention(it.m, bc.fetchedAt)
 				it.v = bc.classify(it.m, it.n)
+				it.rec = bc.mentionRow(col, it.n, it.v)
 			}
 		})
 	}
 	wg.Wait()
-	return items
+	return items, nil
+}
+
+// knownIDs returns which of ids the source has stored.
+func (bc *batchContext) knownIDs(app core.App, ids []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	err := eachRow(app, "SELECT external_id FROM mentions WHERE source = {:src} AND external_id IN (%s)", dbx.Params{"src": bc.src.Id}, ids,
+		func(r dbx.NullStringMap) { known[r["external_id"].String] = true })
+	return known, err
+}
+
+// mentionRow is the mention's record as far as its content decides it;
+// the transaction adds its thread, contact and ticket.
+func (bc *batchContext) mentionRow(col *core.Collection, n normalized, v verdict) *core.Record {
+	rec := core.NewRecord(col)
+	n.fill(rec, bc)
+	rec.Set("keywords", v.found.terms)
+	rec.Set("language", v.a.lang)
+	rec.Set("sentiment", v.a.score)
+	rec.Set("sentiment_label", v.a.label)
+	rec.Set("intent", v.a.intent)
+	rec.Set("triage", v.d.Action)
+	rec.Set("triage_reason", clip(v.d.Reason, 300))
+	return rec
 }
 
 func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *IngestStats) ([]ingestEvent, error) {
-	n, v := it.n, it.v
-	col, err := tx.FindCachedCollectionByNameOrId("mentions")
-	if err != nil {
-		return nil, err
-	}
-	rec := core.NewRecord(col)
-	n.fill(rec, bc)
+	n, v, rec := it.n, it.v, it.rec
+	a, d := v.a, v.d
 	stats.New++
-
-	a, found, d := v.a, v.found, v.d
-	rec.Set("keywords", found.terms)
-	rec.Set("language", a.lang)
-	rec.Set("sentiment", a.score)
-	rec.Set("sentiment_label", a.label)
-	rec.Set("intent", a.intent)
-	rec.Set("triage", d.Action)
-	rec.Set("triage_reason", clip(d.Reason, 300))
+	// What an earlier attempt of this transaction linked is not linked.
+	rec.Id = ""
+	rec.Set("ticket", "")
+	rec.Set("contact", "")
 
 	threadTicket, err := bc.threadOf(tx, n, rec)
 	if err != nil {
@@ -564,7 +604,7 @@ func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
 	}
 	n.Text = clip(n.Text, 40000)
 	n.HTML = clip(n.HTML, 200000) // already under normalize's cap; belt and braces
-	n.ExternalID = clip(strings.TrimSpace(strings.ToValidUTF8(m.ExternalID, "")), 1000)
+	n.ExternalID = externalID(m)
 	if n.ExternalID == "" {
 		sum := sha256.Sum256([]byte(m.URL + "\x00" + m.Title + "\x00" + n.Text))
 		n.ExternalID = "sha256:" + hex.EncodeToString(sum[:])
@@ -579,6 +619,12 @@ func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
 		n.ContentHash = normalize.ContentHash(n.Text)
 	}
 	return n
+}
+
+// externalID is the platform's id of a mention, cleaned; "" when it has
+// none (normalizeMention then derives one from its content).
+func externalID(m connectors.Mention) string {
+	return clip(strings.TrimSpace(strings.ToValidUTF8(m.ExternalID, "")), 1000)
 }
 
 func (n normalized) fill(rec *core.Record, bc *batchContext) {

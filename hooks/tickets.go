@@ -34,8 +34,8 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	var ids, authors, hashes []string
 	var oldest time.Time
 	for _, it := range items {
-		if it.m.Repost {
-			continue
+		if it.rec == nil {
+			continue // a repost, or known before the transaction
 		}
 		ids = append(ids, it.n.ExternalID)
 		if it.v.early != "" {
@@ -55,11 +55,13 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	}
 	since := dt(oldest.Add(-joinWindow)).String()
 
-	err := eachRow(tx, "SELECT external_id FROM mentions WHERE source = {:src} AND external_id IN (%s)", dbx.Params{"src": bc.src.Id}, ids,
-		func(r dbx.NullStringMap) { bc.known[r["external_id"].String] = true })
+	// Again, under the write lock: another writer (a webhook into the same
+	// source) may have stored some since prepare looked.
+	known, err := bc.knownIDs(tx, ids)
 	if err != nil {
 		return fmt.Errorf("known mentions: %w", err)
 	}
+	bc.known = known
 	var contactIDs []string
 	err = eachRow(tx, "SELECT id, handle, display_name, url, last_sentiment FROM contacts WHERE platform = {:p} AND handle IN (%s)", dbx.Params{"p": bc.kind}, authors,
 		func(r dbx.NullStringMap) {
@@ -76,7 +78,7 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	err = eachRow(tx, `SELECT id, contact, last_customer_at FROM tickets WHERE contact IN (%s) AND +channel = {:ch}
 		AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}`, dbx.Params{"ch": bc.kind, "since": since}, contactIDs,
 		func(r dbx.NullStringMap) {
-			bc.noteHit(bc.open, r["contact"].String, ticketHit{r["id"].String, parseDT(r["last_customer_at"].String)})
+			noteHit(bc.open, r["contact"].String, ticketHit{r["id"].String, parseDT(r["last_customer_at"].String)})
 		})
 	if err != nil {
 		return fmt.Errorf("open tickets: %w", err)
@@ -93,7 +95,7 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	err = eachRow(tx, `SELECT content_hash, ticket, published_at FROM mentions WHERE content_hash IN (%s)
 		AND ticket != '' AND published_at >= {:since}`, dbx.Params{"since": since}, hashes,
 		func(r dbx.NullStringMap) {
-			bc.noteHit(bc.hashes, r["content_hash"].String, ticketHit{r["ticket"].String, parseDT(r["published_at"].String)})
+			noteHit(bc.hashes, r["content_hash"].String, ticketHit{r["ticket"].String, parseDT(r["published_at"].String)})
 		})
 	if err != nil {
 		return fmt.Errorf("copies: %w", err)
@@ -328,7 +330,7 @@ func (bc *batchContext) noteOpen(t *core.Record) {
 		return
 	}
 	if c := t.GetString("contact"); c != "" && t.GetString("channel") == bc.kind {
-		bc.noteHit(bc.open, c, ticketHit{t.Id, t.GetDateTime("last_customer_at").Time()})
+		noteHit(bc.open, c, ticketHit{t.Id, t.GetDateTime("last_customer_at").Time()})
 	}
 }
 
