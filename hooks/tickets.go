@@ -32,6 +32,9 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 		open: map[string]ticketHit{}, hashes: map[string]ticketHit{}, negative: map[string][]ticketHit{},
 	}
 	var ids, authors, hashes []string
+	// Whose open tickets a mention may join (one headed for a ticket),
+	// whose complaints one may turn around (one that is not negative).
+	joiners, winners := map[string]bool{}, map[string]bool{}
 	var oldest time.Time
 	for _, it := range items {
 		if it.rec == nil {
@@ -43,6 +46,8 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 		}
 		if it.n.Author != "" {
 			authors = append(authors, it.n.Author)
+			joiners[it.n.Author] = joiners[it.n.Author] || it.v.d.Action == triage.Ticket
+			winners[it.n.Author] = winners[it.n.Author] || it.v.a.label != "negative"
 		}
 		// Only a mention headed for a ticket looks for a copy's.
 		replies := it.n.InReplyTo != "" || it.n.ThreadID != ""
@@ -62,13 +67,18 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 		return fmt.Errorf("known mentions: %w", err)
 	}
 	bc.known = known
-	var contactIDs []string
+	var joining, winning []string // contact ids
 	err = eachRow(tx, "SELECT id, handle, display_name, url, last_sentiment FROM contacts WHERE platform = {:p} AND handle IN (%s)", dbx.Params{"p": bc.kind}, authors,
 		func(r dbx.NullStringMap) {
 			s, _ := strconv.ParseFloat(r["last_sentiment"].String, 64)
 			c := &contactRef{ID: r["id"].String, handle: r["handle"].String, name: r["display_name"].String, url: r["url"].String, sentiment: s}
 			bc.contacts[c.handle] = c
-			contactIDs = append(contactIDs, c.ID)
+			if joiners[c.handle] {
+				joining = append(joining, c.ID)
+			}
+			if winners[c.handle] {
+				winning = append(winning, c.ID)
+			}
 		})
 	if err != nil {
 		return fmt.Errorf("contacts: %w", err)
@@ -76,7 +86,7 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	// "+channel": without table statistics SQLite would rather walk every
 	// ticket of the channel than look up a hundred contacts.
 	err = eachRow(tx, `SELECT id, contact, last_customer_at FROM tickets WHERE contact IN (%s) AND +channel = {:ch}
-		AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}`, dbx.Params{"ch": bc.kind, "since": since}, contactIDs,
+		AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}`, dbx.Params{"ch": bc.kind, "since": since}, joining,
 		func(r dbx.NullStringMap) {
 			noteHit(bc.open, r["contact"].String, ticketHit{r["id"].String, parseDT(r["last_customer_at"].String)})
 		})
@@ -84,7 +94,7 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 		return fmt.Errorf("open tickets: %w", err)
 	}
 	err = eachRow(tx, `SELECT id, contact, first_mention_at FROM tickets WHERE contact IN (%s)
-		AND win_back = 0 AND sentiment_start < -0.05`, nil, contactIDs,
+		AND win_back = 0 AND sentiment_start < -0.05`, nil, winning,
 		func(r dbx.NullStringMap) {
 			c := r["contact"].String
 			bc.negative[c] = append(bc.negative[c], ticketHit{r["id"].String, parseDT(r["first_mention_at"].String)})

@@ -107,8 +107,14 @@ var (
 // spaces are hashed. It returns "" when nothing is left, so empty or
 // link-only posts never collide with each other as duplicates.
 func ContentHash(text string) string {
-	t := urlRe.ReplaceAllString(text, " ")
-	t = mentionRe.ReplaceAllString(t, " ")
+	t := text
+	// The regexps are most of the cost, and most posts have neither.
+	if mayHaveURL(t) {
+		t = urlRe.ReplaceAllString(t, " ")
+	}
+	if strings.Contains(t, "@") {
+		t = mentionRe.ReplaceAllString(t, " ")
+	}
 	t = Fold(t)
 	var b strings.Builder
 	b.Grow(len(t))
@@ -129,6 +135,20 @@ func ContentHash(text string) string {
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:])
+}
+
+// mayHaveURL is true when urlRe could match s: it has "://" or "www."
+// in any case.
+func mayHaveURL(s string) bool {
+	if strings.Contains(s, "://") {
+		return true
+	}
+	for i := 0; i+4 <= len(s); i++ {
+		if s[i]|0x20 == 'w' && strings.EqualFold(s[i:i+4], "www.") {
+			return true
+		}
+	}
+	return false
 }
 
 // capBytes cuts s to at most n bytes on a rune boundary.

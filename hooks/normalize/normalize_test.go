@@ -228,6 +228,9 @@ func TestContentHash(t *testing.T) {
 		"toujours pas recu ma commande @cafelune@mastodon.social https://bsky.app/x",
 		"Toujours pas reçu ma commande !!! https://example.com/very/long?x=1",
 		"  TOUJOURS   pas REÇU ma commande  ",
+		"Toujours pas reçu ma commande WWW.Example.com/suivi",
+		"Toujours pas reçu ma commande Www.cafelune.fr",
+		"Toujours pas reçu ma commande HTTPS://T.CO/ABC",
 	}
 	for _, s := range same {
 		if got := ContentHash(s); got != a {
