@@ -14,8 +14,10 @@ import (
 //   - external_id and (source, external_id) become one unique index on
 //     (external_id, source): dedupe uses both columns, threading the
 //     leading one.
-//   - (channel, author, published_at) goes: nothing reads mentions by
-//     author; a person's mentions are found through their contact.
+//   - (channel, author, published_at) and (contact, published_at) go:
+//     nothing reads mentions by author or contact; a person's history is
+//     their tickets (tickets by contact), and a ticket's thread is read by
+//     ticket.
 //   - content_hash and thread_key are only looked up to find a ticket
 //     (cross-posts, earlier replies of a thread), so only mentions that
 //     have one are indexed. Dropped and ignored mentions, most of what a
@@ -32,11 +34,12 @@ var formerMentionIndexes = map[string][4]string{
 	"idx_mentions_hash":     ix("idx_mentions_hash", false, "content_hash, published_at", ""),
 	"idx_mentions_thread":   ix("idx_mentions_thread", false, "thread_key, published_at", ""),
 	"idx_mentions_author":   ix("idx_mentions_author", false, "channel, author, published_at", ""),
+	"idx_mentions_contact":  ix("idx_mentions_contact", false, "contact, published_at", ""),
 }
 
 func init() {
 	m.Register(func(app core.App) error {
-		return setMentionIndexes(app, []string{"idx_mentions_extid", "idx_mentions_author"}, leanMentionIndexes)
+		return setMentionIndexes(app, []string{"idx_mentions_extid", "idx_mentions_author", "idx_mentions_contact"}, leanMentionIndexes)
 	}, func(app core.App) error {
 		return setMentionIndexes(app, nil, formerMentionIndexes)
 	})
