@@ -29,6 +29,7 @@ type hub struct {
 	poller         *poller
 	outboxWake     chan struct{}
 	stats          *statsIndex
+	policies       policyCache // settings, rules and keyword matchers (policy.go)
 	// listeners receive ticket events after their transaction commits
 	// (notifications, the SLA watcher's tests).
 	listeners []func(ingestEvent)
@@ -69,6 +70,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"secrets", h.registerSecrets},
 		{"setup", h.registerSetup},
 		{"keywords", h.registerKeywordChecks},
+		{"policy", h.registerPolicy},
 		{"settings", h.registerSettingsChecks},
 		{"lifecycle", h.registerLifecycle},
 		{"poller", h.registerPoller},

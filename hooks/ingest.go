@@ -369,11 +369,11 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 }
 
 func (h *hub) loadBatchContext(app core.App, src *core.Record, fetchedAt time.Time) (*batchContext, error) {
-	s, err := loadSettings(app)
+	p, matcher, err := h.policy(app, src.GetString("query"))
 	if err != nil {
 		return nil, err
 	}
-	bc := &batchContext{src: src, kind: src.GetString("kind"), settings: s, fetchedAt: fetchedAt.UTC()}
+	bc := &batchContext{src: src, kind: src.GetString("kind"), settings: p.settings, matcher: matcher, rules: p.rules, fetchedAt: fetchedAt.UTC()}
 	opts := sourceOptions(src)
 	switch bc.kind {
 	case "email", "webhook":
@@ -385,12 +385,6 @@ func (h *hub) loadBatchContext(app core.App, src *core.Record, fetchedAt time.Ti
 	// a search for "lune" also finds the moon. The owner can say a feed is
 	// entirely about the business (a review page of theirs).
 	bc.broad = !bc.direct && opts["match"] != "any"
-	if bc.matcher, err = loadMatcher(app, src.GetString("query")); err != nil {
-		return nil, err
-	}
-	if bc.rules, err = loadRules(app); err != nil {
-		return nil, err
-	}
 	return bc, nil
 }
 

@@ -724,7 +724,7 @@ func BenchmarkRawInsert(b *testing.B) {
 			a := analyze(text, raw.Lang)
 			found := m.match(text, a.lang)
 			kw, _ := json.Marshal(nonNil(found.terms))
-			rows = append(rows, []any{core.GenerateDefaultRandomId(), "benchsource0001", "feed", n.ExternalID, n.URL, n.Author, n.AuthorName, n.AuthorURL,
+			rows = append(rows, []any{newID(), "benchsource0001", "feed", n.ExternalID, n.URL, n.Author, n.AuthorName, n.AuthorURL,
 				n.Title, n.Text, n.HTML, a.lang, a.score, a.label, a.intent, string(kw), n.InReplyTo, "feed:" + n.ExternalID, "", "",
 				n.ContentHash, dt(n.Published).String(), fetched, "ignored", "", false, false, false, "null", fetched, fetched})
 		}

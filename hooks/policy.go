@@ -1,0 +1,75 @@
+package hooks
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+
+	"github.com/mentiondesk/mentiondesk/hooks/triage"
+)
+
+// policy is what every batch of every source needs of the owner's
+// configuration: the settings, the triage rules and the keyword matchers.
+// It changes a few times a month and was read and compiled again for each
+// poll (three queries and a matcher build, even for a feed that answered
+// 304), so it is kept until one of those collections changes.
+type policy struct {
+	settings settings
+	rules    []triage.Rule
+	matchers map[string]*keywordMatcher // by source query (it stands in for missing brand terms)
+}
+
+type policyCache struct {
+	version atomic.Uint64 // bumped by every committed change to settings, keywords or rules
+	mu      sync.Mutex
+	current *policy
+	builtAt uint64
+}
+
+// registerPolicy drops the cached policy whenever what it was built from
+// changes, once the change is committed.
+func (h *hub) registerPolicy() error {
+	bump := &hook.Handler[*core.ModelEvent]{Func: func(e *core.ModelEvent) error {
+		switch e.Model.TableName() {
+		case "settings", "keywords", "rules":
+			h.policies.version.Add(1)
+		}
+		return e.Next()
+	}}
+	h.app.OnModelAfterCreateSuccess().Bind(bump)
+	h.app.OnModelAfterUpdateSuccess().Bind(bump)
+	h.app.OnModelAfterDeleteSuccess().Bind(bump)
+	return nil
+}
+
+// policy returns the current policy with the matcher for a source query.
+func (h *hub) policy(app core.App, query string) (*policy, *keywordMatcher, error) {
+	c := &h.policies
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// The version is read before loading: a change committed meanwhile
+	// leaves the cache one version behind, and the next call reloads.
+	v := c.version.Load()
+	if c.current == nil || c.builtAt != v {
+		s, err := loadSettings(app)
+		if err != nil {
+			return nil, nil, err
+		}
+		rules, err := loadRules(app)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.current, c.builtAt = &policy{settings: s, rules: rules, matchers: map[string]*keywordMatcher{}}, v
+	}
+	m := c.current.matchers[query]
+	if m == nil {
+		var err error
+		if m, err = loadMatcher(app, query); err != nil {
+			return nil, nil, err
+		}
+		c.current.matchers[query] = m
+	}
+	return c.current, m, nil
+}
