@@ -88,20 +88,14 @@ func TestCrashChild(t *testing.T) {
 	}
 	switch mode := os.Getenv(crashEnvMode); mode {
 	case "mid-transaction":
-		// Mentions, tickets, contacts and history are written with
-		// prepared statements, not Saves; the source's new cursor and
-		// health are saved last, in the same transaction, so its hook
-		// marks the moment everything is written and nothing committed.
-		app.OnRecordUpdate("sources").BindFunc(func(e *core.RecordEvent) error {
-			if err := e.Next(); err != nil {
-				return err
-			}
-			stop(e.App.DB()) // e.App is the batch transaction
-			return nil
-		})
+		// Mentions, tickets, contacts and the source's cursor are written
+		// with prepared statements, not Saves, so no record hook marks the
+		// moment: ingest's own seam does, everything written and nothing
+		// committed.
+		testBeforeCommit = func(tx core.App) { stop(tx.DB()) }
 	case "after-commit":
-		// After-success hooks of a record saved in a transaction run once
-		// it has committed, before pollSource emits its events.
+		// The source's new health is announced to after-success hooks
+		// once the batch has committed, before pollSource emits events.
 		app.OnRecordAfterUpdateSuccess("sources").BindFunc(func(e *core.RecordEvent) error {
 			stop(e.App.DB())
 			return e.Next()

@@ -314,7 +314,7 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 		if saveSource == nil {
 			return IngestStats{}, nil, nil
 		}
-		return IngestStats{}, nil, h.app.RunInTransaction(func(tx core.App) error { return saveSource(tx, IngestStats{}) })
+		return IngestStats{}, nil, saveSource(h.app, IngestStats{})
 	}
 	bc, err := h.loadBatchContext(h.app, src, fetchedAt)
 	if err != nil {
@@ -357,7 +357,12 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 			return fmt.Errorf("search index: %w", err)
 		}
 		if saveSource != nil {
-			return saveSource(tx, stats)
+			if err := saveSource(tx, stats); err != nil {
+				return err
+			}
+		}
+		if testBeforeCommit != nil {
+			testBeforeCommit(tx)
 		}
 		return nil
 	})
@@ -367,6 +372,11 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 	h.announce(bc.created, bc.updated)
 	return stats, events, nil
 }
+
+// testBeforeCommit, when a test sets it, runs at the end of every
+// ingest transaction, everything written and nothing committed: the
+// crash test kills its child process there.
+var testBeforeCommit func(tx core.App)
 
 func (h *hub) loadBatchContext(app core.App, src *core.Record, fetchedAt time.Time) (*batchContext, error) {
 	p, matcher, err := h.policy(app, src.GetString("query"))

@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,8 +15,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-
-	"github.com/mentiondesk/mentiondesk/connectors"
 )
 
 const (
@@ -117,91 +114,12 @@ func (f *feedFarm) add(n int, fd *farmFeed, k int) {
 //	go test ./hooks -run '^$' -bench BenchmarkPollRound -benchtime 20x
 func BenchmarkPollRound(b *testing.B) {
 	for _, workers := range []int{4, 16} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) { benchPollRound(b, workers, false) })
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) { benchPollRound(b, workers) })
 	}
 	b.Run("baseline_http_4", benchPollBaseline)
-	b.Run("prototype_lean304_workers=4", func(b *testing.B) { benchPollRound(b, 4, true) })
 }
 
-// leanPoll is a prototype of a cheaper poll, to price the proposal: a 304
-// (or an empty batch) costs one UPDATE of the source's validators and
-// times, no batch context, no second read, no Save, no log line; a batch
-// with mentions goes through ingest exactly as pollSource does.
-func leanPoll(ctx context.Context, h *hub, id string) error {
-	src, err := h.app.FindRecordById("sources", id)
-	if err != nil {
-		return err
-	}
-	fetcher, err := h.connectors.Fetcher(src.GetString("kind"))
-	if err != nil {
-		return err
-	}
-	cs, err := h.connectorSource(src)
-	if err != nil {
-		return err
-	}
-	cur := connectors.Cursor{ETag: src.GetString("etag"), LastModified: src.GetString("last_modified"), Since: src.GetString("cursor")}
-	batch, ferr := fetcher.Fetch(ctx, cs, cur)
-	if ferr != nil && !errors.Is(ferr, connectors.ErrNotModified) {
-		return ferr
-	}
-	now := time.Now().UTC()
-	next := now.Add(interval(src))
-	if len(batch.Mentions) == 0 {
-		p := dbx.Params{"last_check_at": dt(now).String(), "last_ok_at": dt(now).String(), "next_check_at": dt(next).String(),
-			"error_count": 0, "last_error": "", "last_new": 0}
-		if batch.Cursor.ETag != "" {
-			p["etag"] = batch.Cursor.ETag
-		}
-		if batch.Cursor.LastModified != "" {
-			p["last_modified"] = batch.Cursor.LastModified
-		}
-		_, err := h.app.DB().Update("sources", p, dbx.HashExp{"id": id}).Execute()
-		return err
-	}
-	_, _, err = h.ingest(src, batch.Mentions, now, func(tx core.App, stats IngestStats) error {
-		fresh, err := tx.FindRecordById("sources", id)
-		if err != nil {
-			return err
-		}
-		fresh.Set("etag", batch.Cursor.ETag)
-		fresh.Set("last_modified", batch.Cursor.LastModified)
-		fresh.Set("cursor", batch.Cursor.Since)
-		fresh.Set("last_check_at", now)
-		fresh.Set("last_ok_at", now)
-		fresh.Set("next_check_at", next)
-		fresh.Set("error_count", 0)
-		fresh.Set("last_error", "")
-		fresh.Set("last_new", stats.New)
-		return tx.Save(fresh)
-	})
-	return err
-}
-
-// leanRound runs leanPoll over every due source on workers goroutines.
-func leanRound(b *testing.B, h *hub, workers int) {
-	var ids []string
-	err := h.app.DB().Select("id").From("sources").Where(dbx.HashExp{"enabled": true, "kind": "feed"}).
-		AndWhere(dbx.NewExp("(next_check_at = '' OR next_check_at <= {:now})", dbx.Params{"now": dt(time.Now()).String()})).
-		OrderBy("next_check_at ASC").Limit(1000).Column(&ids)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(ids); i = int(next.Add(1) - 1) {
-				if err := leanPoll(context.Background(), h, ids[i]); err != nil {
-					b.Error(err)
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
-
-func benchPollRound(b *testing.B, workers int, lean bool) {
+func benchPollRound(b *testing.B, workers int) {
 	farm := newFeedFarm(b)
 	app, h := benchAppWith(b, Config{DisableWorkers: true, AllowPrivateURLs: true, EncryptionKey: testKey, PollWorkers: workers})
 	// The fixture's Mastodon source points at a host that does not exist.
@@ -214,10 +132,6 @@ func benchPollRound(b *testing.B, workers int, lean bool) {
 	}
 	ctx := context.Background()
 	poll := func() {
-		if lean {
-			leanRound(b, h, workers)
-			return
-		}
 		h.poller.dispatchDue(ctx)
 		h.poller.wg.Wait()
 	}

@@ -175,38 +175,37 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 	if batch.NextCheck.After(next) {
 		next = batch.NextCheck
 	}
+	// The source's cursor and health move in the batch's transaction, with
+	// one UPDATE of the columns the poller owns: a concurrent edit of the
+	// source (its name, its interval) is neither read nor written over.
+	health := dbx.Params{
+		"last_check_at": dt(now).String(), "last_ok_at": dt(now).String(), "next_check_at": dt(next).String(),
+		"error_count": 0, "last_error": "",
+	}
+	c := batch.Cursor
+	// A full answer replaces the cursor; "not modified" only refreshes
+	// the validators the server chose to send again.
+	if ferr == nil || c.ETag != "" {
+		health["etag"] = c.ETag
+	}
+	if ferr == nil || c.LastModified != "" {
+		health["last_modified"] = c.LastModified
+	}
+	if ferr == nil || c.Since != "" {
+		health["cursor"] = c.Since
+	}
+	if batch.Hub != "" && src.GetString("websub_hub") != batch.Hub {
+		health["websub_hub"], health["websub_topic"] = batch.Hub, batch.Topic
+	}
 	stats, events, err := h.ingest(src, batch.Mentions, now, func(tx core.App, stats IngestStats) error {
-		fresh, err := tx.FindRecordById("sources", src.Id)
-		if err != nil {
-			return err
-		}
-		c := batch.Cursor
-		// A full answer replaces the cursor; "not modified" only refreshes
-		// the validators the server chose to send again.
-		if ferr == nil || c.ETag != "" {
-			fresh.Set("etag", c.ETag)
-		}
-		if ferr == nil || c.LastModified != "" {
-			fresh.Set("last_modified", c.LastModified)
-		}
-		if ferr == nil || c.Since != "" {
-			fresh.Set("cursor", c.Since)
-		}
-		fresh.Set("last_check_at", now)
-		fresh.Set("last_ok_at", now)
-		fresh.Set("next_check_at", next)
-		fresh.Set("error_count", 0)
-		fresh.Set("last_error", "")
-		fresh.Set("last_new", stats.New)
-		if batch.Hub != "" && fresh.GetString("websub_hub") != batch.Hub {
-			fresh.Set("websub_hub", batch.Hub)
-			fresh.Set("websub_topic", batch.Topic)
-		}
-		return tx.Save(fresh)
+		health["last_new"] = stats.New
+		_, err := tx.DB().Update("sources", health, dbx.HashExp{"id": src.Id}).Execute()
+		return err
 	})
 	if err != nil {
 		return h.recordFailure(src, fmt.Errorf("storing mentions: %w", err))
 	}
+	h.announceSource(src, health)
 	h.app.Logger().Info("poll",
 		"source_id", src.Id, "kind", kind, "took_ms", time.Since(started).Milliseconds(),
 		"not_modified", errors.Is(ferr, connectors.ErrNotModified),
@@ -237,17 +236,28 @@ func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (
 		next = floor[0]
 	}
 	msg := userMessage(cause)
-	_, err := h.app.DB().Update("sources", dbx.Params{
+	health := dbx.Params{
 		"error_count":   count,
 		"last_error":    clip(msg, 2000),
 		"last_check_at": dt(now).String(),
 		"next_check_at": dt(next).String(),
-	}, dbx.HashExp{"id": src.Id}).Execute()
-	if err != nil {
+	}
+	if _, err := h.app.DB().Update("sources", health, dbx.HashExp{"id": src.Id}).Execute(); err != nil {
 		h.app.Logger().Error("poller: recording failure", "source_id", src.Id, "error", err)
+	} else {
+		h.announceSource(src, health)
 	}
 	h.app.Logger().Warn("poll failed", "source_id", src.Id, "kind", src.GetString("kind"), "error_count", count, "error", msg)
 	return pollResult{Error: msg, NextTime: next}, cause
+}
+
+// announceSource tells realtime subscribers (the Sources screen) and
+// after-save hooks of a source's new health, written without a Save.
+func (h *hub) announceSource(src *core.Record, written dbx.Params) {
+	for k, v := range written {
+		src.Set(k, v)
+	}
+	h.announce(nil, []*core.Record{src})
 }
 
 func interval(src *core.Record) time.Duration {
