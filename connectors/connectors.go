@@ -79,6 +79,9 @@ type Batch struct {
 	NextCheck time.Time
 	// Hub and Topic are set when a feed advertises a WebSub hub.
 	Hub, Topic string
+	// MovedTo is the feed's new address when every redirect on the way
+	// was permanent (301, 308): the poller stores it on the source.
+	MovedTo string
 }
 
 // Fetcher reads new mentions from a source since cursor.

@@ -138,7 +138,7 @@ func fetchFeed(ctx context.Context, cfg Config, rawURL string, cur Cursor, setup
 		base = resp.Request.URL.String() // after redirects
 	}
 	baseURL, _ := url.Parse(base)
-	batch := Batch{Cursor: nextValidators(cur, resp.Header)}
+	batch := Batch{Cursor: nextValidators(cur, resp.Header), MovedTo: movedTo(rawURL, resp)}
 	if floor := cacheFloor(resp.Header, now); floor > 0 {
 		batch.NextCheck = now.Add(floor)
 	}
@@ -186,6 +186,32 @@ func fetchFeed(ctx context.Context, cfg Config, rawURL string, cur Cursor, setup
 		}
 	}
 	return batch, p, nil
+}
+
+// movedTo is where a chain of redirects led when every hop was permanent
+// (301, 308), "" otherwise. A feed that moved for good is then polled at
+// its new address, as Miniflux does, instead of paying the redirect at
+// every poll until the old one stops answering; a temporary redirect (302,
+// 307) leaves the address the owner typed.
+func movedTo(original string, resp *http.Response) string {
+	req := resp.Request
+	if req == nil || req.Response == nil || req.URL == nil {
+		return "" // not redirected
+	}
+	for r := req; r.Response != nil; r = r.Response.Request {
+		switch r.Response.StatusCode {
+		case http.StatusMovedPermanently, http.StatusPermanentRedirect:
+		default:
+			return ""
+		}
+		if r.Response.Request == nil {
+			return ""
+		}
+	}
+	if final := req.URL.String(); final != original {
+		return final
+	}
+	return ""
 }
 
 // transportError turns a client error into ours without the URL's query:

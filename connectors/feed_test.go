@@ -792,3 +792,35 @@ func TestFeedRelativeHubLinkHeader(t *testing.T) {
 		t.Errorf("hub/topic = %q %q", b.Hub, b.Topic)
 	}
 }
+
+// A feed that moved for good (301, 308) reports its new address; one that
+// is only temporarily elsewhere (302, 307) does not, nor does a chain that
+// mixes both.
+func TestFeedPermanentRedirect(t *testing.T) {
+	body := hfFixture(t, "feed/google_alerts.xml")
+	mux := http.NewServeMux()
+	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+	redirect := func(to string, code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, code) }
+	}
+	mux.HandleFunc("/old", redirect("/older", http.StatusMovedPermanently))
+	mux.HandleFunc("/older", redirect("/feed", http.StatusPermanentRedirect))
+	mux.HandleFunc("/away", redirect("/feed", http.StatusFound))
+	mux.HandleFunc("/mixed", redirect("/away", http.StatusMovedPermanently))
+	mux.HandleFunc("/tmp307", redirect("/feed", http.StatusTemporaryRedirect))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	f := NewFeed(hfConfig(srv.Client()))
+	for path, want := range map[string]string{
+		"/old": srv.URL + "/feed", "/older": srv.URL + "/feed",
+		"/away": "", "/mixed": "", "/tmp307": "", "/feed": "",
+	} {
+		b, err := f.Fetch(context.Background(), Source{URL: srv.URL + path}, Cursor{})
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if len(b.Mentions) != 2 || b.MovedTo != want {
+			t.Errorf("%s: %d mentions, moved to %q, want %q", path, len(b.Mentions), b.MovedTo, want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -197,6 +198,11 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 	if batch.Hub != "" && src.GetString("websub_hub") != batch.Hub {
 		health["websub_hub"], health["websub_topic"] = batch.Hub, batch.Topic
 	}
+	if moved := batch.MovedTo; moved != "" && kind == "feed" && len(moved) <= 2000 && moved != src.GetString("url") {
+		// Moved for good: poll it there from now on (connectors.movedTo).
+		health["url"] = moved
+		h.app.Logger().Info("poll: feed moved permanently", "source_id", src.Id, "to", withoutQuery(moved))
+	}
 	stats, events, err := h.ingest(src, batch.Mentions, now, func(tx core.App, stats IngestStats) error {
 		health["last_new"] = stats.New
 		_, err := tx.DB().Update("sources", health, dbx.HashExp{"id": src.Id}).Execute()
@@ -249,6 +255,17 @@ func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (
 	}
 	h.app.Logger().Warn("poll failed", "source_id", src.Id, "kind", src.GetString("kind"), "error_count", count, "error", msg)
 	return pollResult{Error: msg, NextTime: next}, cause
+}
+
+// withoutQuery is a URL fit for the log: private feed URLs carry their
+// tokens in the query.
+func withoutQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	u.RawQuery, u.User = "", nil
+	return u.String()
 }
 
 // announceSource tells realtime subscribers (the Sources screen) and

@@ -246,3 +246,56 @@ func TestPollRefusesPrivateAddresses(t *testing.T) {
 		t.Fatalf("last_error %q, server hits %d", src.GetString("last_error"), hits.Load())
 	}
 }
+
+// A feed that moved for good is polled at its new address from then on,
+// and the Sources screen hears of it; a temporary redirect changes nothing.
+func TestPollFollowsAFeedThatMoved(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	defer app.Cleanup()
+	h := hubOf(t, app)
+
+	body := feedFixture(t, "google_alerts.xml")
+	var old atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		_, _ = w.Write(body)
+	})
+	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) {
+		old.Add(1)
+		http.Redirect(w, r, "/feed?token=s3cret", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/feed", http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	var announced atomic.Int32
+	app.OnRecordAfterUpdateSuccess("sources").BindFunc(func(e *core.RecordEvent) error {
+		if e.Record.GetString("url") == srv.URL+"/feed?token=s3cret" {
+			announced.Add(1)
+		}
+		return e.Next()
+	})
+	moved := feedSource(t, app, srv.URL+"/old")
+	for range 2 {
+		if _, err := h.pollSource(context.Background(), moved.Id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved, _ = app.FindRecordById("sources", moved.Id)
+	if moved.GetString("url") != srv.URL+"/feed?token=s3cret" || old.Load() != 1 || announced.Load() != 2 {
+		t.Fatalf("after two polls: url %q, old address asked %d times, updates announced %d", moved.GetString("url"), old.Load(), announced.Load())
+	}
+
+	away := feedSource(t, app, srv.URL+"/elsewhere")
+	if _, err := h.pollSource(context.Background(), away.Id); err != nil {
+		t.Fatal(err)
+	}
+	away, _ = app.FindRecordById("sources", away.Id)
+	if away.GetString("url") != srv.URL+"/elsewhere" {
+		t.Fatalf("a temporary redirect changed the url to %q", away.GetString("url"))
+	}
+}
