@@ -66,18 +66,17 @@ type batchContext struct {
 
 // batchState is rebuilt by each attempt of the batch's transaction.
 type batchState struct {
-	known    map[string]bool         // external ids of the source already stored
-	contacts map[string]*contactRef  // by handle, for the batch's authors (nil: none yet)
-	tickets  map[string]*core.Record // tickets the batch read or opened, by id
-	dirty    []*core.Record          // of those, the ones to save at the end, in order
-	open     map[string]ticketHit    // contact id → their latest open ticket on this channel
-	hashes   map[string]ticketHit    // content hash → the latest ticket a copy of it joined
-	negative map[string][]ticketHit  // contact id → negative tickets not yet won back
-	stored   []string                // ids of the mentions inserted, for the search index
-	created  []*core.Record          // records inserted without a Save, announced after commit
-	updated  []*core.Record          // records updated without a Save, announced after commit
-	inserts  map[string]*preparedWrite
-	updates  map[string]*preparedWrite
+	known    map[string]bool           // external ids of the source already stored
+	contacts map[string]*contactRef    // by handle, for the batch's authors (nil: none yet)
+	tickets  map[string]*core.Record   // tickets the batch read or opened, by id
+	dirty    []*core.Record            // of those, the ones to save at the end, in order
+	open     map[string]ticketHit      // contact id → their latest open ticket on this channel
+	hashes   map[string]ticketHit      // content hash → the latest ticket a copy of it joined
+	negative map[string][]ticketHit    // contact id → negative tickets not yet won back
+	stored   []string                  // ids of the mentions inserted, for the search index
+	created  []*core.Record            // records inserted without a Save, announced after commit
+	updated  []*core.Record            // records updated without a Save, announced after commit
+	writes   map[string]*preparedWrite // by "INSERT name" and "UPDATE name"
 	prepared map[string]*dbx.Query
 }
 
@@ -112,16 +111,13 @@ func (bc *batchContext) query(tx core.App, sql string) *dbx.Query {
 }
 
 func (bc *batchContext) close() {
-	for _, ins := range bc.inserts {
-		_ = ins.q.Close()
-	}
-	for _, upd := range bc.updates {
-		_ = upd.q.Close()
+	for _, w := range bc.writes {
+		_ = w.q.Close()
 	}
 	for _, q := range bc.prepared {
 		_ = q.Close()
 	}
-	bc.inserts, bc.updates, bc.prepared = nil, nil, nil
+	bc.writes, bc.prepared = nil, nil
 }
 
 // saveMention inserts a mention the batch built with one statement
@@ -163,34 +159,7 @@ func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 		rec.SetRaw("created", now)
 		rec.SetRaw("updated", now)
 	}
-	data, err := rec.DBExport(tx)
-	if err != nil {
-		return err
-	}
-	name := rec.Collection().Name
-	ins := bc.inserts[name]
-	if ins == nil {
-		ins = &preparedWrite{cols: slices.Sorted(maps.Keys(data))}
-		marks := make([]string, len(ins.cols))
-		for i := range ins.cols {
-			ins.params = append(ins.params, fmt.Sprintf("c%d", i))
-			marks[i] = "{:" + ins.params[i] + "}"
-		}
-		ins.q = tx.DB().NewQuery("INSERT INTO `" + name + "` (`" + strings.Join(ins.cols, "`, `") + "`) VALUES (" + strings.Join(marks, ", ") + ")").Prepare()
-		if bc.inserts == nil {
-			bc.inserts = map[string]*preparedWrite{}
-		}
-		bc.inserts[name] = ins
-	}
-	params := make(dbx.Params, len(ins.cols))
-	for i, c := range ins.cols {
-		v, ok := data[c]
-		if !ok {
-			return fmt.Errorf("%s column %q missing from the export", name, c)
-		}
-		params[ins.params[i]] = v
-	}
-	if _, err := ins.q.Bind(params).Execute(); err != nil {
+	if err := bc.writeRow(tx, rec, "INSERT"); err != nil {
 		return err
 	}
 	rec.MarkAsNotNew()
@@ -203,36 +172,51 @@ func (bc *batchContext) updateRecord(tx core.App, rec *core.Record) error {
 	if rec.Collection().Fields.GetByName("updated") != nil {
 		rec.SetRaw("updated", types.NowDateTime())
 	}
+	return bc.writeRow(tx, rec, "UPDATE")
+}
+
+// writeRow runs the batch's INSERT or UPDATE of rec's collection, prepared
+// at its first use, with every column of rec as PocketBase exports it.
+func (bc *batchContext) writeRow(tx core.App, rec *core.Record, op string) error {
 	data, err := rec.DBExport(tx)
 	if err != nil {
 		return err
 	}
-	delete(data, "id")
-	name := rec.Collection().Name
-	upd := bc.updates[name]
-	if upd == nil {
-		upd = &preparedWrite{cols: slices.Sorted(maps.Keys(data))}
-		sets := make([]string, len(upd.cols))
-		for i, c := range upd.cols {
-			upd.params = append(upd.params, fmt.Sprintf("c%d", i))
-			sets[i] = "`" + c + "` = {:" + upd.params[i] + "}"
-		}
-		upd.q = tx.DB().NewQuery("UPDATE `" + name + "` SET " + strings.Join(sets, ", ") + " WHERE id = {:id}").Prepare()
-		if bc.updates == nil {
-			bc.updates = map[string]*preparedWrite{}
-		}
-		bc.updates[name] = upd
+	if op == "UPDATE" {
+		delete(data, "id")
 	}
-	params := make(dbx.Params, len(upd.cols)+1)
-	params["id"] = rec.Id
-	for i, c := range upd.cols {
+	name := rec.Collection().Name
+	w := bc.writes[op+" "+name]
+	if w == nil {
+		w = &preparedWrite{cols: slices.Sorted(maps.Keys(data))}
+		terms := make([]string, len(w.cols))
+		for i, c := range w.cols {
+			w.params = append(w.params, "c"+strconv.Itoa(i))
+			terms[i] = "{:" + w.params[i] + "}"
+			if op == "UPDATE" {
+				terms[i] = "`" + c + "` = " + terms[i]
+			}
+		}
+		sql := "INSERT INTO `" + name + "` (`" + strings.Join(w.cols, "`, `") + "`) VALUES (" + strings.Join(terms, ", ") + ")"
+		if op == "UPDATE" {
+			sql = "UPDATE `" + name + "` SET " + strings.Join(terms, ", ") + " WHERE id = {:id}"
+		}
+		w.q = tx.DB().NewQuery(sql).Prepare()
+		if bc.writes == nil {
+			bc.writes = map[string]*preparedWrite{}
+		}
+		bc.writes[op+" "+name] = w
+	}
+	params := make(dbx.Params, len(w.cols)+1)
+	params["id"] = rec.Id // the UPDATE's key; the INSERT has it among its columns
+	for i, c := range w.cols {
 		v, ok := data[c]
 		if !ok {
 			return fmt.Errorf("%s column %q missing from the export", name, c)
 		}
-		params[upd.params[i]] = v
+		params[w.params[i]] = v
 	}
-	_, err = upd.q.Bind(params).Execute()
+	_, err = w.q.Bind(params).Execute()
 	return err
 }
 
