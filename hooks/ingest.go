@@ -484,7 +484,7 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *Inge
 	// contact's noise still counts for win-backs.
 	var contact *contactRef
 	if d.Action != triage.Ignored || threadTicket != nil {
-		contact = bc.upsertContact(tx, n, a.score)
+		contact = bc.upsertContact(n, a.score)
 	} else {
 		contact = bc.contacts[n.Author]
 	}

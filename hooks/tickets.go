@@ -475,7 +475,7 @@ type contactRef struct {
 // upsertContact keeps one contact per platform handle, with the latest
 // display name, profile URL and mood; what changes is written once, at the
 // end of the batch (saveContact).
-func (bc *batchContext) upsertContact(tx core.App, n normalized, sentiment float64) *contactRef {
+func (bc *batchContext) upsertContact(n normalized, sentiment float64) *contactRef {
 	if n.Author == "" {
 		return nil
 	}
