@@ -199,9 +199,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		health["websub_hub"], health["websub_topic"] = batch.Hub, batch.Topic
 	}
 	if moved := batch.MovedTo; moved != "" && kind == "feed" && len(moved) <= 2000 && moved != src.GetString("url") {
-		// Moved for good: poll it there from now on (connectors.movedTo).
-		health["url"] = moved
-		h.app.Logger().Info("poll: feed moved permanently", "source_id", src.Id, "to", withoutQuery(moved))
+		health["url"] = moved // moved for good: poll it there from now on (connectors.movedTo)
 	}
 	stats, events, err := h.ingest(src, batch.Mentions, now, func(tx core.App, stats IngestStats) error {
 		health["last_new"] = stats.New
@@ -212,6 +210,9 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		return h.recordFailure(src, fmt.Errorf("storing mentions: %w", err))
 	}
 	h.announceSource(src, health)
+	if moved, ok := health["url"].(string); ok {
+		h.app.Logger().Info("poll: feed moved permanently", "source_id", src.Id, "to", withoutQuery(moved))
+	}
 	h.app.Logger().Info("poll",
 		"source_id", src.Id, "kind", kind, "took_ms", time.Since(started).Milliseconds(),
 		"not_modified", errors.Is(ferr, connectors.ErrNotModified),
