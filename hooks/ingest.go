@@ -61,8 +61,6 @@ type batchContext struct {
 	broad     bool // a search: mentions must name the brand themselves
 	direct    bool // addressed to the business: neutral messages still count
 	fetchedAt time.Time
-	// exported holds the new mentions' columns, exported by prepare.
-	exported map[*core.Record]map[string]any
 	batchState
 }
 
@@ -95,9 +93,6 @@ type batchItem struct {
 	n   normalized
 	v   verdict
 	rec *core.Record // its row to store; nil for a repost or a mention known already
-	// rec's columns as PocketBase writes them (bc.exported), and why not
-	data map[string]any
-	err  error
 }
 
 // query returns sql prepared once for the batch: the lookups ingest runs
@@ -164,24 +159,12 @@ func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 		rec.SetRaw("created", now)
 		rec.SetRaw("updated", now)
 	}
-	data := bc.exported[rec]
-	if data != nil {
-		// Exported before the transaction: add what it decided.
-		data["id"], data["created"], data["updated"] = rec.Id, now, now
-		for _, f := range mentionLinks {
-			data[f] = rec.GetString(f)
-		}
-	}
-	if err := bc.writeRow(tx, rec, "INSERT", data); err != nil {
+	if err := bc.writeRow(tx, rec, "INSERT"); err != nil {
 		return err
 	}
 	rec.MarkAsNotNew()
 	return nil
 }
-
-// mentionLinks are the columns of a mention the transaction fills in:
-// everything else is exported before it (prepare).
-var mentionLinks = []string{"thread_key", "ticket", "contact"}
 
 // updateRecord writes every column of a record the batch changed with
 // the batch's prepared UPDATE.
@@ -189,18 +172,15 @@ func (bc *batchContext) updateRecord(tx core.App, rec *core.Record) error {
 	if rec.Collection().Fields.GetByName("updated") != nil {
 		rec.SetRaw("updated", types.NowDateTime())
 	}
-	return bc.writeRow(tx, rec, "UPDATE", nil)
+	return bc.writeRow(tx, rec, "UPDATE")
 }
 
 // writeRow runs the batch's INSERT or UPDATE of rec's collection, prepared
-// at its first use, with every column of rec as PocketBase exports it
-// (data, when it was exported already).
-func (bc *batchContext) writeRow(tx core.App, rec *core.Record, op string, data map[string]any) error {
-	if data == nil {
-		var err error
-		if data, err = rec.DBExport(tx); err != nil {
-			return err
-		}
+// at its first use, with every column of rec as PocketBase exports it.
+func (bc *batchContext) writeRow(tx core.App, rec *core.Record, op string) error {
+	data, err := rec.DBExport(tx)
+	if err != nil {
+		return err
 	}
 	if op == "UPDATE" {
 		delete(data, "id")
@@ -236,7 +216,7 @@ func (bc *batchContext) writeRow(tx core.App, rec *core.Record, op string, data 
 		}
 		params[w.params[i]] = v
 	}
-	_, err := w.q.Bind(params).Execute()
+	_, err = w.q.Bind(params).Execute()
 	return err
 }
 
@@ -442,20 +422,10 @@ func (bc *batchContext) prepare(app core.App, batch []connectors.Mention) ([]bat
 				it.n = normalizeMention(it.m, bc.fetchedAt)
 				it.v = bc.classify(it.m, it.n)
 				it.rec = bc.mentionRow(col, it.n, it.v)
-				it.data, it.err = it.rec.DBExport(app)
 			}
 		})
 	}
 	wg.Wait()
-	bc.exported = make(map[*core.Record]map[string]any, len(items))
-	for _, it := range items {
-		if it.err != nil {
-			return nil, it.err
-		}
-		if it.rec != nil {
-			bc.exported[it.rec] = it.data
-		}
-	}
 	return items, nil
 }
 
