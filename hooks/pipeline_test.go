@@ -175,6 +175,12 @@ func TestPipelineEndToEnd(t *testing.T) {
 		if triage != wantTriage {
 			t.Errorf("%s %q: triage %s (%s), want %s", it.guid, it.text, triage, m.GetString("triage_reason"), wantTriage)
 		}
+		// The row as written in the transaction, links included.
+		if m.GetString("thread_key") != "feed:"+it.guid || m.GetString("created") == "" || m.GetString("fetched_at") == "" ||
+			m.GetString("text") == "" || (m.GetString("ticket") != "") != (m.GetString("contact") != "") {
+			t.Errorf("%s stored as thread %q, created %q, fetched %q, contact %q", it.guid, m.GetString("thread_key"),
+				m.GetString("created"), m.GetString("fetched_at"), m.GetString("contact"))
+		}
 		hasTicket := m.GetString("ticket") != ""
 		if hasTicket != (wantTriage == "ticket" || wantTriage == "logged") {
 			t.Errorf("%s: ticket %q with triage %s", it.guid, m.GetString("ticket"), triage)
