@@ -455,6 +455,13 @@ async function main() {
     await (await findRow(seeded.late.id)).click()
     await page.getByRole('heading', { name: `Cold coffee again ${RUN}` }).waitFor()
     await page.waitForTimeout(500) // realtime subscription in place
+    // A new message of this ticket appears in its thread as it is filed
+    // (the screen subscribes to this ticket's mentions only).
+    await rest(base, '/api/collections/mentions/records', {
+      method: 'POST', token: adminToken,
+      body: { ticket: seeded.late.id, channel: 'mastodon', external_id: `late-${RUN}`, author: '@paul@m.example', text: `Still cold today ${RUN}`, published_at: iso(60e3), triage: 'ticket' },
+    })
+    await page.getByText(`Still cold today ${RUN}`).waitFor({ timeout: 8000 })
     let seen = false
     for (let i = 0; i < 10 && !seen; i++) {
       await rest(base, `/api/md/tickets/${seeded.late.id}/typing`, { method: 'POST', token: agent.token })
