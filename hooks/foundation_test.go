@@ -146,7 +146,7 @@ func TestMigrationsUpAndDown(t *testing.T) {
 	}
 	defer app.Cleanup()
 
-	ours := []string{"settings", "sources", "keywords", "rules", "contacts", "tickets", "mentions", "templates", "replies", "ticket_events", "notifications", "mentions_fts"}
+	ours := []string{"settings", "sources", "keywords", "rules", "contacts", "tickets", "mentions", "templates", "replies", "ticket_events", "notifications", "mentions_fts", "notification_holds"}
 	for _, name := range ours {
 		if !app.HasTable(name) {
 			t.Fatalf("table %s missing after migrations", name)

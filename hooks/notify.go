@@ -20,6 +20,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/mailer"
+	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
@@ -80,6 +81,10 @@ type notifier struct {
 	// since generating VAPID keys saves the settings while senderMu is held.
 	settingsGen atomic.Int64
 	daily       map[string]string // target id → local day its daily digest went out
+	// What the batcher holds is kept in notification_holds: read back
+	// once, written again whenever it changed (keepHolds).
+	holdsOnce  sync.Once
+	holdsSaved atomic.Uint64
 
 	clientOnce          sync.Once
 	guarded, openClient *http.Client
@@ -207,10 +212,12 @@ func (n *notifier) run(ctx context.Context) {
 			for _, d := range n.plan(ev) {
 				n.dispatch(ctx, d, true)
 			}
+			n.keepHolds()
 		case <-t.C:
 			for _, d := range append(n.dueDigests(), n.dailyDigests()...) {
 				n.dispatch(ctx, d, true)
 			}
+			n.keepHolds()
 		}
 	}
 }
@@ -232,6 +239,52 @@ func (n *notifier) drain(ctx context.Context) {
 	for _, d := range append(n.dueDigests(), n.dailyDigests()...) {
 		n.dispatch(ctx, d, false)
 	}
+	n.keepHolds()
+}
+
+// restoreHolds takes back what an earlier run of the server held for
+// digests, before this one holds or releases anything.
+func (n *notifier) restoreHolds() {
+	n.holdsOnce.Do(func() {
+		var state string
+		err := n.h.app.DB().Select("state").From("notification_holds").
+			Where(dbx.HashExp{"id": pb_migrations.NotificationHoldsID}).Row(&state)
+		if err != nil {
+			return // nothing kept
+		}
+		var held []notify.HeldUser
+		if err := json.Unmarshal([]byte(state), &held); err != nil {
+			n.h.app.Logger().Error("notify: reading held digests", "error", err)
+			return
+		}
+		n.batch.Restore(held)
+		n.holdsSaved.Store(n.batch.Version())
+		if len(held) > 0 {
+			n.h.app.Logger().Info("notify: held digests restored", "users", len(held))
+		}
+	})
+}
+
+// keepHolds writes what the batcher holds when it changed, so a restart
+// (an upgrade during the night) does not lose the morning's digest.
+func (n *notifier) keepHolds() {
+	v := n.batch.Version()
+	if n.holdsSaved.Load() == v {
+		return
+	}
+	state, err := json.Marshal(n.batch.Snapshot())
+	if err == nil {
+		now := types.NowDateTime().String()
+		_, err = n.h.app.DB().NewQuery(`INSERT INTO notification_holds (id, state, created, updated)
+			VALUES ({:id}, {:state}, {:now}, {:now})
+			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated = excluded.updated`).
+			Bind(dbx.Params{"id": pb_migrations.NotificationHoldsID, "state": string(state), "now": now}).Execute()
+	}
+	if err != nil {
+		n.h.app.Logger().Error("notify: keeping held digests", "error", err)
+		return
+	}
+	n.holdsSaved.Store(v)
 }
 
 func (n *notifier) dispatch(ctx context.Context, d delivery, async bool) {
@@ -269,6 +322,7 @@ type recipient struct {
 // plan turns one event into the messages to send now; the others wait in
 // the batcher for a digest.
 func (n *notifier) plan(ev notifyEvent) []delivery {
+	n.restoreHolds()
 	app := n.h.app
 	now := n.now()
 	t, err := app.FindRecordById("tickets", ev.TicketID)
@@ -467,6 +521,7 @@ func (n *notifier) ticketURL(s settings, id string) string { return n.home(s) + 
 // deliveries: one message per target, a plain one when only one event
 // was held.
 func (n *notifier) dueDigests() []delivery {
+	n.restoreHolds()
 	app := n.h.app
 	now := n.now()
 	batches := n.batch.Due(now, func(uid string) time.Time {

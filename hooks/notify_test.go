@@ -298,6 +298,45 @@ func TestNotifyQuietHoursDigest(t *testing.T) {
 	}
 }
 
+// A restart during someone's quiet hours does not lose their morning
+// digest: what was held is kept in notification_holds and taken back.
+func TestNotifyHeldDigestSurvivesARestart(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	env := newNotifyEnv(t, time.Date(2026, 11, 20, 23, 30, 0, 0, paris).UTC())
+	env.user(t, ownerID, map[string]any{"timezone": "Europe/Paris", "quiet_start": "22:00", "quiet_end": "07:00"})
+	env.target(t, ownerID, "discord", "/owner", allEvents, nil)
+	ids := []string{ticketID, env.ticket(t, nil), env.ticket(t, nil)}
+	for _, id := range ids {
+		env.emit(ingestEvent{Kind: "new_ticket", TicketID: id})
+	}
+	if len(env.f.at("/owner")) != 0 || env.n.batch.Held() == 0 {
+		t.Fatalf("owner got %d messages, %d held, during quiet hours", len(env.f.at("/owner")), env.n.batch.Held())
+	}
+
+	// The server restarts: a new notifier, nothing in memory.
+	restarted := newNotifier(env.h)
+	restarted.now, restarted.sleep = env.n.now, env.n.sleep
+	env.n = restarted
+	env.clock = time.Date(2026, 11, 21, 6, 59, 0, 0, paris).UTC()
+	env.n.drain(context.Background())
+	if len(env.f.at("/owner")) != 0 {
+		t.Fatal("digest before the end of quiet hours")
+	}
+	env.clock = time.Date(2026, 11, 21, 7, 0, 0, 0, paris).UTC()
+	env.n.drain(context.Background())
+	got := env.f.at("/owner")
+	if len(got) != 1 || !strings.Contains(got[0].Body, "3 nouveaux tickets") {
+		t.Fatalf("owner got %d messages after the restart, want the digest of 3: %v", len(got), got)
+	}
+	// Delivered, and no longer kept: another restart sends nothing again.
+	again := newNotifier(env.h)
+	again.now, again.sleep = env.n.now, env.n.sleep
+	again.drain(context.Background())
+	if len(env.f.at("/owner")) != 1 || again.batch.Held() != 0 {
+		t.Fatalf("a second restart: %d messages, %d held", len(env.f.at("/owner")), again.batch.Held())
+	}
+}
+
 func TestNotifyBurstDigest(t *testing.T) {
 	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
 	env.target(t, agent2ID, "discord", "/agent2", allEvents, nil)

@@ -56,6 +56,11 @@ func TestCollectionRules(t *testing.T) {
 
 	more := []tests.ApiScenario{
 		{
+			Name: "held notifications are the server's alone, even for the owner", Method: http.MethodGet,
+			URL:            "/api/collections/notification_holds/records",
+			ExpectedStatus: 403, ExpectedContent: []string{`"data":{}`},
+		},
+		{
 			Name: "agent sees which credentials a source has, never their values", Method: http.MethodGet,
 			URL:            "/api/collections/sources/records/" + sourceID,
 			ExpectedStatus: 200, ExpectedContent: []string{`"credential_keys":["token"]`},
@@ -188,6 +193,7 @@ func TestCollectionRules(t *testing.T) {
 		"owner changes settings": true, "owner reads sources, credentials stay hidden": true,
 		"owner creates a source with write-only credentials": true, "owner removes one credential and keeps the other": true,
 		"owner deletes an agent": true, "owner cannot delete itself": true,
+		"held notifications are the server's alone, even for the owner": true,
 	}
 	for i := range more {
 		s := &more[i]

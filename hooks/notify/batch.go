@@ -32,15 +32,23 @@ type Batch struct {
 
 // Batcher decides, per user, whether events go out now or wait for a
 // digest: during the user's quiet hours everything waits for their end;
-// past Burst events within Window, the rest of the window waits. Held
-// events live in memory only (see the report: a restart during quiet
-// hours loses the digest, never an event already in the database).
+// past Burst events within Window, the rest of the window waits. What it
+// holds can be kept across restarts: Snapshot, Restore, and Version to
+// know when to write it again.
 type Batcher struct {
 	Burst  int
 	Window time.Duration
 
-	mu    sync.Mutex
-	users map[string]*userHold
+	mu      sync.Mutex
+	users   map[string]*userHold
+	version uint64 // moves whenever what is held changes
+}
+
+// HeldUser is what a Batcher holds for one user.
+type HeldUser struct {
+	User    string    `json:"user"`
+	Until   time.Time `json:"until"`
+	Batches []Batch   `json:"batches"`
 }
 
 type userHold struct {
@@ -97,6 +105,7 @@ func (b *Batcher) Offer(user string, now, quietUntil time.Time, items []Item, by
 	if bypassBurst && quietUntil.IsZero() {
 		return items
 	}
+	b.version++
 	for _, it := range items {
 		h := u.held[it.Key]
 		if h == nil {
@@ -132,6 +141,9 @@ func (b *Batcher) Due(now time.Time, quiet func(user string) time.Time) []Batch 
 		for _, k := range u.order {
 			out = append(out, *u.held[k])
 		}
+		if len(u.order) > 0 {
+			b.version++
+		}
 		u.held, u.order = map[string]*Batch{}, nil
 		if len(u.recent) == 0 || !u.recent[len(u.recent)-1].After(now.Add(-b.Window)) {
 			delete(b.users, user)
@@ -166,4 +178,71 @@ func (b *Batcher) Held() int {
 		}
 	}
 	return n
+}
+
+// Snapshot returns what is held, user by user in a stable order.
+func (b *Batcher) Snapshot() []HeldUser {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []HeldUser
+	for user, u := range b.users {
+		if len(u.order) == 0 {
+			continue
+		}
+		h := HeldUser{User: user, Until: u.until}
+		for _, k := range u.order {
+			bt := *u.held[k]
+			bt.Events = slices.Clone(bt.Events)
+			h.Batches = append(h.Batches, bt)
+		}
+		out = append(out, h)
+	}
+	slices.SortFunc(out, func(a, c HeldUser) int {
+		if a.User < c.User {
+			return -1
+		}
+		if a.User > c.User {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Restore holds again what a Snapshot held, added to anything held now.
+func (b *Batcher) Restore(held []HeldUser) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, h := range held {
+		u := b.users[h.User]
+		if u == nil {
+			u = &userHold{held: map[string]*Batch{}}
+			b.users[h.User] = u
+		}
+		if h.Until.After(u.until) {
+			u.until = h.Until
+		}
+		for _, bt := range h.Batches {
+			cur := u.held[bt.Key]
+			if cur == nil {
+				cur = &Batch{User: h.User, Key: bt.Key}
+				u.held[bt.Key] = cur
+				u.order = append(u.order, bt.Key)
+			}
+			cur.Total += bt.Total
+			for _, e := range bt.Events {
+				if len(cur.Events) < keptPerDigest {
+					cur.Events = append(cur.Events, e)
+				}
+			}
+		}
+	}
+	b.version++
+}
+
+// Version changes whenever what is held changes.
+func (b *Batcher) Version() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.version
 }

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,41 @@ func TestBatcherQuietDigest(t *testing.T) {
 	fr := Digest("fr", due[1].Events, due[1].Total, "https://desk.example")
 	if fr.Title != "Mentiondesk : 3 nouveaux tickets" {
 		t.Fatalf("fr digest = %q", fr.Title)
+	}
+}
+
+// What a batcher holds survives a restart: snapshot, JSON, a new batcher.
+func TestBatcherSnapshotRestore(t *testing.T) {
+	b := NewBatcher(5, 10*time.Minute)
+	night := time.Date(2026, 11, 20, 23, 0, 0, 0, time.UTC)
+	end := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
+	v0 := b.Version()
+	for i, tk := range []string{"t1", "t2", "t3"} {
+		b.Offer("u1", night.Add(time.Duration(i)*time.Hour), end, []Item{{Key: "push1", Event: ev(KindNewTicket, tk, "A"+tk)}}, false)
+	}
+	if b.Version() == v0 {
+		t.Fatal("holding did not move the version")
+	}
+	raw, err := json.Marshal(b.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []HeldUser
+	if err := json.Unmarshal(raw, &held); err != nil {
+		t.Fatal(err)
+	}
+	after := NewBatcher(5, 10*time.Minute)
+	after.Restore(held)
+	if due := after.Due(end.Add(-time.Minute), nil); len(due) != 0 {
+		t.Fatalf("restored hold released before the end of quiet hours: %v", due)
+	}
+	due := after.Due(end, nil)
+	if len(due) != 1 || due[0].User != "u1" || due[0].Key != "push1" || due[0].Total != 3 || len(due[0].Events) != 3 ||
+		due[0].Events[2].TicketID != "t3" || !due[0].Events[0].At.Equal(b.Snapshot()[0].Batches[0].Events[0].At) {
+		t.Fatalf("restored digest = %+v", due)
+	}
+	if len(after.Snapshot()) != 0 {
+		t.Fatal("a released digest is still in the snapshot")
 	}
 }
 
