@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/mail"
 	"os"
@@ -44,9 +45,9 @@ const (
 	notifyDedupeWindow = 15 * time.Minute
 	maxSecretLen       = 300
 	// The daily digest goes out in the first quarter of an hour after the
-	// user's quiet hours end (08:00 without quiet hours). Sent days are kept
-	// in memory: a restart inside that quarter can send it twice, never
-	// zero times.
+	// user's quiet hours end (08:00 without quiet hours). The day it went
+	// out is kept with the held digests, so a restart inside that quarter
+	// does not send it twice.
 	dailyWindow = 15 * time.Minute
 )
 
@@ -81,10 +82,12 @@ type notifier struct {
 	// since generating VAPID keys saves the settings while senderMu is held.
 	settingsGen atomic.Int64
 	daily       map[string]string // target id → local day its daily digest went out
-	// What the batcher holds is kept in notification_holds: read back
-	// once, written again whenever it changed (keepHolds).
-	holdsOnce  sync.Once
-	holdsSaved atomic.Uint64
+	// What the batcher holds and the days the daily digests went out are
+	// kept in notification_holds: read back once, written again whenever
+	// they changed (keepHolds).
+	holdsOnce    sync.Once
+	holdsSaved   atomic.Uint64
+	dailyVersion atomic.Uint64
 
 	clientOnce          sync.Once
 	guarded, openClient *http.Client
@@ -242,37 +245,58 @@ func (n *notifier) drain(ctx context.Context) {
 	n.keepHolds()
 }
 
+// heldState is the row of notification_holds.
+type heldState struct {
+	Held  []notify.HeldUser `json:"held"`
+	Daily map[string]string `json:"daily"` // target id → local day its daily digest went out
+}
+
 // restoreHolds takes back what an earlier run of the server held for
-// digests, before this one holds or releases anything.
+// digests, and the days it sent daily digests, before this one holds,
+// releases or sends anything.
 func (n *notifier) restoreHolds() {
 	n.holdsOnce.Do(func() {
-		var state string
+		var raw string
 		err := n.h.app.DB().Select("state").From("notification_holds").
-			Where(dbx.HashExp{"id": pb_migrations.NotificationHoldsID}).Row(&state)
+			Where(dbx.HashExp{"id": pb_migrations.NotificationHoldsID}).Row(&raw)
 		if err != nil {
 			return // nothing kept
 		}
-		var held []notify.HeldUser
-		if err := json.Unmarshal([]byte(state), &held); err != nil {
+		var st heldState
+		if err := json.Unmarshal([]byte(raw), &st); err != nil {
 			n.h.app.Logger().Error("notify: reading held digests", "error", err)
 			return
 		}
-		n.batch.Restore(held)
-		n.holdsSaved.Store(n.batch.Version())
-		if len(held) > 0 {
-			n.h.app.Logger().Info("notify: held digests restored", "users", len(held))
+		n.batch.Restore(st.Held)
+		n.mu.Lock()
+		for k, v := range st.Daily {
+			n.daily[k] = v
+		}
+		n.mu.Unlock()
+		n.holdsSaved.Store(n.stateVersion())
+		if len(st.Held) > 0 {
+			n.h.app.Logger().Info("notify: held digests restored", "users", len(st.Held))
 		}
 	})
 }
 
-// keepHolds writes what the batcher holds when it changed, so a restart
-// (an upgrade during the night) does not lose the morning's digest.
+// stateVersion moves whenever what keepHolds writes changed.
+func (n *notifier) stateVersion() uint64 {
+	return n.batch.Version() + n.dailyVersion.Load()
+}
+
+// keepHolds writes what the batcher holds and the daily digests' days
+// when they changed, so a restart (an upgrade during the night) neither
+// loses the morning's digest nor sends the daily one twice.
 func (n *notifier) keepHolds() {
-	v := n.batch.Version()
+	v := n.stateVersion()
 	if n.holdsSaved.Load() == v {
 		return
 	}
-	state, err := json.Marshal(n.batch.Snapshot())
+	n.mu.Lock()
+	st := heldState{Held: n.batch.Snapshot(), Daily: maps.Clone(n.daily)}
+	n.mu.Unlock()
+	state, err := json.Marshal(st)
 	if err == nil {
 		now := types.NowDateTime().String()
 		_, err = n.h.app.DB().NewQuery(`INSERT INTO notification_holds (id, state, created, updated)
@@ -564,6 +588,7 @@ func (n *notifier) dueDigests() []delivery {
 // dailyDigests returns the daily summaries due now, one per target that
 // subscribed to "digest", in each user's own morning.
 func (n *notifier) dailyDigests() []delivery {
+	n.restoreHolds()
 	app := n.h.app
 	now := n.now()
 	targets, err := app.FindAllRecords("notifications", dbx.HashExp{"enabled": true})
@@ -592,6 +617,7 @@ func (n *notifier) dailyDigests() []delivery {
 		sent := n.daily[tg.Id] == day
 		if due && !sent {
 			n.daily[tg.Id] = day
+			n.dailyVersion.Add(1)
 		}
 		n.mu.Unlock()
 		if !due || sent {

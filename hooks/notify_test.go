@@ -641,6 +641,12 @@ func TestNotifyDailyDigest(t *testing.T) {
 	env.n.drain(context.Background())
 	env.clock = env.clock.Add(time.Minute)
 	env.n.drain(context.Background())
+	// A restart inside the quarter of an hour does not send it again.
+	restarted := newNotifier(env.h)
+	restarted.now, restarted.sleep = env.n.now, env.n.sleep
+	env.n = restarted
+	env.clock = env.clock.Add(time.Minute)
+	env.n.drain(context.Background())
 	got := env.f.at("/daily")
 	if len(got) != 1 || !strings.Contains(got[0].Body, `"content":"Mentiondesk : résumé du jour\n2 nouveaux tickets en 24 h · 2 en attente de réponse · 1 en retard\nhttps://desk.cafe-lune.example/"`) {
 		t.Fatalf("daily: %v", got)
