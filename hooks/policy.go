@@ -21,6 +21,10 @@ type policy struct {
 	matchers map[string]*keywordMatcher // by source query (it stands in for missing brand terms)
 }
 
+// maxCachedMatchers bounds the matchers kept, one per distinct source
+// query; sources are a few dozen.
+const maxCachedMatchers = 256
+
 type policyCache struct {
 	version atomic.Uint64 // bumped by every committed change to settings, keywords or rules
 	mu      sync.Mutex
@@ -68,6 +72,11 @@ func (h *hub) policy(app core.App, query string) (*policy, *keywordMatcher, erro
 		var err error
 		if m, err = loadMatcher(app, query); err != nil {
 			return nil, nil, err
+		}
+		// Previews of sources not saved yet bring queries of their own:
+		// the cache stays small whatever is typed.
+		if len(c.current.matchers) >= maxCachedMatchers {
+			clear(c.current.matchers)
 		}
 		c.current.matchers[query] = m
 	}
