@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"cmp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -81,11 +83,7 @@ func (b *Batcher) Offer(user string, now, quietUntil time.Time, items []Item, by
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	u := b.users[user]
-	if u == nil {
-		u = &userHold{held: map[string]*Batch{}}
-		b.users[user] = u
-	}
+	u := b.userOf(user)
 	cut := now.Add(-b.Window)
 	u.recent = slices.DeleteFunc(u.recent, func(t time.Time) bool { return !t.After(cut) })
 	u.recent = append(u.recent, now)
@@ -107,18 +105,32 @@ func (b *Batcher) Offer(user string, now, quietUntil time.Time, items []Item, by
 	}
 	b.version++
 	for _, it := range items {
-		h := u.held[it.Key]
-		if h == nil {
-			h = &Batch{User: user, Key: it.Key}
-			u.held[it.Key] = h
-			u.order = append(u.order, it.Key)
-		}
-		h.Total++
-		if len(h.Events) < keptPerDigest {
-			h.Events = append(h.Events, it.Event)
-		}
+		u.hold(user, it.Key, 1, it.Event)
 	}
 	return nil
+}
+
+// userOf returns what is held for user, made on first use. b.mu is held.
+func (b *Batcher) userOf(user string) *userHold {
+	u := b.users[user]
+	if u == nil {
+		u = &userHold{held: map[string]*Batch{}}
+		b.users[user] = u
+	}
+	return u
+}
+
+// hold adds total events for a target to its digest, keeping the first
+// keptPerDigest of them.
+func (u *userHold) hold(user, key string, total int, events ...Event) {
+	h := u.held[key]
+	if h == nil {
+		h = &Batch{User: user, Key: key}
+		u.held[key] = h
+		u.order = append(u.order, key)
+	}
+	h.Total += total
+	h.Events = append(h.Events, events[:max(0, min(len(events), keptPerDigest-len(h.Events)))]...)
 }
 
 // Due returns and forgets the digests whose hold is over at now. quiet,
@@ -150,19 +162,7 @@ func (b *Batcher) Due(now time.Time, quiet func(user string) time.Time) []Batch 
 		}
 	}
 	slices.SortFunc(out, func(a, c Batch) int {
-		if a.User != c.User {
-			if a.User < c.User {
-				return -1
-			}
-			return 1
-		}
-		if a.Key < c.Key {
-			return -1
-		}
-		if a.Key > c.Key {
-			return 1
-		}
-		return 0
+		return cmp.Or(strings.Compare(a.User, c.User), strings.Compare(a.Key, c.Key))
 	})
 	return out
 }
@@ -197,15 +197,7 @@ func (b *Batcher) Snapshot() []HeldUser {
 		}
 		out = append(out, h)
 	}
-	slices.SortFunc(out, func(a, c HeldUser) int {
-		if a.User < c.User {
-			return -1
-		}
-		if a.User > c.User {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, c HeldUser) int { return strings.Compare(a.User, c.User) })
 	return out
 }
 
@@ -214,27 +206,12 @@ func (b *Batcher) Restore(held []HeldUser) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, h := range held {
-		u := b.users[h.User]
-		if u == nil {
-			u = &userHold{held: map[string]*Batch{}}
-			b.users[h.User] = u
-		}
+		u := b.userOf(h.User)
 		if h.Until.After(u.until) {
 			u.until = h.Until
 		}
 		for _, bt := range h.Batches {
-			cur := u.held[bt.Key]
-			if cur == nil {
-				cur = &Batch{User: h.User, Key: bt.Key}
-				u.held[bt.Key] = cur
-				u.order = append(u.order, bt.Key)
-			}
-			cur.Total += bt.Total
-			for _, e := range bt.Events {
-				if len(cur.Events) < keptPerDigest {
-					cur.Events = append(cur.Events, e)
-				}
-			}
+			u.hold(h.User, bt.Key, bt.Total, bt.Events...)
 		}
 	}
 	b.version++
