@@ -124,6 +124,15 @@ func (e *notifyEnv) target(t *testing.T, user, kind, path string, events []strin
 	return saveRecord(t, e.app, "notifications", fields)
 }
 
+// restart replaces the notifier with a new one, nothing in memory, on
+// the same clock: the server started again. The hub's listener still
+// feeds the first one, so a restarted env drains, it does not emit.
+func (e *notifyEnv) restart() {
+	n := newNotifier(e.h)
+	n.now, n.sleep = e.n.now, e.n.sleep
+	e.n = n
+}
+
 func (e *notifyEnv) emit(events ...ingestEvent) {
 	e.h.emit(events)
 	e.n.drain(context.Background())
@@ -314,9 +323,7 @@ func TestNotifyHeldDigestSurvivesARestart(t *testing.T) {
 	}
 
 	// The server restarts: a new notifier, nothing in memory.
-	restarted := newNotifier(env.h)
-	restarted.now, restarted.sleep = env.n.now, env.n.sleep
-	env.n = restarted
+	env.restart()
 	env.clock = time.Date(2026, 11, 21, 6, 59, 0, 0, paris).UTC()
 	env.n.drain(context.Background())
 	if len(env.f.at("/owner")) != 0 {
@@ -329,11 +336,10 @@ func TestNotifyHeldDigestSurvivesARestart(t *testing.T) {
 		t.Fatalf("owner got %d messages after the restart, want the digest of 3: %v", len(got), got)
 	}
 	// Delivered, and no longer kept: another restart sends nothing again.
-	again := newNotifier(env.h)
-	again.now, again.sleep = env.n.now, env.n.sleep
-	again.drain(context.Background())
-	if len(env.f.at("/owner")) != 1 || again.batch.Held() != 0 {
-		t.Fatalf("a second restart: %d messages, %d held", len(env.f.at("/owner")), again.batch.Held())
+	env.restart()
+	env.n.drain(context.Background())
+	if len(env.f.at("/owner")) != 1 || env.n.batch.Held() != 0 {
+		t.Fatalf("a second restart: %d messages, %d held", len(env.f.at("/owner")), env.n.batch.Held())
 	}
 }
 
@@ -642,9 +648,7 @@ func TestNotifyDailyDigest(t *testing.T) {
 	env.clock = env.clock.Add(time.Minute)
 	env.n.drain(context.Background())
 	// A restart inside the quarter of an hour does not send it again.
-	restarted := newNotifier(env.h)
-	restarted.now, restarted.sleep = env.n.now, env.n.sleep
-	env.n = restarted
+	env.restart()
 	env.clock = env.clock.Add(time.Minute)
 	env.n.drain(context.Background())
 	got := env.f.at("/daily")
