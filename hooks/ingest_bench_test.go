@@ -20,7 +20,6 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
@@ -286,9 +285,6 @@ func BenchmarkIngest100k(b *testing.B) {
 		for i := range feeds {
 			feeds[i] = saveRecord(b, app, "sources", map[string]any{"kind": "feed", "name": fmt.Sprintf("Google Alerts %d", i+1),
 				"url": fmt.Sprintf("https://alerts.example/feed/%d", i+1), "enabled": true})
-		}
-		if os.Getenv("MD_BENCH_PROTO") == "novalidate" {
-			skipIngestValidation(app)
 		}
 		var stats *sqlStats
 		if os.Getenv("MD_BENCH_SQLSTATS") != "" {
@@ -596,20 +592,6 @@ func BenchmarkIngestAnalysis(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "mentions/s")
 }
 
-// skipIngestValidation is a prototype, measured with MD_BENCH_PROTO=novalidate:
-// what ingest would gain by saving its own rows with SaveNoValidate
-// (PocketBase's field validation runs a count(*) per relation and regexps
-// per text and URL field; ingest builds these rows itself from values it
-// already normalised). It runs before PocketBase's validator (priority
-// -99) and does not call it.
-func skipIngestValidation(app core.App) {
-	app.OnRecordValidate("mentions", "tickets", "contacts", "ticket_events").Bind(&hook.Handler[*core.RecordEvent]{
-		Id:       "bench_skip_validation",
-		Priority: -100,
-		Func:     func(e *core.RecordEvent) error { return nil },
-	})
-}
-
 // BenchmarkIngestSaveOnly is the floor of a Save-based ingest: per batch
 // one transaction; per mention normalise, analyse, the dedupe SELECT and
 // one tx.Save of the mention record (no thread, contact or ticket work).
@@ -781,6 +763,9 @@ func envInt(name string) int {
 	return n
 }
 
+// benchPragma runs MD_BENCH_PRAGMA (say "PRAGMA synchronous=OFF") on the
+// writer of the pipeline's and the raw baselines' databases: how
+// connection settings were tried before one went into sqlitedb.
 func benchPragma(b *testing.B, app core.App) {
 	if p := os.Getenv("MD_BENCH_PRAGMA"); p != "" {
 		if _, err := app.NonconcurrentDB().NewQuery(p).Execute(); err != nil {
