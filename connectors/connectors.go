@@ -124,6 +124,11 @@ var (
 	// long, validation failed, recipient refused). Sending it again
 	// unchanged cannot help; editing it may.
 	ErrRejected = errors.New("connectors: the platform refused the reply")
+	// ErrReconnect means an OAuth grant was revoked or expired past
+	// refreshing: only the owner, connecting the account again, can fix it.
+	// Wrap it with the platform's reason ("the token lacks the
+	// pages_read_user_content permission").
+	ErrReconnect = errors.New("connectors: the account must be connected again")
 )
 
 // RateLimitedError asks the caller to come back after RetryAfter.
