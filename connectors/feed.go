@@ -912,11 +912,19 @@ func toUTF8(body []byte, contentType string) []byte {
 	}
 	label := ""
 	for _, l := range []string{declared, contentTypeCharset(contentType)} {
-		l = strings.ToLower(strings.TrimSpace(l))
-		if l != "" && l != "utf-8" && l != "utf8" {
+		if l = strings.ToLower(strings.TrimSpace(l)); l != "" {
 			label = l
 			break
 		}
+	}
+	if (label == "" || label == "utf-8" || label == "utf8") && mostlyUTF8(body) {
+		// A UTF-8 feed with a few broken bytes (a bad copy-paste, a cut
+		// multi-byte character): replace those bytes only. Decoding it
+		// all as windows-1252 would garble every accent ("crÃ¨me").
+		return cutSpan(bytes.ToValidUTF8(body, []byte("\uFFFD")), declStart, declEnd)
+	}
+	if label == "utf-8" || label == "utf8" {
+		label = "" // declared UTF-8 but single high bytes: windows-1252
 	}
 	enc := charmap.Windows1252.NewDecoder()
 	if label != "" {
@@ -930,6 +938,25 @@ func toUTF8(body []byte, contentType string) []byte {
 	}
 	_, s, e := xmlDeclEncoding(out)
 	return cutSpan(out, s, e)
+}
+
+// mostlyUTF8 reports whether invalid b holds well-formed multi-byte UTF-8
+// sequences, and more of them than stray bytes: text written as UTF-8 and
+// damaged, rather than a single-byte charset (whose accented letters are
+// lone high bytes that never form a valid sequence).
+func mostlyUTF8(b []byte) bool {
+	valid, invalid := 0, 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			invalid++
+		case size > 1:
+			valid++
+		}
+		b = b[size:]
+	}
+	return valid > 0 && valid >= invalid
 }
 
 func cutSpan(b []byte, start, end int) []byte {

@@ -708,6 +708,21 @@ func TestToUTF8(t *testing.T) {
 	if got := string(toUTF8([]byte("\xEF\xBB\xBF<a>é</a>"), "")); got != "<a>é</a>" {
 		t.Errorf("utf-8 bom: %q", got)
 	}
+	// One invalid byte in a UTF-8 feed, declared or not, by header or
+	// not: that byte is replaced, every accent is kept.
+	for _, c := range []struct{ body, ct string }{
+		{"<?xml version=\"1.0\" encoding=\"UTF-8\"?><a>crème brûlée \xff chez Hélène</a>", ""},
+		{"<?xml version=\"1.0\"?><a>crème brûlée \xff chez Hélène</a>", "application/rss+xml; charset=utf-8"},
+		{"<?xml version=\"1.0\"?><a>crème brûlée \xff chez Hélène</a>", ""},
+	} {
+		if got := string(toUTF8([]byte(c.body), c.ct)); got != "<?xml version=\"1.0\"?><a>crème brûlée \uFFFD chez Hélène</a>" {
+			t.Errorf("utf-8 with a bad byte (%q): %q", c.ct, got)
+		}
+	}
+	// Declared UTF-8 but written in Latin-1: no valid sequence at all.
+	if got := string(toUTF8([]byte("<?xml version=\"1.0\" encoding=\"utf-8\"?><a>caf\xe9</a>"), "")); got != `<?xml version="1.0"?><a>café</a>` {
+		t.Errorf("latin-1 declared utf-8: %q", got)
+	}
 }
 
 func TestFeedParseBody(t *testing.T) {

@@ -36,13 +36,11 @@ const (
 // is the newest created_at_i seen, as decimal seconds.
 type HackerNews struct {
 	cfg Config
-	// BaseURL replaces DefaultHackerNewsBaseURL (tests).
-	BaseURL string
 }
 
 // NewHackerNews returns a Hacker News fetcher.
 func NewHackerNews(cfg Config) *HackerNews {
-	return &HackerNews{cfg: cfg, BaseURL: DefaultHackerNewsBaseURL}
+	return &HackerNews{cfg: cfg}
 }
 
 // hnResponse is search_by_date's answer; nullable fields decode to zero.
@@ -88,7 +86,9 @@ func (h *HackerNews) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, 
 			since = s - int64(hnOverlap/time.Second)
 		}
 	}
-	base := strings.TrimRight(h.BaseURL, "/")
+	// The source's URL, when the owner gives one, is the API's base (a
+	// mirror, a proxy); the public Algolia API otherwise.
+	base := strings.TrimRight(strings.TrimSpace(src.URL), "/")
 	if base == "" {
 		base = DefaultHackerNewsBaseURL
 	}

@@ -47,14 +47,18 @@ func newFakeAlgolia(t *testing.T, pages map[string]string) *fakeAlgolia {
 }
 
 func (f *fakeAlgolia) hn() *HackerNews {
-	h := NewHackerNews(hfConfig(f.srv.Client()))
-	h.BaseURL = f.srv.URL + "/api/v1"
-	return h
+	return NewHackerNews(hfConfig(f.srv.Client()))
+}
+
+// source is a Hacker News source pointed at the fake, as an owner points
+// one at a mirror of the API: the connector must call it, not Algolia.
+func (f *fakeAlgolia) source(query string) Source {
+	return Source{ID: "hn1", Kind: "hackernews", URL: f.srv.URL + "/api/v1", Query: query}
 }
 
 func TestHackerNewsFirstPoll(t *testing.T) {
 	fa := newFakeAlgolia(t, map[string]string{"0": "hackernews/search_by_date_page0.json", "1": "hackernews/search_by_date_page1.json"})
-	src := Source{ID: "hn1", Kind: "hackernews", Query: `"boulangerie martin"`}
+	src := fa.source(`"boulangerie martin"`)
 	b, err := fa.hn().Fetch(context.Background(), src, Cursor{})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +121,7 @@ func TestHackerNewsFirstPoll(t *testing.T) {
 func TestHackerNewsNextPollUsesCursor(t *testing.T) {
 	fa := newFakeAlgolia(t, map[string]string{"0": "hackernews/empty.json"})
 	cur := Cursor{Since: "1795467941"}
-	b, err := fa.hn().Fetch(context.Background(), Source{Query: "martin"}, cur)
+	b, err := fa.hn().Fetch(context.Background(), fa.source("martin"), cur)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +135,7 @@ func TestHackerNewsNextPollUsesCursor(t *testing.T) {
 
 	// A corrupt cursor falls back to the 24 h window, not to all of history.
 	fa.queries = nil
-	if _, err := fa.hn().Fetch(context.Background(), Source{Query: "martin"}, Cursor{Since: "garbage"}); err != nil {
+	if _, err := fa.hn().Fetch(context.Background(), fa.source("martin"), Cursor{Since: "garbage"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := fa.queries[0].Get("numericFilters"); got != "created_at_i>1795384800" {
@@ -146,7 +150,7 @@ func TestHackerNewsPageCap(t *testing.T) {
 		// Claims 50 pages, always returns the same hits.
 		w.Write([]byte(strings.Replace(string(page0), `"nbPages":2`, `"nbPages":50`, 1)))
 	}
-	b, err := fa.hn().Fetch(context.Background(), Source{Query: "martin"}, Cursor{})
+	b, err := fa.hn().Fetch(context.Background(), fa.source("martin"), Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +227,7 @@ func TestHackerNewsErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fa := newFakeAlgolia(t, nil)
 			fa.handler = tt.handler
-			b, err := fa.hn().Fetch(context.Background(), Source{Query: "martin"}, Cursor{})
+			b, err := fa.hn().Fetch(context.Background(), fa.source("martin"), Cursor{})
 			tt.check(t, b, err)
 		})
 	}

@@ -2,9 +2,6 @@ package connectors
 
 import "fmt"
 
-// Kinds lists every source kind, in the order the UI offers them.
-var Kinds = []string{"feed", "mastodon", "bluesky", "hackernews", "reddit", "webhook", "email"}
-
 // Set holds one connector of each kind, built once and shared: connectors
 // keep per-source state (Bluesky sessions, Mastodon account lookups) that
 // must outlive a single poll.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/demo"
+	"github.com/mentiondesk/mentiondesk/model"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
@@ -87,7 +88,7 @@ func (h *hub) loadDemo(now time.Time) error {
 
 	// A month of mentions, each channel's batch in time order.
 	byChannel := demoMentions(rng, now)
-	for _, kind := range connectors.Kinds {
+	for _, kind := range model.SourceKinds {
 		batch := byChannel[kind]
 		if len(batch) == 0 {
 			continue

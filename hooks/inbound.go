@@ -102,20 +102,10 @@ func (h *hub) handleWebhookInfo(e *core.RequestEvent) error {
 	})
 }
 
-// publicURL is the instance's address as the outside world reaches it:
-// the owner's setting, else what this request came in on.
+// publicURL is the instance's address as the outside world reaches it.
 func (h *hub) publicURL(e *core.RequestEvent) string {
-	if s, err := loadSettings(h.app); err == nil && s.PublicURL != "" {
-		return strings.TrimRight(s.PublicURL, "/")
-	}
-	scheme := "http"
-	if e != nil && (e.Request.TLS != nil || e.Request.Header.Get("X-Forwarded-Proto") == "https") {
-		scheme = "https"
-	}
-	if e == nil {
-		return ""
-	}
-	return scheme + "://" + e.Request.Host
+	s, _ := loadSettings(h.app)
+	return baseURL(h.app, s, e)
 }
 
 func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {

@@ -71,7 +71,7 @@ type batchState struct {
 	tickets  map[string]*core.Record   // tickets the batch read or opened, by id
 	dirty    []*core.Record            // of those, the ones to save at the end, in order
 	open     map[string]ticketHit      // contact id → their latest open ticket on this channel
-	hashes   map[string]ticketHit      // content hash → the latest ticket a copy of it joined
+	hashes   map[string]ticketHit      // copyKeys of a text and its author → the latest ticket a copy joined
 	negative map[string][]ticketHit    // contact id → negative tickets not yet won back
 	stored   []string                  // ids of the mentions inserted, for the search index
 	created  []*core.Record            // records inserted without a Save, announced after commit
@@ -134,8 +134,10 @@ func (bc *batchContext) saveMention(tx core.App, rec *core.Record, n normalized)
 	}
 	bc.stored = append(bc.stored, rec.Id)
 	bc.created = append(bc.created, rec)
-	if t := rec.GetString("ticket"); t != "" && n.ContentHash != "" {
-		noteHit(bc.hashes, n.ContentHash, ticketHit{t, n.Published})
+	if t := rec.GetString("ticket"); t != "" {
+		for _, k := range copyKeys(n.ContentHash, bc.kind, n.Author, n.AuthorName) {
+			noteHit(bc.hashes, k, ticketHit{t, n.Published})
+		}
 	}
 	return nil
 }

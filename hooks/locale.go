@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
@@ -8,34 +9,55 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/router"
+
+	"github.com/mentiondesk/mentiondesk/model"
 )
 
-// API errors speak the user's language. Our messages and PocketBase's
-// common ones are written in English in the code; for a user whose
-// language is French (the users.language field, else Accept-Language) the
-// error's message and its field messages are translated on the way out.
-// Field codes stay as they are, for programs.
+// API errors speak the user's language and carry a stable code. Our
+// messages are written in English in the code and listed, with their code
+// and French, in model.Messages; PocketBase's common ones are translated
+// here. On the way out an error of ours gains its "code" (the app
+// translates by code), and for a user whose language is French (the
+// users.language field, else Accept-Language) the message and its field
+// messages are translated. Field codes are PocketBase's validation codes
+// and stay as they are, for programs.
 func (h *hub) registerLocale() error {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
 			Id: "mdLocalizeErrors",
 			Func: func(e *core.RequestEvent) error {
 				err := e.Next()
-				if err == nil || requestLang(e) != "fr" {
-					return err
+				if err == nil {
+					return nil
 				}
 				var apiErr *router.ApiError
 				if !errors.As(err, &apiErr) {
 					apiErr = router.ToApiError(err)
 				}
-				localizeAPIError(apiErr)
-				return apiErr
+				lang := requestLang(e)
+				code := localizeAPIError(apiErr, lang)
+				if code == "" || apiErr.Status >= 500 || e.Written() {
+					return apiErr // PocketBase writes and logs it
+				}
+				// encoding/json sorts map keys; PocketBase's json/v2 writer
+				// would give field errors a different order each time.
+				body, merr := json.Marshal(codedError{apiErr, code})
+				if merr != nil {
+					return apiErr
+				}
+				return e.Blob(apiErr.Status, "application/json", body)
 			},
 			Priority: -1000, // outermost: sees every route's error
 		})
 		return se.Next()
 	})
 	return nil
+}
+
+// codedError is PocketBase's error body with our stable code beside it.
+type codedError struct {
+	*router.ApiError
+	Code string `json:"code"`
 }
 
 func requestLang(e *core.RequestEvent) string {
@@ -50,18 +72,35 @@ func requestLang(e *core.RequestEvent) string {
 	return "en"
 }
 
-func localizeAPIError(e *router.ApiError) {
-	e.Message = toFrench(e.Message)
+// localizeAPIError translates e for lang and returns the code of its
+// message when it is one of ours.
+func localizeAPIError(e *router.ApiError, lang string) (code string) {
+	if m, ok := model.MessageOf(e.Message); ok {
+		code = m.Code
+	}
+	e.Message = translate(e.Message, lang)
 	for _, v := range e.Data {
 		if m, ok := v.(map[string]any); ok {
 			if msg, ok := m["message"].(string); ok {
-				m["message"] = toFrench(msg)
+				m["message"] = translate(msg, lang)
 			}
 		}
 	}
+	return code
 }
 
-// toFrench translates a known message, or returns it unchanged.
+// translate returns msg in lang when it is known, else unchanged.
+func translate(msg, lang string) string {
+	if lang != model.LangFR {
+		return msg
+	}
+	if m, ok := model.MessageOf(msg); ok {
+		return m.FR
+	}
+	return toFrench(msg)
+}
+
+// toFrench translates one of PocketBase's messages, or returns it unchanged.
 func toFrench(msg string) string {
 	if fr, ok := frMessages[msg]; ok {
 		return fr
@@ -95,50 +134,6 @@ var frMessages = map[string]string{
 	"Invalid or missing file.":                               "Fichier manquant ou invalide.",
 	"Invalid or missing record id.":                          "Identifiant manquant ou invalide.",
 	"An error occurred while validating the submitted data.": "Certains champs sont invalides.",
-	// Ours
-	"Passwords don't match.":                                   "Les mots de passe ne correspondent pas.",
-	"Please check the highlighted fields.":                     "Vérifiez les champs signalés.",
-	"Invalid request body.":                                    "Requête illisible.",
-	"Could not create the owner account.":                      "Impossible de créer le compte propriétaire.",
-	"Mentiondesk is already set up: sign in instead.":          "Mentiondesk est déjà configuré : connectez-vous.",
-	"Unknown timezone; use a name such as Europe/Paris.":       "Fuseau horaire inconnu ; utilisez un nom comme Europe/Paris.",
-	"Unknown timezone.":                                        "Fuseau horaire inconnu.",
-	"Use a name such as Europe/Paris or America/Toronto.":      "Utilisez un nom comme Europe/Paris ou America/Toronto.",
-	"These business hours cannot be used.":                     "Ces horaires d’ouverture sont inutilisables.",
-	"This keyword cannot be used.":                             "Ce mot-clé est inutilisable.",
-	"This template has a placeholder that cannot be filled.":   "Ce modèle contient une variable inconnue.",
-	"This template has unbalanced braces.":                     "Accolades mal fermées dans ce modèle.",
-	"Every {{ needs its }}.":                                   "Chaque {{ doit avoir son }}.",
-	"The reply is empty.":                                      "La réponse est vide.",
-	"Only a failed reply can be retried.":                      "Seule une réponse en échec peut être renvoyée.",
-	"Only the owner can do this.":                              "Seul le propriétaire peut faire cela.",
-	"Type at least one word to search for.":                    "Tapez au moins un mot à rechercher.",
-	"The search could not run.":                                "La recherche a échoué.",
-	"Ticket not found.":                                        "Ticket introuvable.",
-	"Reply not found.":                                         "Réponse introuvable.",
-	"Source not found.":                                        "Source introuvable.",
-	"Template not found.":                                      "Modèle introuvable.",
-	"Webhook source not found.":                                "Source webhook introuvable.",
-	"Notification target not found.":                           "Destinataire de notification introuvable.",
-	"No enabled webhook source here.":                          "Aucune source webhook active à cette adresse.",
-	"Invalid credentials.":                                     "Identifiants invalides.",
-	"Exports are tickets.csv, mentions.csv and replies.csv.":   "Les exports sont tickets.csv, mentions.csv et replies.csv.",
-	"Say which ticket to preview the template for (?ticket=).": "Indiquez le ticket pour l’aperçu du modèle (?ticket=).",
-	"Webhook sources are not polled: they receive mentions when your tool calls their URL.": "Une source webhook n’est pas interrogée : elle reçoit les mentions quand votre outil appelle son adresse.",
-	"Check at most every 30 seconds: platforms block clients that poll faster.":             "Au plus une vérification toutes les 30 secondes : les plateformes bloquent les clients trop pressés.",
-	"Give the hashtag or the words to search for.":                                          "Indiquez le hashtag ou les mots à rechercher.",
-	"Give the words to search for, a subreddit, or your private feed URL.":                  "Indiquez les mots à rechercher, un subreddit ou l’adresse de votre flux privé.",
-	"Give the words to search for, e.g. \"Café Lune\".":                                     "Indiquez les mots à rechercher, par exemple « Café Lune ».",
-	"Give your Mastodon instance, e.g. https://mastodon.social.":                            "Indiquez votre instance Mastodon, par exemple https://mastodon.social.",
-	"Paste the feed's address (RSS, Atom, JSON Feed or a Google Alerts feed).":              "Collez l’adresse du flux (RSS, Atom, JSON Feed ou flux Google Alertes).",
-	"Give the IMAP server as imaps://mail.example.com (or imap://… with STARTTLS).":         "Indiquez le serveur IMAP sous la forme imaps://mail.example.com (ou imap://… avec STARTTLS).",
-	"Give one e-mail address, e.g. owner@example.com.":                                      "Indiquez une seule adresse e-mail, par exemple patron@example.com.",
-	"Give the number with its country code, e.g. +33612345678.":                             "Indiquez le numéro avec l’indicatif du pays, par exemple +33612345678.",
-	"Give the topic URL, e.g. https://ntfy.sh/my-cafe-alerts.":                              "Indiquez l’adresse du sujet, par exemple https://ntfy.sh/alertes-du-cafe.",
-	"Paste the webhook URL.":                  "Collez l’adresse du webhook.",
-	"The body is too large.":                  "Le contenu est trop volumineux.",
-	"Bad WebSub signature.":                   "Signature WebSub invalide.",
-	"This source is being checked right now.": "Cette source est en cours de vérification.",
 }
 
 var frPatterns = []struct {

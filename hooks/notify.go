@@ -530,16 +530,10 @@ func (n *notifier) eventInfo(t *core.Record, ev notifyEvent, s settings) notify.
 	return info
 }
 
-// home is the app's address for links: the public URL from the settings,
-// else PocketBase's application URL.
-func (n *notifier) home(s settings) string {
-	if s.PublicURL != "" {
-		return strings.TrimRight(s.PublicURL, "/")
-	}
-	return strings.TrimRight(n.h.app.Settings().Meta.AppURL, "/")
-}
+// home is the app's address for links (see baseURL).
+func (n *notifier) home(s settings) string { return baseURL(n.h.app, s, nil) }
 
-func (n *notifier) ticketURL(s settings, id string) string { return n.home(s) + "/tickets/" + id }
+func (n *notifier) ticketURL(s settings, id string) string { return ticketLink(n.home(s), id) }
 
 // dueDigests turns held batches whose quiet period or burst is over into
 // deliveries: one message per target, a plain one when only one event

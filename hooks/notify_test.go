@@ -192,7 +192,7 @@ func TestNotifyEveryoneOnceWithSenderAndPreview(t *testing.T) {
 	if owner[0].Body != "Claire (@claire@mastodon.example) : Ma commande n'est jamais arrivée, j'attends toujours" {
 		t.Errorf("owner body %q", owner[0].Body)
 	}
-	if got := owner[0].Header.Get("X-Click"); got != "https://desk.cafe-lune.example/tickets/"+ticketID {
+	if got := owner[0].Header.Get("X-Click"); got != "https://desk.cafe-lune.example/t/"+ticketID {
 		t.Errorf("X-Click %q", got)
 	}
 	// The fixture target (agent, events unset = everything) has a token.
@@ -201,7 +201,7 @@ func TestNotifyEveryoneOnceWithSenderAndPreview(t *testing.T) {
 		t.Fatalf("fixture target: %d hits %v", len(fx), fx)
 	}
 	slack := env.f.at("/agent2-slack")
-	if len(slack) != 1 || !strings.Contains(slack[0].Body, `"text":"*\u003chttps://desk.cafe-lune.example/tickets/`+ticketID+`|New ticket · Mastodon\u003e*\nClaire (@claire@mastodon.example): Ma commande`) {
+	if len(slack) != 1 || !strings.Contains(slack[0].Body, `"text":"*\u003chttps://desk.cafe-lune.example/t/`+ticketID+`|New ticket · Mastodon\u003e*\nClaire (@claire@mastodon.example): Ma commande`) {
 		t.Fatalf("slack: %v", slack)
 	}
 	if n := len(env.f.at("/agent2-sla-only")); n != 0 {
@@ -231,7 +231,7 @@ func TestNotifyAssigneeOnly(t *testing.T) {
 	}
 	var msg struct{ Content string }
 	_ = json.Unmarshal([]byte(env.f.at("/owner")[0].Body), &msg)
-	if !strings.HasPrefix(msg.Content, "En retard : toujours sans réponse · Bluesky\nQuelqu'un : Question\nhttps://desk.cafe-lune.example/tickets/"+open) {
+	if !strings.HasPrefix(msg.Content, "En retard : toujours sans réponse · Bluesky\nQuelqu'un : Question\nhttps://desk.cafe-lune.example/t/"+open) {
 		t.Fatalf("breach content %q", msg.Content)
 	}
 	if fx := env.f.at("/fixture-ntfy")[0]; fx.Header.Get("X-Priority") != "5" || fx.Header.Get("X-Tags") != "rotating_light" {

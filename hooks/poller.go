@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -16,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/model"
 )
 
 // Poll intervals: per source, default 5 minutes, never under 30 seconds;
@@ -132,11 +134,13 @@ func (p *poller) release(id string) {
 
 // pollResult is what a check tells the owner.
 type pollResult struct {
-	OK       bool        `json:"ok"`
-	New      int         `json:"new"`
-	Stats    IngestStats `json:"stats"`
-	Error    string      `json:"error,omitempty"`
-	NextTime time.Time   `json:"next_check_at"`
+	OK    bool        `json:"ok"`
+	New   int         `json:"new"`
+	Stats IngestStats `json:"stats"`
+	Error string      `json:"error,omitempty"`
+	// ErrorInfo is Error as a code and parameters the app translates.
+	ErrorInfo *sourceFailure `json:"error_info,omitempty"`
+	NextTime  time.Time      `json:"next_check_at"`
 }
 
 // pollSource fetches one source and stores what it found together with its
@@ -181,7 +185,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 	// source (its name, its interval) is neither read nor written over.
 	health := dbx.Params{
 		"last_check_at": dt(now).String(), "last_ok_at": dt(now).String(), "next_check_at": dt(next).String(),
-		"error_count": 0, "last_error": "",
+		"error_count": 0, "last_error": "", "last_error_info": "null",
 	}
 	c := batch.Cursor
 	// A full answer replaces the cursor; "not modified" only refreshes
@@ -201,13 +205,15 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 	if moved := batch.MovedTo; moved != "" && kind == "feed" && len(moved) <= 2000 && moved != src.GetString("url") {
 		health["url"] = moved // moved for good: poll it there from now on (connectors.movedTo)
 	}
+	// Read before announceSource writes the new health into src.
+	firstPoll := src.GetString("last_ok_at") == ""
 	stats, events, err := h.ingest(src, batch.Mentions, now, func(tx core.App, stats IngestStats) error {
 		health["last_new"] = stats.New
 		_, err := tx.DB().Update("sources", health, dbx.HashExp{"id": src.Id}).Execute()
 		return err
 	})
 	if err != nil {
-		return h.recordFailure(src, fmt.Errorf("storing mentions: %w", err))
+		return h.recordFailure(src, fmt.Errorf("%w: %w", errStoring, err))
 	}
 	h.announceSource(src, health)
 	if moved, ok := health["url"].(string); ok {
@@ -218,7 +224,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		"not_modified", errors.Is(ferr, connectors.ErrNotModified),
 		"seen", stats.Seen, "new", stats.New, "duplicates", stats.Duplicates,
 		"dropped", stats.Dropped, "ignored", stats.Ignored, "opened", stats.Opened, "joined", stats.Joined)
-	if src.GetString("last_ok_at") == "" {
+	if firstPoll {
 		// A new source's first poll brings its backlog (a week of mentions,
 		// 7 days of mail): file it, but do not ring every phone for it.
 		events = nil
@@ -242,20 +248,23 @@ func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (
 	if len(floor) > 0 && floor[0].After(next) {
 		next = floor[0]
 	}
-	msg := userMessage(cause)
+	f := failureOf(cause, hostOf(src.GetString("url")))
+	msg := f.text(model.LangEN)
+	info, _ := json.Marshal(f)
 	health := dbx.Params{
-		"error_count":   count,
-		"last_error":    clip(msg, 2000),
-		"last_check_at": dt(now).String(),
-		"next_check_at": dt(next).String(),
+		"error_count":     count,
+		"last_error":      clip(msg, 2000),
+		"last_error_info": string(info),
+		"last_check_at":   dt(now).String(),
+		"next_check_at":   dt(next).String(),
 	}
 	if _, err := h.app.DB().Update("sources", health, dbx.HashExp{"id": src.Id}).Execute(); err != nil {
 		h.app.Logger().Error("poller: recording failure", "source_id", src.Id, "error", err)
 	} else {
 		h.announceSource(src, health)
 	}
-	h.app.Logger().Warn("poll failed", "source_id", src.Id, "kind", src.GetString("kind"), "error_count", count, "error", msg)
-	return pollResult{Error: msg, NextTime: next}, cause
+	h.app.Logger().Warn("poll failed", "source_id", src.Id, "kind", src.GetString("kind"), "error_count", count, "error", userMessage(cause))
+	return pollResult{Error: msg, ErrorInfo: &f, NextTime: next}, cause
 }
 
 // withoutQuery is a URL fit for the log: private feed URLs carry their

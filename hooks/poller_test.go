@@ -118,7 +118,7 @@ func TestPollFailuresShowOnTheSource(t *testing.T) {
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				_, _ = w.Write(feedFixture(t, "malformed.xml"))
 			},
-			wantErr: "unreadable feed", wantNext: 10 * time.Minute,
+			wantErr: "is not a feed", wantNext: 10 * time.Minute,
 		},
 		{
 			name: "body over 5 MiB",
@@ -126,7 +126,7 @@ func TestPollFailuresShowOnTheSource(t *testing.T) {
 				_, _ = w.Write([]byte(`<?xml version="1.0"?><rss version="2.0"><channel>`))
 				_, _ = w.Write(big)
 			},
-			wantErr: "too large", wantNext: 10 * time.Minute,
+			wantErr: "more than the size limit", wantNext: 10 * time.Minute,
 		},
 		{
 			name: "429 with Retry-After",
@@ -134,14 +134,14 @@ func TestPollFailuresShowOnTheSource(t *testing.T) {
 				w.Header().Set("Retry-After", "3600")
 				w.WriteHeader(http.StatusTooManyRequests)
 			},
-			wantErr: "rate limited (HTTP 429)", wantNext: time.Hour,
+			wantErr: "asks us to wait", wantNext: time.Hour,
 		},
 		{
 			name: "401",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "Invalid feed token", http.StatusUnauthorized)
 			},
-			wantErr: "credentials refused (HTTP 401): Invalid feed token", wantNext: 10 * time.Minute,
+			wantErr: "refused the credentials", wantNext: 10 * time.Minute,
 		},
 		{
 			name: "timeout",
@@ -151,7 +151,7 @@ func TestPollFailuresShowOnTheSource(t *testing.T) {
 				case <-r.Context().Done():
 				}
 			},
-			wantErr: "deadline exceeded", wantNext: 10 * time.Minute,
+			wantErr: "did not answer in time", wantNext: 10 * time.Minute,
 		},
 		{
 			name: "latin-1 feed",

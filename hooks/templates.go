@@ -85,7 +85,7 @@ func unknownPlaceholders(body string, custom map[string]string) []string {
 }
 
 // templateValues are the placeholder values for a ticket, as agent sees it.
-func (h *hub) templateValues(app core.App, ticket, agent *core.Record, baseURL string) map[string]string {
+func (h *hub) templateValues(app core.App, ticket, agent *core.Record, base string) map[string]string {
 	vals := customVars(app)
 	s, _ := loadSettings(app)
 	vals["business"] = s.BusinessName
@@ -93,9 +93,9 @@ func (h *hub) templateValues(app core.App, ticket, agent *core.Record, baseURL s
 		vals["agent"] = firstNameOf(agent.GetString("name"))
 	}
 	if s.PublicURL != "" {
-		baseURL = strings.TrimRight(s.PublicURL, "/")
+		base = strings.TrimRight(s.PublicURL, "/")
 	}
-	vals["ticket_link"] = baseURL + "/tickets/" + ticket.Id
+	vals["ticket_link"] = ticketLink(base, ticket.Id)
 	if c, err := app.FindRecordById("contacts", ticket.GetString("contact")); err == nil {
 		vals["handle"] = c.GetString("handle")
 		vals["name"] = c.GetString("display_name")

@@ -48,7 +48,7 @@ func TestTemplates(t *testing.T) {
 		{
 			Name: "preview fills the ticket's values", Method: http.MethodGet, URL: "/api/md/templates/" + templateID + "/preview?ticket=" + ticketID,
 			Headers: as(agentID), TestAppFactory: withVars,
-			ExpectedStatus: 200, ExpectedContent: []string{`"text":"Bonjour Claire, désolés !"`, `"ticket_link":"https://desk.cafe-lune.example/tickets/` + ticketID + `"`, `"agent":"Alex"`, `"opening_hours":"7h30–18h"`},
+			ExpectedStatus: 200, ExpectedContent: []string{`"text":"Bonjour Claire, désolés !"`, `"ticket_link":"https://desk.cafe-lune.example/t/` + ticketID + `"`, `"agent":"Alex"`, `"opening_hours":"7h30–18h"`},
 		},
 		{
 			Name: "template values need a signed-in member", Method: http.MethodGet, URL: "/api/md/tickets/" + ticketID + "/template-values",

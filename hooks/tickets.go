@@ -51,7 +51,7 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 		}
 		// Only a mention headed for a ticket looks for a copy's.
 		replies := it.n.InReplyTo != "" || it.n.ThreadID != ""
-		if it.n.ContentHash != "" && (it.v.d.Action != triage.Ignored || replies) {
+		if it.n.ContentHash != "" && it.n.Author != "" && (it.v.d.Action != triage.Ignored || replies) {
 			hashes = append(hashes, it.n.ContentHash)
 		}
 		if oldest.IsZero() || it.n.Published.Before(oldest) {
@@ -102,10 +102,13 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	if err != nil {
 		return fmt.Errorf("negative tickets: %w", err)
 	}
-	err = eachRow(tx, `SELECT content_hash, ticket, published_at FROM mentions WHERE content_hash IN (%s)
-		AND ticket != '' AND published_at >= {:since}`, dbx.Params{"since": since}, hashes,
+	err = eachRow(tx, `SELECT content_hash, channel, author, author_name, ticket, published_at FROM mentions
+		WHERE content_hash IN (%s) AND ticket != '' AND published_at >= {:since}`, dbx.Params{"since": since}, hashes,
 		func(r dbx.NullStringMap) {
-			noteHit(bc.hashes, r["content_hash"].String, ticketHit{r["ticket"].String, parseDT(r["published_at"].String)})
+			hit := ticketHit{r["ticket"].String, parseDT(r["published_at"].String)}
+			for _, k := range copyKeys(r["content_hash"].String, r["channel"].String, r["author"].String, r["author_name"].String) {
+				noteHit(bc.hashes, k, hit)
+			}
 		})
 	if err != nil {
 		return fmt.Errorf("copies: %w", err)
@@ -300,8 +303,8 @@ func (bc *batchContext) threadOf(tx core.App, n normalized, rec *core.Record) (*
 }
 
 // ticketFor attaches the mention to a ticket — the thread's, the same
-// author's open one on this channel, or the one a cross-posted copy joined
-// — or opens a new ticket.
+// author's open one on this channel, or the one the same person's
+// cross-posted copy joined — or opens a new ticket.
 func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, thread *core.Record, stats *IngestStats) ([]ingestEvent, error) {
 	t := thread
 	since := n.Published.Add(-joinWindow)
@@ -313,8 +316,11 @@ func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n norma
 			}
 		}
 	}
-	if t == nil && n.ContentHash != "" {
-		if hit, ok := bc.hashes[n.ContentHash]; ok && !hit.at.Before(since) {
+	for _, k := range copyKeys(n.ContentHash, bc.kind, n.Author, n.AuthorName) {
+		if t != nil {
+			break
+		}
+		if hit, ok := bc.hashes[k]; ok && !hit.at.Before(since) {
 			if t, err = bc.ticket(tx, hit.ticket); err != nil {
 				return nil, err
 			}

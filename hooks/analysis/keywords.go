@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mentiondesk/mentiondesk/hooks/normalize"
+	"github.com/mentiondesk/mentiondesk/model"
 )
 
 // Keyword kinds.
@@ -42,8 +43,9 @@ var ErrBadKeyword = errors.New("analysis: bad keyword")
 //   - Exclude terms suppress other matches only where they overlap them:
 //     with brand "apple" and exclude "apple pie", "apple pie recipe" is not
 //     a brand match, "apple pie, and my Apple laptop broke" still is.
-//   - Lang, when set (fr, en), limits the keyword to texts of that language
-//     in MatchLang; Match ignores it.
+//   - Lang, when fr or en, limits the keyword to texts of that language
+//     in MatchLang; empty or model.LangAny (what the app saves for "any
+//     language") apply to all. Match ignores it.
 type Keyword struct {
 	ID            string
 	Term          string
@@ -216,8 +218,7 @@ func (m *Matcher) scan(words []token, cased bool, lang string, spans []span) []s
 		first, glued = m.firstCased, m.gluedCased
 	}
 	ok := func(p *pattern) bool {
-		l := m.kws[p.kw].Lang
-		return lang == "" || l == "" || l == lang
+		return model.AppliesTo(m.kws[p.kw].Lang, lang)
 	}
 	for i, w := range words {
 		for _, p := range first[w.s] {

@@ -3,6 +3,7 @@ package analysis
 import (
 	"errors"
 	"fmt"
+	"github.com/mentiondesk/mentiondesk/model"
 	"slices"
 	"strings"
 	"testing"
@@ -105,6 +106,23 @@ func TestMatcherCountsAndLang(t *testing.T) {
 	}
 	if h := m.Match("such pain").Hits; len(h) != 1 {
 		t.Errorf("Match must ignore Lang: %+v", h)
+	}
+}
+
+// The app's keyword form saves "any" for a keyword of every language: it
+// must match texts of every language, as an unset language does.
+func TestMatcherLangAny(t *testing.T) {
+	for _, lang := range model.KeywordLanguages {
+		m, err := NewMatcher([]Keyword{{ID: "b", Term: "Café Lune", Kind: KindBrand, Lang: lang}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range model.MentionLanguages {
+			want := lang == model.LangAny || lang == text
+			if got := m.MatchLang("Vu chez Café Lune", text).Relevant; got != want {
+				t.Errorf("keyword language %q, text language %q: relevant %v, want %v", lang, text, got, want)
+			}
+		}
 	}
 }
 

@@ -16,10 +16,8 @@ pb.afterSend = function (response, data) {
 
 export const SETTINGS_ID = 'mdsettings00001'
 
-export const CHANNELS = ['feed', 'mastodon', 'bluesky', 'hackernews', 'reddit', 'webhook', 'email']
-export const STATUSES = ['new', 'open', 'pending', 'resolved', 'ignored']
-export const PRIORITIES = ['low', 'normal', 'high', 'urgent']
-export const SENTIMENTS = ['negative', 'neutral', 'positive']
+// The vocabulary is the server's (model/model.go), generated.
+export { SOURCE_KINDS as CHANNELS, TICKET_STATUSES as STATUSES, PRIORITIES, SENTIMENTS } from './model.gen.js'
 
 /** Calls one of our /api/md routes; errors are PocketBase ClientResponseErrors. */
 export function api(path, { method = 'GET', body, query } = {}) {

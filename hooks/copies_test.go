@@ -1,0 +1,81 @@
+package hooks
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mentiondesk/mentiondesk/connectors"
+)
+
+// Two customers who write the same words are two conversations; the same
+// customer cross-posting is one.
+func TestCopiesJoinOnlyTheSamePerson(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	defer app.Cleanup()
+	h := hubOf(t, app)
+	hook := saveRecord(t, app, "sources", map[string]any{"kind": "webhook", "name": "Zapier", "enabled": true})
+	masto := saveRecord(t, app, "sources", map[string]any{"kind": "mastodon", "name": "Mentions", "url": "https://m.example", "enabled": true})
+	mail := saveRecord(t, app, "sources", map[string]any{"kind": "email", "name": "Inbox", "url": "imap.example:993", "enabled": true})
+	now := time.Now().UTC()
+	question := "Vous êtes ouverts le dimanche matin ?"
+
+	ingestAll(t, h, hook,
+		connectors.Mention{ExternalID: "w1", Author: "paul@example.net", AuthorName: "Paul", Text: question, Published: now.Add(-40 * time.Minute)},
+		connectors.Mention{ExternalID: "w2", Author: "marie@example.net", AuthorName: "Marie", Text: question, Published: now.Add(-30 * time.Minute)},
+	)
+	if a, b := ticketOfMention(t, app, "w1"), ticketOfMention(t, app, "w2"); a == nil || b == nil || a.Id == b.Id {
+		t.Fatalf("two authors, same words: tickets %v and %v, want two different ones", a, b)
+	}
+
+	complaint := "Ma commande n'est jamais arrivée et personne ne répond."
+	ingestAll(t, h, masto, connectors.Mention{ExternalID: "m1", Author: "@anne_martin@mastodon.social", AuthorName: "Anne Martin", Text: complaint, Published: now.Add(-20 * time.Minute)})
+	// The same person, by e-mail: joins her ticket.
+	ingestAll(t, h, mail, connectors.Mention{ExternalID: "e1", Author: "annemartin@example.org", AuthorName: "Anne  MARTIN", Text: complaint, Published: now.Add(-10 * time.Minute)})
+	// Someone else with the same words, and someone of the same name but
+	// another handle: their own tickets.
+	ingestAll(t, h, masto, connectors.Mention{ExternalID: "m2", Author: "@bob@m.example", AuthorName: "Bob", Text: complaint, Published: now.Add(-5 * time.Minute)})
+	ingestAll(t, h, mail, connectors.Mention{ExternalID: "e2", Author: "a.dupont@example.org", AuthorName: "Anne Martin", Text: complaint, Published: now.Add(-4 * time.Minute)})
+
+	anne := ticketOfMention(t, app, "m1")
+	if got := ticketOfMention(t, app, "e1"); got == nil || got.Id != anne.Id {
+		t.Errorf("Anne's e-mail copy of her toot opened ticket %v, want hers (%s)", got, anne.Id)
+	}
+	for _, ext := range []string{"m2", "e2"} {
+		if got := ticketOfMention(t, app, ext); got == nil || got.Id == anne.Id {
+			t.Errorf("%s (another person, same words) joined Anne's ticket", ext)
+		}
+	}
+	anne, _ = app.FindRecordById("tickets", anne.Id)
+	if anne.GetInt("mention_count") != 2 {
+		t.Errorf("Anne's ticket has %d messages, want 2", anne.GetInt("mention_count"))
+	}
+}
+
+func TestPersonKey(t *testing.T) {
+	t.Parallel()
+	same := [][4]string{
+		{"@anne_martin@mastodon.social", "Anne Martin", "annemartin.bsky.social", "anne martin"},
+		{"annemartin@example.org", "Anne Martin", "@anne-martin", "Anne Mártin"},
+	}
+	for _, c := range same {
+		if a, b := personKey(c[0], c[1]), personKey(c[2], c[3]); a == "" || a != b {
+			t.Errorf("%q/%q and %q/%q should be one person: %q vs %q", c[0], c[1], c[2], c[3], a, b)
+		}
+	}
+	apart := [][4]string{
+		{"@anne@m.example", "Anne", "@anne@m.example", "Annie"},
+		{"@anne@m.example", "Anne", "@anna@m.example", "Anne"},
+	}
+	for _, c := range apart {
+		if a, b := personKey(c[0], c[1]), personKey(c[2], c[3]); a == b {
+			t.Errorf("%q/%q and %q/%q should be two people", c[0], c[1], c[2], c[3])
+		}
+	}
+	// Too thin to tell people apart: no cross-channel identity.
+	for _, c := range [][2]string{{"@al@m.example", "Al"}, {"@zoe@m.example", ""}} {
+		if k := personKey(c[0], c[1]); k != "" {
+			t.Errorf("personKey(%q, %q) = %q, want none", c[0], c[1], k)
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package model
+
+import (
+	"slices"
+	"strings"
+)
+
+// Message is a message the server sends people, with a stable code the
+// app translates and programs can rely on while the wording changes.
+// {name} in the text stands for a parameter.
+type Message struct {
+	Code, EN, FR string
+}
+
+// Messages are the server's own messages, in English and French. The
+// server translates its errors from this table, the app's copy of it is
+// generated (ui/src/lib/model.gen.js), and each code is written once.
+var Messages = []Message{
+	{"passwords_dont_match", "Passwords don't match.", "Les mots de passe ne correspondent pas."},
+	{"check_fields", "Please check the highlighted fields.", "Vérifiez les champs signalés."},
+	{"invalid_request_body", "Invalid request body.", "Requête illisible."},
+	{"owner_create_failed", "Could not create the owner account.", "Impossible de créer le compte propriétaire."},
+	{"already_set_up", "Mentiondesk is already set up: sign in instead.", "Mentiondesk est déjà configuré : connectez-vous."},
+	{"timezone_unknown_example", "Unknown timezone; use a name such as Europe/Paris.", "Fuseau horaire inconnu ; utilisez un nom comme Europe/Paris."},
+	{"unknown_timezone", "Unknown timezone.", "Fuseau horaire inconnu."},
+	{"timezone_name_hint", "Use a name such as Europe/Paris or America/Toronto.", "Utilisez un nom comme Europe/Paris ou America/Toronto."},
+	{"business_hours_unusable", "These business hours cannot be used.", "Ces horaires d’ouverture sont inutilisables."},
+	{"keyword_unusable", "This keyword cannot be used.", "Ce mot-clé est inutilisable."},
+	{"template_unknown_placeholder", "This template has a placeholder that cannot be filled.", "Ce modèle contient une variable inconnue."},
+	{"template_unbalanced", "This template has unbalanced braces.", "Accolades mal fermées dans ce modèle."},
+	{"braces_unclosed", "Every {{ needs its }}.", "Chaque {{ doit avoir son }}."},
+	{"reply_empty", "The reply is empty.", "La réponse est vide."},
+	{"reply_not_failed", "Only a failed reply can be retried.", "Seule une réponse en échec peut être renvoyée."},
+	{"owner_only", "Only the owner can do this.", "Seul le propriétaire peut faire cela."},
+	{"search_empty", "Type at least one word to search for.", "Tapez au moins un mot à rechercher."},
+	{"search_failed", "The search could not run.", "La recherche a échoué."},
+	{"ticket_not_found", "Ticket not found.", "Ticket introuvable."},
+	{"reply_not_found", "Reply not found.", "Réponse introuvable."},
+	{"source_not_found", "Source not found.", "Source introuvable."},
+	{"template_not_found", "Template not found.", "Modèle introuvable."},
+	{"webhook_source_not_found", "Webhook source not found.", "Source webhook introuvable."},
+	{"notification_target_not_found", "Notification target not found.", "Destinataire de notification introuvable."},
+	{"no_webhook_source", "No enabled webhook source here.", "Aucune source webhook active à cette adresse."},
+	{"invalid_credentials", "Invalid credentials.", "Identifiants invalides."},
+	{"export_unknown", "Exports are tickets.csv, mentions.csv and replies.csv.", "Les exports sont tickets.csv, mentions.csv et replies.csv."},
+	{"preview_needs_ticket", "Say which ticket to preview the template for (?ticket=).", "Indiquez le ticket pour l’aperçu du modèle (?ticket=)."},
+	{"webhook_not_polled", "Webhook sources are not polled: they receive mentions when your tool calls their URL.", "Une source webhook n’est pas interrogée : elle reçoit les mentions quand votre outil appelle son adresse."},
+	{"interval_too_short", "Check at most every 30 seconds: platforms block clients that poll faster.", "Au plus une vérification toutes les 30 secondes : les plateformes bloquent les clients trop pressés."},
+	{"need_hashtag_or_words", "Give the hashtag or the words to search for.", "Indiquez le hashtag ou les mots à rechercher."},
+	{"need_reddit_query", "Give the words to search for, a subreddit, or your private feed URL.", "Indiquez les mots à rechercher, un subreddit ou l’adresse de votre flux privé."},
+	{"need_search_words", "Give the words to search for, e.g. \"Café Lune\".", "Indiquez les mots à rechercher, par exemple « Café Lune »."},
+	{"need_mastodon_instance", "Give your Mastodon instance, e.g. https://mastodon.social.", "Indiquez votre instance Mastodon, par exemple https://mastodon.social."},
+	{"need_feed_url", "Paste the feed's address (RSS, Atom, JSON Feed or a Google Alerts feed).", "Collez l’adresse du flux (RSS, Atom, JSON Feed ou flux Google Alertes)."},
+	{"need_imap_server", "Give the IMAP server as imaps://mail.example.com (or imap://… with STARTTLS).", "Indiquez le serveur IMAP sous la forme imaps://mail.example.com (ou imap://… avec STARTTLS)."},
+	{"need_email_address", "Give one e-mail address, e.g. owner@example.com.", "Indiquez une seule adresse e-mail, par exemple patron@example.com."},
+	{"need_phone_number", "Give the number with its country code, e.g. +33612345678.", "Indiquez le numéro avec l’indicatif du pays, par exemple +33612345678."},
+	{"need_ntfy_topic", "Give the topic URL, e.g. https://ntfy.sh/my-cafe-alerts.", "Indiquez l’adresse du sujet, par exemple https://ntfy.sh/alertes-du-cafe."},
+	{"need_webhook_url", "Paste the webhook URL.", "Collez l’adresse du webhook."},
+	{"body_too_large", "The body is too large.", "Le contenu est trop volumineux."},
+	{"bad_websub_signature", "Bad WebSub signature.", "Signature WebSub invalide."},
+	{"source_busy", "This source is being checked right now.", "Cette source est en cours de vérification."},
+	{"source_dns", "{host} does not exist: check the address.", "{host} n’existe pas : vérifiez l’adresse."},
+	{"source_refused", "{host} refused the connection: the server may be down.", "{host} a refusé la connexion : le serveur est peut-être arrêté."},
+	{"source_timeout", "{host} did not answer in time.", "{host} n’a pas répondu à temps."},
+	{"source_tls", "{host} has an invalid security certificate (HTTPS).", "{host} a un certificat de sécurité (HTTPS) invalide."},
+	{"source_unreachable", "{host} could not be reached.", "{host} est injoignable."},
+	{"source_blocked", "This address is not allowed: it points into a private network.", "Cette adresse n’est pas autorisée : elle mène à un réseau privé."},
+	{"source_auth", "The platform refused the credentials: check the token or password.", "La plateforme a refusé les identifiants : vérifiez le jeton ou le mot de passe."},
+	{"source_reconnect", "The account must be connected again.", "Le compte doit être reconnecté."},
+	{"source_not_feed", "This address is not a feed (RSS, Atom or JSON Feed).", "Cette adresse n’est pas un flux (RSS, Atom ou JSON Feed)."},
+	{"source_too_large", "The platform sent more than the size limit.", "La plateforme a envoyé plus que la taille maximale."},
+	{"source_rate_limited", "The platform asks us to wait {wait} before the next check.", "La plateforme demande d’attendre {wait} avant la prochaine vérification."},
+	{"source_not_found", "Nothing at this address (HTTP {status}): check it.", "Rien à cette adresse (HTTP {status}) : vérifiez-la."},
+	{"source_http", "The platform answered with an error (HTTP {status}).", "La plateforme a répondu par une erreur (HTTP {status})."},
+	{"source_config", "This source is missing a setting: {detail}", "Il manque un réglage à cette source : {detail}"},
+	{"source_storage", "The mentions found could not be saved.", "Les mentions trouvées n’ont pas pu être enregistrées."},
+	{"source_failed", "The check failed: {detail}", "La vérification a échoué : {detail}"},
+}
+
+var byCode, byEnglish = func() (map[string]Message, map[string]Message) {
+	c, e := map[string]Message{}, map[string]Message{}
+	for _, m := range Messages {
+		c[m.Code], e[m.EN] = m, m
+	}
+	return c, e
+}()
+
+// ErrorCodes lists every code, sorted.
+func ErrorCodes() []string {
+	out := make([]string, 0, len(Messages))
+	for _, m := range Messages {
+		out = append(out, m.Code)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// MessageOf finds the message whose English text is en.
+func MessageOf(en string) (Message, bool) {
+	m, ok := byEnglish[en]
+	return m, ok
+}
+
+// Lookup finds a message by its code.
+func Lookup(code string) (Message, bool) {
+	m, ok := byCode[code]
+	return m, ok
+}
+
+// Render writes the message in lang (fr, else English) with its
+// parameters filled.
+func (m Message) Render(lang string, params map[string]string) string {
+	text := m.EN
+	if lang == LangFR {
+		text = m.FR
+	}
+	for k, v := range params {
+		text = strings.ReplaceAll(text, "{"+k+"}", v)
+	}
+	return text
+}

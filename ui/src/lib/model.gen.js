@@ -1,0 +1,95 @@
+// Generated from model/model.go by `go generate ./model`. Do not edit.
+
+export const SOURCE_KINDS = ["feed","mastodon","bluesky","hackernews","reddit","webhook","email"]
+export const TICKET_STATUSES = ["new","open","pending","resolved","ignored"]
+export const PRIORITIES = ["low","normal","high","urgent"]
+export const SENTIMENTS = ["negative","neutral","positive"]
+export const INTENTS = ["question","complaint","praise","other"]
+export const KEYWORD_KINDS = ["brand","product","competitor","exclude"]
+export const TRIAGE_ACTIONS = ["ticket","logged","ignored","dropped"]
+export const REPLY_STATUSES = ["draft","queued","sending","sent","failed"]
+export const NOTIFICATION_KINDS = ["webpush","ntfy","slack","discord","webhook","email","sms"]
+export const TEMPLATE_LANGUAGES = ["fr","en"]
+export const MENTION_LANGUAGES = ["fr","en","other"]
+export const KEYWORD_LANGUAGES = ["any","fr","en"]
+export const UI_LANGUAGES = ["fr","en"]
+export const LANG_ANY = "any"
+
+// The server's messages by stable code; {name} stands for a parameter.
+export const MESSAGES = {
+  already_set_up: { en: "Mentiondesk is already set up: sign in instead.", fr: "Mentiondesk est déjà configuré : connectez-vous." },
+  bad_websub_signature: { en: "Bad WebSub signature.", fr: "Signature WebSub invalide." },
+  body_too_large: { en: "The body is too large.", fr: "Le contenu est trop volumineux." },
+  braces_unclosed: { en: "Every {{ needs its }}.", fr: "Chaque {{ doit avoir son }}." },
+  business_hours_unusable: { en: "These business hours cannot be used.", fr: "Ces horaires d’ouverture sont inutilisables." },
+  check_fields: { en: "Please check the highlighted fields.", fr: "Vérifiez les champs signalés." },
+  export_unknown: { en: "Exports are tickets.csv, mentions.csv and replies.csv.", fr: "Les exports sont tickets.csv, mentions.csv et replies.csv." },
+  interval_too_short: { en: "Check at most every 30 seconds: platforms block clients that poll faster.", fr: "Au plus une vérification toutes les 30 secondes : les plateformes bloquent les clients trop pressés." },
+  invalid_credentials: { en: "Invalid credentials.", fr: "Identifiants invalides." },
+  invalid_request_body: { en: "Invalid request body.", fr: "Requête illisible." },
+  keyword_unusable: { en: "This keyword cannot be used.", fr: "Ce mot-clé est inutilisable." },
+  need_email_address: { en: "Give one e-mail address, e.g. owner@example.com.", fr: "Indiquez une seule adresse e-mail, par exemple patron@example.com." },
+  need_feed_url: { en: "Paste the feed's address (RSS, Atom, JSON Feed or a Google Alerts feed).", fr: "Collez l’adresse du flux (RSS, Atom, JSON Feed ou flux Google Alertes)." },
+  need_hashtag_or_words: { en: "Give the hashtag or the words to search for.", fr: "Indiquez le hashtag ou les mots à rechercher." },
+  need_imap_server: { en: "Give the IMAP server as imaps://mail.example.com (or imap://… with STARTTLS).", fr: "Indiquez le serveur IMAP sous la forme imaps://mail.example.com (ou imap://… avec STARTTLS)." },
+  need_mastodon_instance: { en: "Give your Mastodon instance, e.g. https://mastodon.social.", fr: "Indiquez votre instance Mastodon, par exemple https://mastodon.social." },
+  need_ntfy_topic: { en: "Give the topic URL, e.g. https://ntfy.sh/my-cafe-alerts.", fr: "Indiquez l’adresse du sujet, par exemple https://ntfy.sh/alertes-du-cafe." },
+  need_phone_number: { en: "Give the number with its country code, e.g. +33612345678.", fr: "Indiquez le numéro avec l’indicatif du pays, par exemple +33612345678." },
+  need_reddit_query: { en: "Give the words to search for, a subreddit, or your private feed URL.", fr: "Indiquez les mots à rechercher, un subreddit ou l’adresse de votre flux privé." },
+  need_search_words: { en: "Give the words to search for, e.g. \"Café Lune\".", fr: "Indiquez les mots à rechercher, par exemple « Café Lune »." },
+  need_webhook_url: { en: "Paste the webhook URL.", fr: "Collez l’adresse du webhook." },
+  no_webhook_source: { en: "No enabled webhook source here.", fr: "Aucune source webhook active à cette adresse." },
+  notification_target_not_found: { en: "Notification target not found.", fr: "Destinataire de notification introuvable." },
+  owner_create_failed: { en: "Could not create the owner account.", fr: "Impossible de créer le compte propriétaire." },
+  owner_only: { en: "Only the owner can do this.", fr: "Seul le propriétaire peut faire cela." },
+  passwords_dont_match: { en: "Passwords don't match.", fr: "Les mots de passe ne correspondent pas." },
+  preview_needs_ticket: { en: "Say which ticket to preview the template for (?ticket=).", fr: "Indiquez le ticket pour l’aperçu du modèle (?ticket=)." },
+  reply_empty: { en: "The reply is empty.", fr: "La réponse est vide." },
+  reply_not_failed: { en: "Only a failed reply can be retried.", fr: "Seule une réponse en échec peut être renvoyée." },
+  reply_not_found: { en: "Reply not found.", fr: "Réponse introuvable." },
+  search_empty: { en: "Type at least one word to search for.", fr: "Tapez au moins un mot à rechercher." },
+  search_failed: { en: "The search could not run.", fr: "La recherche a échoué." },
+  source_auth: { en: "The platform refused the credentials: check the token or password.", fr: "La plateforme a refusé les identifiants : vérifiez le jeton ou le mot de passe." },
+  source_blocked: { en: "This address is not allowed: it points into a private network.", fr: "Cette adresse n’est pas autorisée : elle mène à un réseau privé." },
+  source_busy: { en: "This source is being checked right now.", fr: "Cette source est en cours de vérification." },
+  source_config: { en: "This source is missing a setting: {detail}", fr: "Il manque un réglage à cette source : {detail}" },
+  source_dns: { en: "{host} does not exist: check the address.", fr: "{host} n’existe pas : vérifiez l’adresse." },
+  source_failed: { en: "The check failed: {detail}", fr: "La vérification a échoué : {detail}" },
+  source_http: { en: "The platform answered with an error (HTTP {status}).", fr: "La plateforme a répondu par une erreur (HTTP {status})." },
+  source_not_feed: { en: "This address is not a feed (RSS, Atom or JSON Feed).", fr: "Cette adresse n’est pas un flux (RSS, Atom ou JSON Feed)." },
+  source_not_found: { en: "Nothing at this address (HTTP {status}): check it.", fr: "Rien à cette adresse (HTTP {status}) : vérifiez-la." },
+  source_not_found: { en: "Nothing at this address (HTTP {status}): check it.", fr: "Rien à cette adresse (HTTP {status}) : vérifiez-la." },
+  source_rate_limited: { en: "The platform asks us to wait {wait} before the next check.", fr: "La plateforme demande d’attendre {wait} avant la prochaine vérification." },
+  source_reconnect: { en: "The account must be connected again.", fr: "Le compte doit être reconnecté." },
+  source_refused: { en: "{host} refused the connection: the server may be down.", fr: "{host} a refusé la connexion : le serveur est peut-être arrêté." },
+  source_storage: { en: "The mentions found could not be saved.", fr: "Les mentions trouvées n’ont pas pu être enregistrées." },
+  source_timeout: { en: "{host} did not answer in time.", fr: "{host} n’a pas répondu à temps." },
+  source_tls: { en: "{host} has an invalid security certificate (HTTPS).", fr: "{host} a un certificat de sécurité (HTTPS) invalide." },
+  source_too_large: { en: "The platform sent more than the size limit.", fr: "La plateforme a envoyé plus que la taille maximale." },
+  source_unreachable: { en: "{host} could not be reached.", fr: "{host} est injoignable." },
+  template_not_found: { en: "Template not found.", fr: "Modèle introuvable." },
+  template_unbalanced: { en: "This template has unbalanced braces.", fr: "Accolades mal fermées dans ce modèle." },
+  template_unknown_placeholder: { en: "This template has a placeholder that cannot be filled.", fr: "Ce modèle contient une variable inconnue." },
+  ticket_not_found: { en: "Ticket not found.", fr: "Ticket introuvable." },
+  timezone_name_hint: { en: "Use a name such as Europe/Paris or America/Toronto.", fr: "Utilisez un nom comme Europe/Paris ou America/Toronto." },
+  timezone_unknown_example: { en: "Unknown timezone; use a name such as Europe/Paris.", fr: "Fuseau horaire inconnu ; utilisez un nom comme Europe/Paris." },
+  unknown_timezone: { en: "Unknown timezone.", fr: "Fuseau horaire inconnu." },
+  webhook_not_polled: { en: "Webhook sources are not polled: they receive mentions when your tool calls their URL.", fr: "Une source webhook n’est pas interrogée : elle reçoit les mentions quand votre outil appelle son adresse." },
+  webhook_source_not_found: { en: "Webhook source not found.", fr: "Source webhook introuvable." },
+}
+
+// The app's screens, as its router matches them.
+export const ROUTES = {
+  dashboard: "/dashboard",
+  inbox: "/",
+  settings: "/settings",
+  settingsSection: "/settings/:section",
+  source: "/sources/:id",
+  sources: "/sources",
+  ticket: "/t/:id",
+}
+
+/** The app's path of a ticket: the one the server's links use. */
+export function ticketPath(id) {
+  return ROUTES.ticket.replace(':id', id)
+}
