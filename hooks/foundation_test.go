@@ -25,7 +25,7 @@ func emptyAppFactory(t testing.TB) *tests.TestApp {
 
 func TestSetup(t *testing.T) {
 	t.Parallel()
-	valid := `{"name":"Léa Martin","email":"lea@cafe-lune.fr","password":"croissant-2026","passwordConfirm":"croissant-2026","language":"fr","business_name":"Café Lune","timezone":"Europe/Paris"}`
+	valid := `{"name":"Léa Martin","email":"lea@cafe-lune.fr","password":"croissant-2026","passwordConfirm":"croissant-2026","language":"fr","business_name":"Café Lune","timezone":"Europe/Paris","public_url":"https://desk.cafe-lune.fr/"}`
 	scenarios := []tests.ApiScenario{
 		{
 			Name: "an empty instance asks for setup", Method: http.MethodGet, URL: "/api/md/setup",
@@ -41,8 +41,13 @@ func TestSetup(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if s.GetString("business_name") != "Café Lune" {
-					t.Fatalf("business_name = %q", s.GetString("business_name"))
+				if s.GetString("business_name") != "Café Lune" || s.GetString("public_url") != "https://desk.cafe-lune.fr" {
+					t.Fatalf("business_name = %q, public_url = %q", s.GetString("business_name"), s.GetString("public_url"))
+				}
+				// The business name is the first brand keyword, for every language.
+				kws, err := app.FindAllRecords("keywords")
+				if err != nil || len(kws) != 1 || kws[0].GetString("term") != "Café Lune" || kws[0].GetString("kind") != "brand" || kws[0].GetString("language") != "any" {
+					t.Fatalf("keywords after setup: %v %v", kws, err)
 				}
 				u, err := app.FindAuthRecordByEmail("users", "lea@cafe-lune.fr")
 				if err != nil || !u.ValidatePassword("croissant-2026") {
@@ -57,9 +62,9 @@ func TestSetup(t *testing.T) {
 		},
 		{
 			Name: "short password, bad email, wrong confirmation, unknown zone", Method: http.MethodPost, URL: "/api/md/setup",
-			Body:           strings.NewReader(`{"name":"x","email":"not-an-email","password":"short","passwordConfirm":"other","timezone":"Mars/Olympus"}`),
+			Body:           strings.NewReader(`{"name":"x","email":"not-an-email","password":"short","passwordConfirm":"other","timezone":"Mars/Olympus","public_url":"javascript:alert(1)"}`),
 			TestAppFactory: emptyAppFactory, ExpectedStatus: 400,
-			ExpectedContent: []string{`"email":{"code":"validation_is_email"`, `"password":{"code":"validation_length_out_of_range"`, `"passwordConfirm":{"code":"validation_in_invalid"`, `"timezone":{`},
+			ExpectedContent: []string{`"email":{"code":"validation_is_email"`, `"password":{"code":"validation_length_out_of_range"`, `"passwordConfirm":{"code":"validation_in_invalid"`, `"timezone":{`, `"public_url":{"code":"validation_is_url"`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
 				if n, _ := app.CountRecords("users"); n != 0 {
 					t.Fatalf("a refused setup created %d users", n)

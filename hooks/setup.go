@@ -3,6 +3,7 @@ package hooks
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/pocketbase/dbx"
@@ -11,6 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/analysis"
+	"github.com/mentiondesk/mentiondesk/model"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
@@ -23,6 +26,9 @@ type setupRequest struct {
 	Language        string `json:"language"`
 	BusinessName    string `json:"business_name"`
 	Timezone        string `json:"timezone"`
+	// PublicURL is the address the browser used, unless the owner edited
+	// it: links in notifications need it from the first alert on.
+	PublicURL string `json:"public_url"`
 }
 
 func (r setupRequest) validate() error {
@@ -34,6 +40,7 @@ func (r setupRequest) validate() error {
 		validation.Field(&r.Language, validation.In("fr", "en")),
 		validation.Field(&r.BusinessName, validation.Length(0, 200)),
 		validation.Field(&r.Timezone, validation.By(validTimezone)),
+		validation.Field(&r.PublicURL, validation.Length(0, 500), is.URL, validation.By(httpURL)),
 	)
 }
 
@@ -104,7 +111,13 @@ func (h *hub) handleSetup(e *core.RequestEvent) error {
 		if req.Timezone != "" {
 			settings.Set("timezone", req.Timezone)
 		}
-		return tx.Save(settings)
+		if req.PublicURL != "" {
+			settings.Set("public_url", strings.TrimRight(req.PublicURL, "/"))
+		}
+		if err := tx.Save(settings); err != nil {
+			return err
+		}
+		return saveBrandKeyword(tx, req.BusinessName)
 	})
 	if errors.Is(err, errSetupDone) {
 		return apis.NewForbiddenError("Mentiondesk is already set up: sign in instead.", nil)
@@ -116,6 +129,41 @@ func (h *hub) handleSetup(e *core.RequestEvent) error {
 }
 
 var errSetupDone = errors.New("hooks: setup already done")
+
+// saveBrandKeyword makes the business name the first brand keyword, so the
+// first source an owner adds already finds them. One keyword covers the
+// forms people write it in: the matcher folds case and accents ("cafe
+// lune") and reads glued hashtags and handles (#CafeLune, @cafelune).
+func saveBrandKeyword(tx core.App, name string) error {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil
+	}
+	if _, err := analysis.NewMatcher([]analysis.Keyword{{Term: name, Kind: analysis.KindBrand}}); err != nil {
+		return nil // no word to match ("!!!"): the owner adds keywords later
+	}
+	col, err := tx.FindCollectionByNameOrId("keywords")
+	if err != nil {
+		return err
+	}
+	kw := core.NewRecord(col)
+	kw.Set("term", name)
+	kw.Set("kind", analysis.KindBrand)
+	kw.Set("language", model.LangAny)
+	return tx.Save(kw)
+}
+
+// httpURL accepts an empty value or an http(s) address.
+func httpURL(v any) error {
+	s, _ := v.(string)
+	if s == "" {
+		return nil
+	}
+	if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return validation.NewError("validation_invalid_url", "Must be a valid url.")
+	}
+	return nil
+}
 
 func countOwners(app core.App) (int64, error) {
 	return app.CountRecords("users", dbx.HashExp{"role": "owner"})

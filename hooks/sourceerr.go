@@ -113,3 +113,20 @@ func hostOf(raw string) string {
 	}
 	return strings.TrimSpace(raw)
 }
+
+// reasonOf is a triage reason (triage.Decision.Reason, stored in English)
+// as a code and parameters the app translates.
+func reasonOf(reason string) sourceFailure {
+	for _, p := range []struct{ prefix, code, param string }{
+		{"rule: ", "triage_rule", "name"},
+		{"excluded: ", "triage_excluded", "term"},
+	} {
+		if v, ok := strings.CutPrefix(reason, p.prefix); ok {
+			return sourceFailure{Code: p.code, Params: map[string]string{p.param: v}}
+		}
+	}
+	if m, ok := model.MessageOf(reason); ok {
+		return sourceFailure{Code: m.Code}
+	}
+	return sourceFailure{}
+}

@@ -134,6 +134,8 @@ type previewMention struct {
 	Keywords   []string  `json:"keywords"`
 	Would      string    `json:"would"` // ticket, logged, ignored, dropped
 	Reason     string    `json:"reason"`
+	// Why is Reason as a code and parameters the app translates.
+	Why sourceFailure `json:"why"`
 }
 
 // handlePreview fetches a source as configured in the form — saved or not —
@@ -191,7 +193,8 @@ func (h *hub) handlePreview(e *core.RequestEvent) error {
 	batch, ferr := fetcher.Fetch(ctx, cs, connectors.Cursor{})
 	out := map[string]any{"mentions": []previewMention{}}
 	if ferr != nil && !errors.Is(ferr, connectors.ErrNotModified) {
-		out["error"] = userMessage(ferr)
+		f := failureOf(ferr, hostOf(body.URL))
+		out["error"], out["error_info"] = f.text(requestLang(e)), f
 		return e.JSON(http.StatusOK, out)
 	}
 	now := time.Now().UTC()
@@ -212,7 +215,7 @@ func (h *hub) handlePreview(e *core.RequestEvent) error {
 		list = append(list, previewMention{
 			ExternalID: n.ExternalID, URL: n.URL, Author: n.Author, Title: n.Title, Text: clip(n.Text, 500),
 			Published: n.Published, Language: v.a.lang, Sentiment: v.a.label, Intent: v.a.intent,
-			Keywords: v.found.terms, Would: v.d.Action, Reason: v.d.Reason,
+			Keywords: v.found.terms, Would: v.d.Action, Reason: v.d.Reason, Why: reasonOf(v.d.Reason),
 		})
 	}
 	out["mentions"] = list

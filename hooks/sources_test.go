@@ -88,7 +88,7 @@ func TestSourcePreview(t *testing.T) {
 		{
 			Name: "preview says what would happen", Method: http.MethodPost, URL: "/api/md/sources/preview",
 			Body: strings.NewReader(`{"kind":"feed","name":"Alerts","url":"` + ok.URL + `"}`), Headers: as(ownerID), TestAppFactory: appFactory,
-			ExpectedStatus: 200, ExpectedContent: []string{`"total":4`, `"would":"ticket"`, `"reason":"complaint"`},
+			ExpectedStatus: 200, ExpectedContent: []string{`"total":4`, `"would":"ticket"`, `"reason":"complaint"`, `"why":{"code":"triage_complaint"}`},
 			AfterTestFunc: func(t testing.TB, app *tests.TestApp, res *http.Response) {
 				if n, _ := app.CountRecords("mentions"); n != 1 { // the fixture's own
 					t.Fatalf("preview stored mentions: %d", n)
@@ -98,7 +98,7 @@ func TestSourcePreview(t *testing.T) {
 		{
 			Name: "a refused token is reported, not thrown", Method: http.MethodPost, URL: "/api/md/sources/preview",
 			Body: strings.NewReader(`{"kind":"feed","name":"Alerts","url":"` + denied.URL + `"}`), Headers: as(ownerID), TestAppFactory: appFactory,
-			ExpectedStatus: 200, ExpectedContent: []string{`"error":"credentials refused (HTTP 401): bad token"`, `"mentions":[]`},
+			ExpectedStatus: 200, ExpectedContent: []string{`"error":"La plateforme a refusé les identifiants : vérifiez le jeton ou le mot de passe."`, `"error_info":{"code":"source_auth"}`, `"mentions":[]`},
 		},
 	}
 	for _, s := range scenarios {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
@@ -99,17 +100,52 @@ func (h *hub) templateValues(app core.App, ticket, agent *core.Record, base stri
 	if c, err := app.FindRecordById("contacts", ticket.GetString("contact")); err == nil {
 		vals["handle"] = c.GetString("handle")
 		vals["name"] = c.GetString("display_name")
-		vals["first_name"] = firstNameOf(c.GetString("display_name"))
 	}
-	if vals["first_name"] == "" {
-		// No display name: greet by handle rather than leave a gap.
-		vals["first_name"] = strings.TrimPrefix(strings.SplitN(strings.TrimPrefix(vals["handle"], "@"), "@", 2)[0], "u/")
-	}
+	vals["first_name"] = greetingName(vals["name"], vals["handle"])
 	return vals
 }
 
-// firstNameOf takes the first word of a display name; handles and e-mail
-// addresses are not names.
+// greetingName is what a reply greets the customer by: the first word of
+// their display name when it reads as a first name ("Claire Martin" →
+// Claire), else the display name itself ("Boulangerie Fan"), else nothing,
+// so "Bonjour {{first_name}}," becomes "Bonjour," — never a handle
+// ("Bonjour lyonnais_du_69,"), which reads as a bot.
+func greetingName(display, handle string) string {
+	display = strings.TrimSpace(display)
+	if display == "" || strings.ContainsAny(display, "@_/") || looksLikeHandle(display, handle) {
+		return ""
+	}
+	first, _, _ := strings.Cut(display, " ")
+	if isNameWord(first) {
+		return first
+	}
+	return display
+}
+
+// isNameWord reports whether w is made of letters, with the hyphens and
+// apostrophes of names (Jean-Luc, O'Neil), and at least two of them.
+func isNameWord(w string) bool {
+	letters := 0
+	for _, r := range w {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+		case r == '-' || r == '\'' || r == '’':
+		default:
+			return false
+		}
+	}
+	return letters >= 2
+}
+
+// looksLikeHandle: a display name that only repeats the handle.
+func looksLikeHandle(display, handle string) bool {
+	h := strings.ToLower(strings.TrimPrefix(handle, "@"))
+	h, _, _ = strings.Cut(h, "@")
+	return h != "" && strings.ToLower(display) == h
+}
+
+// firstNameOf takes the first word of an agent's name.
 func firstNameOf(name string) string {
 	name = strings.TrimSpace(name)
 	if name == "" || strings.ContainsAny(name, "@") {
@@ -119,15 +155,25 @@ func firstNameOf(name string) string {
 	return first
 }
 
+// fillTemplate puts vals into body. A known placeholder with no value is
+// removed with the space before it ("Bonjour {{first_name}}," →
+// "Bonjour,"); an unknown one stays, for the composer to flag.
 func fillTemplate(body string, vals map[string]string) string {
-	return placeholderRE.ReplaceAllStringFunc(body, func(m string) string {
-		name := placeholderRE.FindStringSubmatch(m)[1]
-		if v, ok := vals[name]; ok {
-			return v
+	return emptyPlaceholderRE.ReplaceAllStringFunc(body, func(m string) string {
+		name := emptyPlaceholderRE.FindStringSubmatch(m)[1]
+		v, ok := vals[name]
+		if !ok {
+			return m
 		}
-		return m
+		if v == "" {
+			return ""
+		}
+		return m[:len(m)-len(strings.TrimLeft(m, " \t"))] + v
 	})
 }
+
+// emptyPlaceholderRE is a placeholder with the blanks before it.
+var emptyPlaceholderRE = regexp.MustCompile(`[ \t]*` + placeholderRE.String())
 
 func (h *hub) handleTemplateValues(e *core.RequestEvent) error {
 	t, err := e.App.FindRecordById("tickets", e.Request.PathValue("id"))

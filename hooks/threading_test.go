@@ -88,6 +88,10 @@ func TestThreadingAndDedupe(t *testing.T) {
 	if tk.GetString("status") != "open" || !tk.GetDateTime("sla_due_at").Time().Equal(at(2*time.Hour).Add(time.Hour).Truncate(time.Millisecond)) {
 		t.Fatalf("after customer came back: status %s due %s", tk.GetString("status"), tk.GetDateTime("sla_due_at").Time())
 	}
+	// The inbox row shows what they said last.
+	if tk.GetString("last_message") != back.Text || tk.GetString("last_intent") == "" {
+		t.Fatalf("last message %q (%s), want %q", tk.GetString("last_message"), tk.GetString("last_intent"), back.Text)
+	}
 
 	// Resolved, then the customer writes in the thread again: reopened.
 	tk.Set("status", "resolved")

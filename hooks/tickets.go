@@ -375,6 +375,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	t.Set("last_customer_at", n.Published)
 	t.Set("sentiment_start", a.score)
 	t.Set("sentiment_end", a.score)
+	setLastMessage(t, n, a)
 	t.Set("mention_count", 1)
 	if contact != nil {
 		t.Set("contact", contact.ID)
@@ -434,9 +435,12 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 		}
 	}
 	t.Set("mention_count", t.GetInt("mention_count")+1)
-	t.Set("sentiment_end", a.score)
-	if last := t.GetDateTime("last_customer_at").Time(); n.Published.After(last) {
+	if last := t.GetDateTime("last_customer_at").Time(); !n.Published.Before(last) {
+		// The latest message sets the mood and the row the inbox shows;
+		// a late-arriving older one (a slow feed) does not.
+		t.Set("sentiment_end", a.score)
 		t.Set("last_customer_at", n.Published)
+		setLastMessage(t, n, a)
 	}
 	if d.Action == triage.Ticket {
 		switch status {
@@ -465,6 +469,17 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 	bc.touch(t)
 	bc.noteOpen(t)
 	return events, nil
+}
+
+// setLastMessage keeps the customer's latest words on the ticket, for the
+// inbox row.
+func setLastMessage(t *core.Record, n normalized, a textAnalysis) {
+	text := n.Text
+	if text == "" {
+		text = n.Title
+	}
+	t.Set("last_message", firstWords(text, 300))
+	t.Set("last_intent", a.intent)
 }
 
 // contactRef is what ingest needs of a contact: its id, and what it last

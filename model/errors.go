@@ -75,6 +75,20 @@ var Messages = []Message{
 	{"source_config", "This source is missing a setting: {detail}", "Il manque un réglage à cette source : {detail}"},
 	{"source_storage", "The mentions found could not be saved.", "Les mentions trouvées n’ont pas pu être enregistrées."},
 	{"source_failed", "The check failed: {detail}", "La vérification a échoué : {detail}"},
+	// Why triage did what it did with a mention ("test this source", the
+	// ticket's history). The English is what mentions.triage_reason stores.
+	{"triage_complaint", "complaint", "réclamation"},
+	{"triage_question", "question", "question"},
+	{"triage_negative", "negative", "message négatif"},
+	{"triage_praise_thank", "praise (thank)", "compliment, à remercier"},
+	{"triage_praise", "praise", "compliment"},
+	{"triage_addressed", "addressed to us", "adressé à vous"},
+	{"triage_noise", "noise", "bruit : rien à répondre"},
+	{"triage_own", "our own post", "votre propre publication"},
+	{"triage_automated", "automated mail", "e-mail automatique"},
+	{"triage_no_brand", "no brand keyword", "aucun mot-clé de marque"},
+	{"triage_excluded", "excluded: {term}", "exclu par « {term} »"},
+	{"triage_rule", "rule: {name}", "règle « {name} »"},
 }
 
 var byCode, byEnglish = func() (map[string]Message, map[string]Message) {

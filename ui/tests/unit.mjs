@@ -1,6 +1,6 @@
 // Checks of the app's pure logic (no browser, no server). tests/e2e.mjs
 // runs them first so one command covers everything.
-import { graphemes, replyVia, fillTemplate, firstName, replyWarnings, LIMITS } from '../src/lib/compose.js'
+import { graphemes, replyVia, rankTemplates, replyWarnings, LIMITS } from '../src/lib/compose.js'
 import { slaState, sentimentLabel } from '../src/lib/sla.js'
 
 function eq(a, b, what) {
@@ -21,13 +21,16 @@ export const unitTests = [
     eq(['mastodon', 'bluesky', 'email', 'feed', 'hackernews', 'reddit', 'webhook', ''].map(replyVia),
       ['platform', 'platform', 'email', 'manual', 'manual', 'manual', 'manual', 'manual'], 'via')
   }],
-  ['compose: placeholders', () => {
-    const vars = { first_name: 'Marie', handle: '@marie@piaille.fr', business: 'Café Lune', agent: 'Claire', ticket_link: '' }
-    eq(fillTemplate('Hi {{first_name}} ({{ handle }}) — {{agent}}, {{business}}', vars), 'Hi Marie (@marie@piaille.fr) — Claire, Café Lune', 'filled')
-    eq(fillTemplate('{{ticket_link}} {{unknown}}', vars), '{{ticket_link}} {{unknown}}', 'empty and unknown stay visible')
-    eq(firstName('Marie Dupont'), 'Marie', 'first name')
-    eq(firstName('@marie'), '', 'handle is not a name')
-    eq(firstName('marie@example.com'), '', 'address is not a name')
+  ['compose: templates of the mention\'s language and intent first', () => {
+    const tpls = [
+      { id: 'a', name: 'Hours', language: 'en', tags: ['question'], usage_count: 9 },
+      { id: 'b', name: 'Désolés', language: 'fr', tags: ['complaint'], usage_count: 1 },
+      { id: 'c', name: 'Horaires', language: 'fr', tags: ['question'], usage_count: 5 },
+      { id: 'd', name: 'Merci', language: 'fr', tags: [], usage_count: 7 },
+    ]
+    eq(rankTemplates(tpls, { language: 'fr', intent: 'complaint' }).map((x) => x.id), ['b', 'd', 'c', 'a'], 'fr complaint')
+    eq(rankTemplates(tpls, { language: 'fr', intent: 'question' }).map((x) => x.id), ['c', 'd', 'b', 'a'], 'fr question')
+    eq(rankTemplates(tpls, { language: 'en' }).map((x) => x.id), ['a', 'd', 'c', 'b'], 'en, no intent')
   }],
   ['compose: warnings against canned replies', () => {
     const tpl = 'Hi Marie, thanks for reaching out! We are looking into it.'
@@ -36,6 +39,8 @@ export const unitTests = [
     eq(replyWarnings('Merci pour votre message, nous regardons cela.', { name: 'Paul' }), ['compose.warnGeneric'], 'generic French')
     eq(replyWarnings('Paul, your parcel left our shop on Monday: here is the tracking number, I will call the carrier tomorrow morning.', { name: 'Paul' }), [], 'personal answer')
     eq(replyWarnings('', {}), [], 'empty')
+    eq(replyWarnings('Thanks for your message!', { name: 'Paul' }), ['compose.warnGeneric'], 'generic English')
+    eq(replyWarnings('Thank you for contacting us, we’re looking into it.', {}), ['compose.warnGeneric'], 'curly apostrophe')
   }],
   ['sla: badge states', () => {
     const now = Date.parse('2026-11-23T12:00:00Z')

@@ -23,20 +23,31 @@ export function replyVia(channel) {
   return 'manual'
 }
 
-export function fillTemplate(body, vars) {
-  return String(body || '').replace(/\{\{\s*(\w+)\s*\}\}/g, (m, k) => (vars[k] != null && vars[k] !== '' ? vars[k] : m))
-}
-
-export function firstName(name) {
-  const n = String(name || '').trim()
-  if (!n || n.startsWith('@') || n.includes('@')) return ''
-  return n.split(/\s+/)[0]
+/** Templates in the order the picker offers them: the mention's language
+ *  first, then those tagged with its intent (complaint, question...), then
+ *  the most used. */
+export function rankTemplates(templates, { language, intent } = {}) {
+  const tagged = (tpl) => Array.isArray(tpl.tags) && tpl.tags.includes(intent)
+  return [...(templates || [])].sort(
+    (a, b) =>
+      (b.language === language) - (a.language === language) ||
+      (intent ? tagged(b) - tagged(a) : 0) ||
+      (b.usage_count || 0) - (a.usage_count || 0) ||
+      a.name.localeCompare(b.name),
+  )
 }
 
 const GENERIC = [
   'thanks for reaching out',
   'thank you for reaching out',
   'thank you for your feedback',
+  'thanks for your message',
+  'thank you for your message',
+  'thanks for contacting us',
+  'thank you for contacting us',
+  'thanks for getting in touch',
+  'we appreciate your feedback',
+  'we value your feedback',
   'thanks for your feedback',
   'we apologize for any inconvenience',
   'sorry for the inconvenience',
@@ -45,6 +56,10 @@ const GENERIC = [
   'please dm us',
   'merci pour votre message',
   'merci pour votre retour',
+  'merci pour votre commentaire',
+  'merci de votre message',
+  'merci de nous avoir écrit',
+  'nous prenons note',
   'merci de nous avoir contactés',
   'désolé pour la gêne occasionnée',
   'nous sommes désolés pour la gêne',
@@ -60,7 +75,7 @@ export function replyWarnings(body, { templateFilled, name } = {}) {
   if (!text) return out
   if (templateFilled && text === templateFilled.trim()) out.push('compose.warnUnchanged')
   if (/\{\{\s*\w+\s*\}\}/.test(text)) out.push('compose.warnPlaceholder')
-  const lower = text.toLowerCase()
+  const lower = text.toLowerCase().replace(/[’‘]/g, "'")
   const generic = GENERIC.some((g) => lower.includes(g))
   const words = text.split(/\s+/).filter(Boolean).length
   const named = name && lower.includes(String(name).toLowerCase())

@@ -1,9 +1,11 @@
 import { pb } from './pb.js'
+import { parseDate } from './dates.js'
+import { MESSAGES, UI_LANGUAGES } from './model.gen.js'
 
 // Each dictionary is its own chunk: only the language in use is downloaded.
 const loaders = { en: () => import('./i18n/en.js'), fr: () => import('./i18n/fr.js') }
 const dicts = {}
-export const LANGS = ['fr', 'en']
+export const LANGS = UI_LANGUAGES
 const KEY = 'md.lang'
 
 function initial() {
@@ -69,7 +71,6 @@ function fmt(kind, opts) {
   return f
 }
 
-import { parseDate } from './dates.js'
 export { parseDate }
 
 export function formatDate(v, opts = { dateStyle: 'medium', timeStyle: 'short' }) {
@@ -124,9 +125,24 @@ export function percent(x) {
 
 /** The message to show for a failed call: the server's own message when it
  *  gave one, else a translated sentence for the HTTP status. */
+/** One of the server's messages (model/errors.go) in the app's language,
+ *  by its stable code; '' for a code this app does not know. */
+export function serverMessage(code, params = {}) {
+  const m = MESSAGES[code]
+  if (!m) return ''
+  return (m[i18n.lang] || m.en).replace(/\{(\w+)\}/g, (all, k) => (params[k] != null ? String(params[k]) : all))
+}
+
+/** A source's failure ({code, params}, as the server stores it). */
+export function describeFailure(info, fallback = '') {
+  return (info && serverMessage(info.code, info.params)) || fallback
+}
+
 export function describeError(err) {
   if (!err) return t('error.unknown')
   const status = err.status ?? 0
+  const coded = serverMessage(err.response?.code || err.data?.code)
+  if (coded) return coded
   const message = err.response?.message || err.data?.message
   if (status === 0 && !message) return err.isAbort ? t('error.aborted') : t('error.network')
   if (message && !/^something went wrong/i.test(message)) return message

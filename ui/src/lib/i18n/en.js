@@ -63,6 +63,12 @@ export default {
   'setup.title': 'Welcome to Mentiondesk',
   'setup.intro': 'Create the owner account. You will then add where people talk about your business.',
   'setup.business': 'Your business',
+  'setup.businessHint': 'It becomes your first keyword: Mentiondesk also finds it without accents and as #hashtag or @handle.',
+  'setup.publicUrlHint': 'The address you are using now. Links in your alerts lead here: change it if your phone reaches Mentiondesk at another address.',
+  'would.ticket': 'Ticket',
+  'would.logged': 'Logged',
+  'would.ignored': 'Ignored',
+  'would.dropped': 'Dropped',
   'setup.owner': 'Your account',
   'setup.submit': 'Create my account',
 

@@ -62,6 +62,12 @@ export default {
   'setup.title': 'Bienvenue dans Mentiondesk',
   'setup.intro': 'Créez le compte propriétaire. Vous ajouterez ensuite les endroits où l’on parle de votre commerce.',
   'setup.business': 'Votre commerce',
+  'setup.businessHint': 'Il devient votre premier mot-clé : Mentiondesk le retrouve aussi sans accents, en #hashtag ou en @compte.',
+  'setup.publicUrlHint': 'L’adresse que vous utilisez en ce moment. Les liens de vos alertes y mènent : changez-la si votre téléphone joint Mentiondesk à une autre adresse.',
+  'would.ticket': 'Ticket',
+  'would.logged': 'Archivé',
+  'would.ignored': 'Ignoré',
+  'would.dropped': 'Écarté',
   'setup.owner': 'Votre compte',
   'setup.submit': 'Créer mon compte',
 
