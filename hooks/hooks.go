@@ -69,6 +69,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"locale", h.registerLocale},
 		{"secrets", h.registerSecrets},
 		{"setup", h.registerSetup},
+		{"password reset", h.registerPasswordResetCheck},
 		{"keywords", h.registerKeywordChecks},
 		{"policy", h.registerPolicy},
 		{"settings", h.registerSettingsChecks},

@@ -907,12 +907,18 @@ func (n *notifier) validateTarget(app core.App, r *core.Record) validation.Error
 		a, err := mail.ParseAddress(target)
 		if err != nil || a.Address != target {
 			errs["target"] = validation.NewError("validation_invalid_email", "Give one e-mail address, e.g. owner@example.com.")
+		} else if !app.Settings().SMTP.Enabled {
+			// Said now, not at the first alert that never comes.
+			errs["kind"] = validation.NewError("validation_no_smtp", "E-mail alerts need the server's mail settings: a superuser sets SMTP in the admin UI (/_/ → Settings → Mail settings).")
 		}
 	case "sms":
 		if p := strings.NewReplacer(" ", "", "-", "", ".", "").Replace(target); notify.PhoneRE.MatchString(p) {
 			r.Set("target", p)
 		} else {
 			errs["target"] = validation.NewError("validation_invalid_phone", "Give the number with its country code, e.g. +33612345678.")
+		}
+		if n.sms.URL == "" || n.sms.From == "" {
+			errs["kind"] = validation.NewError("validation_no_sms", "Text-message alerts need an SMS provider on the server (MD_SMS_URL and MD_SMS_FROM).")
 		}
 	}
 	return errs

@@ -534,6 +534,21 @@ func TestNotifyRoutesAndValidation(t *testing.T) {
 			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"code":"validation_invalid_email"`},
 		},
 		{
+			Name: "e-mail alerts without SMTP on the server are refused at once", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"email","target":"bob@example.com","enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"kind":{"code":"validation_no_smtp"`},
+		},
+		{
+			Name: "text-message alerts without an SMS provider are refused at once", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
+			Body:           body(`{"user":"` + agentID + `","kind":"sms","target":"+33612345678","enabled":true}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"kind":{"code":"validation_no_sms"`},
+		},
+		{
+			Name: "forgot password without SMTP says so", Method: http.MethodPost, URL: "/api/collections/users/request-password-reset",
+			Body:           body(`{"email":"owner@example.com"}`),
+			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"code":"no_smtp_reset"`},
+		},
+		{
 			Name: "a push subscription with broken keys is refused", Method: http.MethodPost, URL: "/api/collections/notifications/records", Headers: as(agentID),
 			Body:           body(`{"user":"` + agentID + `","kind":"webpush","subscription":{"endpoint":"https://fcm.googleapis.com/x","keys":{"p256dh":"AAAA","auth":"x"}},"enabled":true}`),
 			TestAppFactory: guardedAppFactory, ExpectedStatus: 400, ExpectedContent: []string{`"subscription":{"code":"validation_invalid_subscription"`},

@@ -168,3 +168,16 @@ func httpURL(v any) error {
 func countOwners(app core.App) (int64, error) {
 	return app.CountRecords("users", dbx.HashExp{"role": "owner"})
 }
+
+// registerPasswordResetCheck answers "forgot password" at once when the
+// server cannot send mail: PocketBase would accept the request and the
+// owner would wait for an e-mail that never leaves.
+func (h *hub) registerPasswordResetCheck() error {
+	h.app.OnRecordRequestPasswordResetRequest("users").BindFunc(func(e *core.RecordRequestPasswordResetRequestEvent) error {
+		if !e.App.Settings().SMTP.Enabled {
+			return apis.NewBadRequestError("Password reset needs the server's mail settings: ask the person who runs Mentiondesk, or reset it with `mentiondesk superuser` and the admin UI.", nil)
+		}
+		return e.Next()
+	})
+	return nil
+}

@@ -75,6 +75,10 @@ var Messages = []Message{
 	{"source_config", "This source is missing a setting: {detail}", "Il manque un réglage à cette source : {detail}"},
 	{"source_storage", "The mentions found could not be saved.", "Les mentions trouvées n’ont pas pu être enregistrées."},
 	{"source_failed", "The check failed: {detail}", "La vérification a échoué : {detail}"},
+	{"no_smtp", "E-mail alerts need the server's mail settings: a superuser sets SMTP in the admin UI (/_/ → Settings → Mail settings).", "Les alertes par e-mail demandent les réglages d’envoi du serveur : un super-utilisateur règle le SMTP dans l’interface d’administration (/_/ → Settings → Mail settings)."},
+	{"no_sms", "Text-message alerts need an SMS provider on the server (MD_SMS_URL and MD_SMS_FROM).", "Les alertes par SMS demandent un fournisseur de SMS sur le serveur (MD_SMS_URL et MD_SMS_FROM)."},
+	{"no_smtp_reset", "Password reset needs the server's mail settings: ask the person who runs Mentiondesk, or reset it with `mentiondesk superuser` and the admin UI.", "La réinitialisation du mot de passe demande les réglages d’envoi du serveur : demandez à la personne qui gère Mentiondesk, ou réinitialisez-le depuis l’interface d’administration."},
+
 	// Why triage did what it did with a mention ("test this source", the
 	// ticket's history). The English is what mentions.triage_reason stores.
 	{"triage_complaint", "complaint", "réclamation"},

@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 692d2d7297c416ac).
+/* Mentiondesk service worker (version 6c3c330ab1546013).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-QNnIbwLT.js","/assets/Field-CydZddcX.js","/assets/Icon-Cwf2TfuF.js","/assets/LangSwitch-DwspfjAm.js","/assets/Settings-Bgvild9k.css","/assets/Settings-V6buYBF1.js","/assets/SlaBadge-D9i0gqoC.js","/assets/Sources-BYQm6BSi.js","/assets/Sources-DwoJCc8K.css","/assets/Ticket-ClHfIT7Q.css","/assets/Ticket-Cx7iDvtz.js","/assets/clock.svelte-DMsrwbyl.js","/assets/en-CiNCqNcn.js","/assets/fr-P3-jpzM1.js","/assets/index-Bz4Gh_Ml.js","/assets/index-RVu8NPZD.css","/assets/router.svelte-DOwoRCiG.js","/assets/settings.svelte-0cGrpZJp.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-DFFZZSRc.js","/assets/Field-B0-zJVrx.js","/assets/Icon-CJvUjKSK.js","/assets/LangSwitch-DFW3UkSJ.js","/assets/Settings-Bgvild9k.css","/assets/Settings-CWgoWciq.js","/assets/SlaBadge-BDVAt70P.js","/assets/Sources-DINoJ1SA.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-BthLjfFo.js","/assets/Ticket-ClHfIT7Q.css","/assets/clock.svelte-BzAVDfTm.js","/assets/en-CJrz72xq.js","/assets/fr-CnxAzi3o.js","/assets/index-BjhMZnRY.css","/assets/index-DFwhQYSd.js","/assets/router.svelte-BFyRlURb.js","/assets/settings.svelte-CE39jtn9.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
