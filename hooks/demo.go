@@ -3,6 +3,7 @@ package hooks
 import (
 	"context"
 	"fmt"
+	"os"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -53,12 +54,14 @@ var demoSources = []struct {
 }
 
 func (h *hub) loadDemo(now time.Time) error {
+	// Said on the terminal, not only in the logs database: whoever typed
+	// --demo is watching the terminal for what it did.
 	if n, _ := h.app.CountRecords("sources"); n > 0 {
-		h.app.Logger().Info("demo: the database already has sources, nothing loaded")
+		demoSay("--demo: nothing loaded: this data directory already has %d source(s). The demo loads only into an empty one (try --dir /tmp/mentiondesk-demo).", n)
 		return nil
 	}
 	if n, _ := h.app.CountRecords("tickets"); n > 0 {
-		h.app.Logger().Info("demo: the database already has tickets, nothing loaded")
+		demoSay("--demo: nothing loaded: this data directory already has %d ticket(s). The demo loads only into an empty one (try --dir /tmp/mentiondesk-demo).", n)
 		return nil
 	}
 	seed := uint64(now.YearDay())
@@ -106,7 +109,13 @@ func (h *hub) loadDemo(now time.Time) error {
 	n, _ := h.app.CountRecords("mentions")
 	t, _ := h.app.CountRecords("tickets")
 	h.app.Logger().Info("demo: loaded", "mentions", n, "tickets", t, "took_ms", time.Since(started).Milliseconds())
+	c, _ := h.app.CountRecords("contacts")
+	demoSay("--demo: loaded a month of Café Lune: %d sources (disabled: they reach no network), %d mentions, %d tickets, %d customers, 3 agents. Open the app to create the owner account.", len(demoSources), n, t, c)
 	return nil
+}
+
+func demoSay(format string, args ...any) {
+	fmt.Fprintf(os.Stdout, format+"\n", args...)
 }
 
 func (h *hub) saveDemo(collection string, fields map[string]any) (*core.Record, error) {
