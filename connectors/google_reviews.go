@@ -47,6 +47,11 @@ const (
 	googleLocationsTTL = 6 * time.Hour
 )
 
+// GoogleReviewsSetupNote is what the source form tells the owner to set up
+// on Google's side ("Basic setup" and "Quota limits" of the Business
+// Profile APIs).
+const GoogleReviewsSetupNote = "In a Google Cloud project: enable the My Business Account Management API, the My Business Business Information API and the Google My Business API; create an OAuth client of type \"Web application\" with the redirect URL shown here; then request Business Profile API access with Google's application form (until it is granted the quota is 0 and every request is refused as over quota)."
+
 // ErrGoogleNoLocation is the health message of a Google account that
 // manages no Business Profile.
 var ErrGoogleNoLocation = fmt.Errorf("%w: the Google account manages no location", ErrConfig)
@@ -302,8 +307,19 @@ func (g *GoogleReviews) Fetch(ctx context.Context, src Source, cur Cursor) (Batc
 	}
 	state := googleParseCursor(cur.Since)
 	batch := Batch{}
+	var skipped error
+	read := 0 // locations read in full
 	for _, loc := range locs {
 		lc, mentions, err := g.fetchLocation(ctx, reviewsBase, token, loc, state[loc.Name])
+		if err != nil && len(locs) > 1 && errors.Is(err, ErrConfig) {
+			// One location refuses (reviews are only listed for verified
+			// locations): watch the others, report it if all refuse.
+			slog.Warn("google reviews: skipping a location", "source_id", src.ID, "location", loc.Name, "error", err)
+			if skipped == nil {
+				skipped = err
+			}
+			continue
+		}
 		if err != nil {
 			var rl *RateLimitedError
 			if errors.As(err, &rl) && len(batch.Mentions)+len(mentions) > 0 {
@@ -312,12 +328,17 @@ func (g *GoogleReviews) Fetch(ctx context.Context, src Source, cur Cursor) (Batc
 				state[loc.Name] = lc
 				batch.NextCheck = g.cfg.now().Add(rl.RetryAfter)
 				slog.Warn("google reviews: quota reached, stopping early", "source_id", src.ID, "error", err)
+				read++
 				break
 			}
 			return Batch{}, err
 		}
 		batch.Mentions = append(batch.Mentions, mentions...)
 		state[loc.Name] = lc
+		read++
+	}
+	if read == 0 && skipped != nil {
+		return Batch{}, skipped
 	}
 	enc, err := json.Marshal(state)
 	if err != nil {

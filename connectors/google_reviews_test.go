@@ -45,6 +45,7 @@ type googleTestServer struct {
 	mu          sync.Mutex
 	reviews     map[string]map[string]any // name -> Review resource
 	noLocations bool
+	unverified  bool // list a second location, whose reviews are refused
 	replyPuts   int
 	reviewPages int
 	fail        func(r *http.Request) (status int, fixture string) // 0: no failure
@@ -120,9 +121,19 @@ func (g *googleTestServer) serve(w http.ResponseWriter, r *http.Request) {
 			g.json(w, 200, []byte(`{}`)) // an account without locations
 			return
 		}
+		if g.unverified {
+			var locs map[string][]map[string]any
+			json.Unmarshal(googleTestdata(g.t, "locations.json"), &locs)
+			locs["locations"] = append(locs["locations"], map[string]any{"name": "locations/555", "title": "Café Lumière — Mile End (en vérification)"})
+			out, _ := json.Marshal(locs)
+			g.json(w, 200, out)
+			return
+		}
 		g.json(w, 200, googleTestdata(g.t, "locations.json"))
 	case r.Method == http.MethodGet && r.URL.Path == "/v4/"+googleTestAccount+"/"+googleTestLocation+"/reviews":
 		g.listReviews(w, q.Get("pageSize"), q.Get("pageToken"), q.Get("orderBy"))
+	case r.Method == http.MethodGet && r.URL.Path == "/v4/"+googleTestAccount+"/locations/555/reviews":
+		g.json(w, 400, []byte(`{"error":{"code":400,"message":"Precondition check failed.","status":"FAILED_PRECONDITION"}}`))
 	case r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/reply"):
 		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v4/"), "/reply")
 		rev, ok := g.reviews[name]
@@ -467,5 +478,19 @@ func TestGoogleReviewsReplyExactlyOnce(t *testing.T) {
 	}
 	if _, err := c.Reply(context.Background(), src, Mention{}, body, "k"); !errors.Is(err, ErrConfig) {
 		t.Fatalf("no review: err = %v", err)
+	}
+}
+
+func TestGoogleReviewsSkipsAnUnverifiedLocation(t *testing.T) {
+	g := newGoogleTestServer(t)
+	g.unverified = true
+	b, err := googleTestConnector().Fetch(context.Background(), g.source(nil), Cursor{})
+	if err != nil || len(b.Mentions) != 3 {
+		t.Fatalf("%d mentions, err %v", len(b.Mentions), err)
+	}
+	// Alone, the refusing location is the source's error.
+	_, err = googleTestConnector().Fetch(context.Background(), g.source(map[string]string{"account": googleTestAccount, "location": "555"}), Cursor{})
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "Precondition") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -52,6 +52,10 @@ const (
 	youtubeReplyDedupWindow = 72 * time.Hour
 )
 
+// YouTubeSetupNote is what the source form tells the owner to set up on
+// Google's side.
+const YouTubeSetupNote = "In a Google Cloud project: enable the YouTube Data API v3 and create an OAuth client of type \"Web application\" with the redirect URL shown here (the same client can serve Google reviews). The default quota is 10,000 units a day: about 2,000 quiet polls, or 190 replies; it resets at midnight Pacific time."
+
 // YouTube reads the comments of a channel's videos and replies as the
 // channel.
 type YouTube struct {
@@ -410,9 +414,11 @@ func youtubeMention(c youtubeComment, th youtubeThread, self string) Mention {
 		Meta: map[string]string{
 			"comment_id": c.ID,
 			"thread_id":  th.ID,
-			"video_id":   video,
-			"channel_id": th.Snippet.ChannelID,
-			"can_reply":  strconv.FormatBool(th.Snippet.CanReply),
+			// comments.insert wants the top-level comment's id as parentId.
+			"top_comment_id": th.Snippet.TopLevelComment.ID,
+			"video_id":       video,
+			"channel_id":     th.Snippet.ChannelID,
+			"can_reply":      strconv.FormatBool(th.Snippet.CanReply),
 		},
 	}
 	if m.Author == "" {
@@ -460,7 +466,10 @@ func (y *YouTube) Reply(ctx context.Context, src Source, to Mention, body, _ str
 	if err != nil {
 		return Sent{}, err
 	}
-	parent := to.Meta["thread_id"]
+	parent := to.Meta["top_comment_id"]
+	if parent == "" {
+		parent = to.Meta["thread_id"]
+	}
 	if parent == "" {
 		parent = to.ThreadID
 	}
