@@ -383,7 +383,17 @@ func (g *GoogleReviews) fetchLocation(ctx context.Context, base *url.URL, token 
 	if lc.Resume != "" && budget > 0 {
 		older, _, next, _, err := g.readReviews(ctx, base, token, loc, lc.Resume, lc.Floor, budget)
 		out = append(out, older...)
+		if errors.Is(err, ErrConfig) {
+			// A page token Google no longer accepts: give the rest of the
+			// history up rather than fail every poll from now on.
+			slog.Warn("google reviews: abandoning an unfinished history", "location", loc.Name, "error", err)
+			lc.Resume, lc.Floor = "", ""
+			return lc, out, nil
+		}
 		if err != nil {
+			if next != "" {
+				lc.Resume = next // the page that failed
+			}
 			return lc, out, err
 		}
 		lc.Resume = next

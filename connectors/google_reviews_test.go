@@ -494,3 +494,21 @@ func TestGoogleReviewsSkipsAnUnverifiedLocation(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestGoogleReviewsStalePageTokenDoesNotWedgeTheSource(t *testing.T) {
+	g := newGoogleTestServer(t)
+	src := g.source(map[string]string{"account": googleTestAccount, "location": googleTestLocation})
+	stale, _ := json.Marshal(map[string]googleLocationCursor{googleTestLocation: {
+		Since: googleTestNow.Add(-time.Hour).Format(time.RFC3339Nano), Resume: "not-a-token", Floor: "2020-01-01T00:00:00Z"}})
+	c := googleTestConnector()
+	b, err := c.Fetch(context.Background(), src, Cursor{Since: string(stale)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lc := googleParseCursor(b.Cursor.Since)[googleTestLocation]; lc.Resume != "" || lc.Floor != "" {
+		t.Fatalf("cursor = %+v", lc)
+	}
+	if _, err := c.Fetch(context.Background(), src, b.Cursor); err != nil {
+		t.Fatal(err)
+	}
+}
