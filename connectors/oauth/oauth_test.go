@@ -434,3 +434,30 @@ func TestDeniedConsent(t *testing.T) {
 		t.Fatalf("denied: err = %v", err)
 	}
 }
+
+func TestTokenSecretsRoundTripAndFresh(t *testing.T) {
+	as := newFakeAS(t)
+	f := as.flow(Google())
+	authURL, p, _ := f.Start()
+	tok, err := f.Finish(context.Background(), p, consent(t, authURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := TokenFromSecrets(tok.Secrets())
+	if stored.AccessToken != tok.AccessToken || stored.RefreshToken != tok.RefreshToken || !stored.Expiry.Equal(tok.Expiry) || stored.Scope != tok.Scope {
+		t.Fatalf("round trip: %+v != %+v", stored, tok)
+	}
+	same, changed, err := f.Fresh(context.Background(), stored)
+	if err != nil || changed || same.AccessToken != tok.AccessToken {
+		t.Fatalf("fresh token: changed %v, err %v", changed, err)
+	}
+	f.Now = func() time.Time { return testNow.Add(2 * time.Hour) }
+	renewed, changed, err := f.Fresh(context.Background(), stored)
+	if err != nil || !changed || renewed.AccessToken == tok.AccessToken {
+		t.Fatalf("expired token: changed %v, err %v", changed, err)
+	}
+	broken := TokenFromSecrets(map[string]string{SecretAccessToken: "a", SecretRefreshToken: renewed.RefreshToken, SecretTokenExpiry: "soon"})
+	if !f.NeedsRefresh(broken) {
+		t.Fatal("an unreadable expiry must count as expired")
+	}
+}
