@@ -50,7 +50,7 @@ const (
 // GoogleReviewsSetupNote is what the source form tells the owner to set up
 // on Google's side ("Basic setup" and "Quota limits" of the Business
 // Profile APIs).
-const GoogleReviewsSetupNote = "In a Google Cloud project: enable the My Business Account Management API, the My Business Business Information API and the Google My Business API; create an OAuth client of type \"Web application\" with the redirect URL shown here; then request Business Profile API access with Google's application form (until it is granted the quota is 0 and every request is refused as over quota)."
+const GoogleReviewsSetupNote = "In a Google Cloud project: enable the My Business Account Management API, the My Business Business Information API and the Google My Business API; create an OAuth client of type \"Web application\" with the redirect URL shown here; set the OAuth consent screen to \"In production\" (while it is in Testing, Google's refresh tokens expire after 7 days); then request Business Profile API access with Google's application form (until it is granted the quota is 0 and every request is refused as over quota)."
 
 // ErrGoogleNoLocation is the health message of a Google account that
 // manages no Business Profile.

@@ -54,7 +54,7 @@ const (
 
 // YouTubeSetupNote is what the source form tells the owner to set up on
 // Google's side.
-const YouTubeSetupNote = "In a Google Cloud project: enable the YouTube Data API v3 and create an OAuth client of type \"Web application\" with the redirect URL shown here (the same client can serve Google reviews). The default quota is 10,000 units a day: about 2,000 quiet polls, or 180 replies; it resets at midnight Pacific time."
+const YouTubeSetupNote = "In a Google Cloud project: enable the YouTube Data API v3 and create an OAuth client of type \"Web application\" with the redirect URL shown here (the same client can serve Google reviews), and set the OAuth consent screen to \"In production\" (in Testing, refresh tokens expire after 7 days). The default quota is 10,000 units a day: about 2,000 quiet polls, or 180 replies; it resets at midnight Pacific time."
 
 // YouTube reads the comments of a channel's videos and replies as the
 // channel.

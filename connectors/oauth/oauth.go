@@ -221,7 +221,7 @@ func (f Flow) NeedsRefresh(t Token) bool {
 // refresh token) wraps connectors.ErrReconnect; server errors, 429 and
 // network failures are plain retryable errors.
 func (f Flow) Refresh(ctx context.Context, t Token) (Token, error) {
-	if t.RefreshToken == "" {
+	if !f.Provider.Refreshable || t.RefreshToken == "" {
 		return Token{}, fmt.Errorf("%w: %s issued no refresh token; connect the account again", connectors.ErrReconnect, f.Provider.Name)
 	}
 	// An empty access token is never valid, so the token source goes
