@@ -313,17 +313,22 @@ func (p *youtubePoll) page(ctx context.Context, q url.Values) (out []Mention, mo
 		// the thread may hold something new.
 		total := th.Snippet.TotalReplyCount
 		if total > len(replies) {
-			grown := total != p.known[th.ID] || youtubeActive(th, p.since)
 			switch {
-			case !grown:
-				p.counts[th.ID] = total
+			case total == p.known[th.ID] && !youtubeActive(th, p.since):
+				p.counts[th.ID] = total // nothing new in it
 			case p.replyListsPerPoll < youtubeMaxReplyLists:
 				p.replyListsPerPoll++
 				if replies, err = p.y.listReplies(ctx, p.base, p.token, th.Snippet.TopLevelComment.ID, youtubeReplyCheckPages); err != nil {
 					return out, false, "", err
 				}
 				p.counts[th.ID] = total
+			case p.since.IsZero():
+				// History beyond the first poll's budget: not worth a
+				// call per thread on every later poll.
+				p.counts[th.ID] = total
 			}
+			// Otherwise the count stays unrecorded and the next poll
+			// reads that thread's replies.
 		}
 		for _, c := range append([]youtubeComment{th.Snippet.TopLevelComment}, replies...) {
 			if c.ID == "" || !youtubeActivity(c).After(p.since) {
