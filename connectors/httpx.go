@@ -162,7 +162,7 @@ func IsRetryable(err error) bool {
 	}
 	switch {
 	case errors.Is(err, ErrAuth), errors.Is(err, ErrConfig), errors.Is(err, ErrBlockedAddress), errors.Is(err, ErrNoReply),
-		errors.Is(err, ErrRejected):
+		errors.Is(err, ErrRejected), errors.Is(err, ErrReconnect):
 		return false
 	}
 	return true
