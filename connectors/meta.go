@@ -71,7 +71,18 @@ func (e *MetaError) Error() string {
 	return msg
 }
 
-func (e *MetaError) Unwrap() error { return e.kind }
+// Unwrap gives the sentinel. A token to reconnect is also a refused
+// credential, so code that only knows ErrAuth (IsRetryable) treats it as
+// such.
+func (e *MetaError) Unwrap() []error {
+	switch e.kind {
+	case nil:
+		return nil
+	case ErrReconnect:
+		return []error{ErrReconnect, ErrAuth}
+	}
+	return []error{e.kind}
+}
 
 // Graph error codes that matter here ("Handling Errors", error code table).
 const (
@@ -351,24 +362,27 @@ func (c *metaClient) post(ctx context.Context, path string, form url.Values, out
 
 // pages reads an edge page by page, handing each item to visit until visit
 // returns false, maxPages pages were read, the edge ends, or the usage
-// headers say we are close to the limit. It follows paging.cursors.after,
+// headers say we are close to the limit (then near is true). It follows paging.cursors.after,
 // or paging.next when an edge pages by time and has no cursors; a next
 // URL is only followed on the Graph host itself, since it carries the token.
-func (c *metaClient) pages(ctx context.Context, path string, q url.Values, maxPages int, visit func(json.RawMessage) bool) error {
+func (c *metaClient) pages(ctx context.Context, path string, q url.Values, maxPages int, visit func(json.RawMessage) bool) (near bool, err error) {
 	rawURL := c.endpoint(path, q)
 	for page := 0; page < maxPages; page++ {
 		var p metaPage
 		h, err := c.send(ctx, http.MethodGet, rawURL, nil, &p)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, item := range p.Data {
 			if !visit(item) {
-				return nil
+				return false, nil
 			}
 		}
-		if len(p.Data) == 0 || metaNearLimit(h) {
-			return nil
+		if metaNearLimit(h) {
+			return true, nil
+		}
+		if len(p.Data) == 0 {
+			return false, nil
 		}
 		switch {
 		case p.Paging.Cursors.After != "" && p.Paging.Next != "":
@@ -381,14 +395,14 @@ func (c *metaClient) pages(ctx context.Context, path string, q url.Values, maxPa
 		case p.Paging.Next != "":
 			nu, err := url.Parse(p.Paging.Next)
 			if err != nil || nu.Host != c.base.Host || nu.Scheme != c.base.Scheme {
-				return nil
+				return false, nil
 			}
 			rawURL = nu.String()
 		default:
-			return nil // no paging.next: the last page
+			return false, nil // no paging.next: the last page
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // metaTime parses Graph timestamps: "2026-11-28T09:14:05+0000" (ISO 8601
@@ -425,3 +439,60 @@ func metaSameText(a, b string) bool {
 	return norm(a) != "" && norm(a) == norm(b)
 }
 
+// metaWatermark is the Facebook and Instagram cursor: the newest creation
+// second seen, and the ids already seen at that very second (several
+// comments can share one, and Graph times have no sub-second part). Stored
+// as JSON in Cursor.Since.
+type metaWatermark struct {
+	T   int64    `json:"t"`
+	IDs []string `json:"ids,omitempty"`
+}
+
+func parseMetaWatermark(s string) metaWatermark {
+	var w metaWatermark
+	if s != "" && json.Unmarshal([]byte(s), &w) != nil {
+		return metaWatermark{} // unreadable: start again; ids dedupe
+	}
+	return w
+}
+
+// isNew reports whether an item created at t with id comes after w.
+func (w metaWatermark) isNew(t time.Time, id string) bool {
+	s := t.Unix()
+	switch {
+	case w.T == 0 || s > w.T:
+		return true
+	case s < w.T:
+		return false
+	}
+	for _, seen := range w.IDs {
+		if seen == id {
+			return false
+		}
+	}
+	return true
+}
+
+// advance moves w over an item, keeping the ids of the newest second.
+func (w *metaWatermark) advance(t time.Time, id string) {
+	s := t.Unix()
+	switch {
+	case s > w.T:
+		w.T, w.IDs = s, []string{id}
+	case s == w.T:
+		for _, seen := range w.IDs {
+			if seen == id {
+				return
+			}
+		}
+		w.IDs = append(w.IDs, id)
+	}
+}
+
+func (w metaWatermark) String() string {
+	if w.T == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(w)
+	return string(b)
+}

@@ -91,7 +91,7 @@ func MetaPageAccounts(ctx context.Context, client *http.Client, baseURL, userTok
 	q.Set("limit", "100")
 	var out []MetaPageAccount
 	var bad error
-	err = c.pages(ctx, "/me/accounts", q, metaMaxPages, func(raw json.RawMessage) bool {
+	_, err = c.pages(ctx, "/me/accounts", q, metaMaxPages, func(raw json.RawMessage) bool {
 		var p struct {
 			ID          string   `json:"id"`
 			Name        string   `json:"name"`
