@@ -239,7 +239,10 @@ type fakeReplies struct {
 	posts   int
 }
 
-func (f *fakeReplies) handler(path, fromID, fromKey string) func(w http.ResponseWriter, r *http.Request) bool {
+// handler serves path; author holds the fields that name the account in
+// each new reply ({"from": {"id": ...}} on Facebook, {"username": ...} on
+// Instagram), textKey the text's field name.
+func (f *fakeReplies) handler(path string, author map[string]any, textKey string) func(w http.ResponseWriter, r *http.Request) bool {
 	return func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != path {
 			return false
@@ -250,8 +253,11 @@ func (f *fakeReplies) handler(path, fromID, fromKey string) func(w http.Response
 		if r.Method == http.MethodPost {
 			f.posts++
 			id := fmt.Sprintf("111_99%d", f.posts)
-			msg := r.PostForm.Get("message")
-			f.replies = append([]map[string]any{{"id": id, fromKey: msg, "from": map[string]string{"id": fromID}}}, f.replies...)
+			reply := map[string]any{"id": id, textKey: r.PostForm.Get("message")}
+			for k, v := range author {
+				reply[k] = v
+			}
+			f.replies = append([]map[string]any{reply}, f.replies...)
 			json.NewEncoder(w).Encode(map[string]string{"id": id})
 			return true
 		}
@@ -265,7 +271,7 @@ func TestFacebookReplyIsSentExactlyOnce(t *testing.T) {
 	replies := &fakeReplies{replies: []map[string]any{
 		{"id": "111_950", "message": "Désolés, on vous offre le prochain !", "from": map[string]string{"id": "6012000000001", "name": "Claire Martin"}},
 	}}
-	g.handle = replies.handler("/111_902/comments", fbPage, "message")
+	g.handle = replies.handler("/111_902/comments", map[string]any{"from": map[string]string{"id": fbPage}}, "message")
 	fb := NewFacebook(metaTestConfig(g))
 	to := Mention{ExternalID: "111_902", Meta: map[string]string{"kind": "comment", "post_id": fbPage + "_111"}}
 	body := "Désolés, on vous offre le prochain !"
@@ -350,7 +356,7 @@ func TestParseFacebookWebhook(t *testing.T) {
 	// An edited comment is answered on the comment itself.
 	g := newFakeGraph(t, "facebook", nil)
 	replies := &fakeReplies{}
-	g.handle = replies.handler("/111_906/comments", fbPage, "message")
+	g.handle = replies.handler("/111_906/comments", map[string]any{"from": map[string]string{"id": fbPage}}, "message")
 	if _, err := NewFacebook(metaTestConfig(g)).Reply(context.Background(), fbSource(g), edited, "Désolés !", "k"); err != nil || replies.posts != 1 {
 		t.Fatalf("reply to an edit: %v, %d", err, replies.posts)
 	}
