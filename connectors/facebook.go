@@ -142,6 +142,10 @@ func (f *Facebook) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, er
 	st.batch.Cursor = cur
 	st.batch.Cursor.Since = st.next.String()
 	if st.near {
+		// Paging stopped early to stay under the limit, so posts may be
+		// left unread below the new watermark: keep the old one and come
+		// back later (ingest dedupes what this poll already brought).
+		st.batch.Cursor.Since = cur.Since
 		st.batch.NextCheck = f.cfg.now().Add(metaDefaultWait)
 	}
 	return st.batch, nil
@@ -349,6 +353,9 @@ func (f *Facebook) Reply(ctx context.Context, src Source, to Mention, body, idem
 	}
 	if target == "" || strings.Contains(target, "#") {
 		return Sent{}, fmt.Errorf("%w: facebook: this message has no post or comment id to answer", ErrConfig)
+	}
+	if to.Meta["event"] == "removed" {
+		return Sent{}, fmt.Errorf("%w: facebook: its author deleted this comment", ErrRejected)
 	}
 	if to.Meta["kind"] == "rating" {
 		return Sent{}, fmt.Errorf("%w: facebook: answer recommendations on the Page itself", ErrNoReply)

@@ -367,3 +367,38 @@ func TestParseFacebookWebhook(t *testing.T) {
 		}
 	}
 }
+
+func TestFacebookSlowsDownNearTheLimit(t *testing.T) {
+	g := newFakeGraph(t, "facebook", fbFirstPollFiles())
+	g.handle = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/"+fbPage+"/feed" && r.URL.Query().Get("after") == "" {
+			w.Header().Set("X-App-Usage", `{"call_count":96,"total_cputime":10,"total_time":12}`)
+		}
+		return false
+	}
+	cur := Cursor{Since: `{"t":1764230400}`}
+	batch, err := NewFacebook(metaTestConfig(g)).Fetch(context.Background(), fbSource(g), cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(g.paths(http.MethodGet), "/"+fbPage+"/feed@QVFIUjJfeGZAh") {
+		t.Error("kept paging at 96 % of the app's calls")
+	}
+	if batch.Cursor.Since != cur.Since || !batch.NextCheck.Equal(time.Date(2026, 11, 28, 12, 15, 0, 0, time.UTC)) {
+		t.Errorf("cursor %q, next check %v", batch.Cursor.Since, batch.NextCheck)
+	}
+	if len(batch.Mentions) == 0 {
+		t.Error("what was read is still returned")
+	}
+}
+
+func TestFacebookReplyToADeletedComment(t *testing.T) {
+	g := newFakeGraph(t, "facebook", nil)
+	removed := Mention{ExternalID: "111_901#removed", Meta: map[string]string{"event": "removed", "edit_of": "111_901"}}
+	if _, err := NewFacebook(metaTestConfig(g)).Reply(context.Background(), fbSource(g), removed, "Merci", "k"); !errors.Is(err, ErrRejected) {
+		t.Fatalf("got %v", err)
+	}
+	if len(g.requests) != 0 {
+		t.Error("asked Graph about a deleted comment")
+	}
+}

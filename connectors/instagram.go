@@ -59,12 +59,12 @@ type Instagram struct {
 	cfg Config
 
 	mu        sync.Mutex
-	usernames map[string]string // key: base + token hash + account id
+	usernames map[string][2]string // source key -> {token hash, username}
 }
 
 // NewInstagram returns an Instagram connector using cfg's HTTP client.
 func NewInstagram(cfg Config) *Instagram {
-	return &Instagram{cfg: cfg, usernames: map[string]string{}}
+	return &Instagram{cfg: cfg, usernames: map[string][2]string{}}
 }
 
 var (
@@ -109,14 +109,16 @@ func (ig *Instagram) client(src Source) (*metaClient, string, error) {
 	return c, id, err
 }
 
-// username returns the account's own username, asked once per token.
-func (ig *Instagram) username(ctx context.Context, c *metaClient, id string) (string, error) {
-	key := tokenKey(c.base.String(), c.token, id)
+// username returns the account's own username, asked again only when the
+// source's token changes: one entry per source, however often tokens turn.
+func (ig *Instagram) username(ctx context.Context, sourceID string, c *metaClient, id string) (string, error) {
+	key := sourceID + "\x00" + c.base.String() + "\x00" + id
+	hash := tokenKey(c.token)
 	ig.mu.Lock()
-	name, ok := ig.usernames[key]
+	cached, ok := ig.usernames[key]
 	ig.mu.Unlock()
-	if ok {
-		return name, nil
+	if ok && cached[0] == hash {
+		return cached[1], nil
 	}
 	q := url.Values{}
 	q.Set("fields", "id,username")
@@ -131,7 +133,7 @@ func (ig *Instagram) username(ctx context.Context, c *metaClient, id string) (st
 		return "", fmt.Errorf("%w: instagram: the account %s has no username", ErrBadFeed, id)
 	}
 	ig.mu.Lock()
-	ig.usernames[key] = me.Username
+	ig.usernames[key] = [2]string{hash, me.Username}
 	ig.mu.Unlock()
 	return me.Username, nil
 }
@@ -142,7 +144,7 @@ func (ig *Instagram) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, 
 	if err != nil {
 		return Batch{}, err
 	}
-	self, err := ig.username(ctx, c, id)
+	self, err := ig.username(ctx, src.ID, c, id)
 	if err != nil {
 		return Batch{}, err
 	}
@@ -204,11 +206,14 @@ func (ig *Instagram) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, 
 	if err != nil {
 		return Batch{}, err
 	}
-	if near || n {
-		batch.NextCheck = ig.cfg.now().Add(metaDefaultWait)
-	}
 	b, _ := json.Marshal(next)
 	batch.Cursor.Since = string(b)
+	if near || n {
+		// Paging stopped early to stay under the limit: keep the old
+		// cursor so nothing is skipped, and come back later.
+		batch.Cursor.Since = cur.Since
+		batch.NextCheck = ig.cfg.now().Add(metaDefaultWait)
+	}
 	return batch, nil
 }
 

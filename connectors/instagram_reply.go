@@ -102,7 +102,7 @@ func (ig *Instagram) Reply(ctx context.Context, src Source, to Mention, body, id
 	if body == "" {
 		return Sent{}, fmt.Errorf("%w: instagram: empty reply", ErrRejected)
 	}
-	self, err := ig.username(ctx, c, id)
+	self, err := ig.username(ctx, src.ID, c, id)
 	if err != nil {
 		return Sent{}, err
 	}

@@ -59,11 +59,18 @@ type X struct {
 	cfg Config
 
 	mu    sync.Mutex
-	users map[string]xUser // key: base + token hash
+	users map[string]xSelf // key: source id; one entry per source
+}
+
+// xSelf is a source's own account, remembered with the token that showed
+// it: a refreshed token keeps the account, another account needs a new look.
+type xSelf struct {
+	tokenHash string
+	user      xUser
 }
 
 // NewX returns an X connector using cfg's HTTP client.
-func NewX(cfg Config) *X { return &X{cfg: cfg, users: map[string]xUser{}} }
+func NewX(cfg Config) *X { return &X{cfg: cfg, users: map[string]xSelf{}} }
 
 var (
 	_ Fetcher = (*X)(nil)
@@ -194,14 +201,17 @@ func (x *X) call(ctx context.Context, method string, base *url.URL, path string,
 	return resp.Header, nil
 }
 
-// self returns the token's own account, asking X once per token.
-func (x *X) self(ctx context.Context, base *url.URL, token string) (xUser, error) {
-	key := tokenKey(base.String(), token)
+// self returns the token's own account. It asks X again when the source's
+// token changes (a refresh every two hours, or another account connected):
+// one cheap call, and the map keeps one entry per source, not per token.
+func (x *X) self(ctx context.Context, sourceID string, base *url.URL, token string) (xUser, error) {
+	key := sourceID + "\x00" + base.String()
+	hash := tokenKey(token)
 	x.mu.Lock()
 	me, ok := x.users[key]
 	x.mu.Unlock()
-	if ok {
-		return me, nil
+	if ok && me.tokenHash == hash {
+		return me.user, nil
 	}
 	var out struct {
 		Data xUser `json:"data"`
@@ -213,7 +223,7 @@ func (x *X) self(ctx context.Context, base *url.URL, token string) (xUser, error
 		return xUser{}, fmt.Errorf("%w: x /2/users/me: no user id", ErrBadFeed)
 	}
 	x.mu.Lock()
-	x.users[key] = out.Data
+	x.users[key] = xSelf{tokenHash: hash, user: out.Data}
 	x.mu.Unlock()
 	return out.Data, nil
 }
@@ -237,7 +247,7 @@ func (x *X) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, error) {
 	if cur.Since != "" && json.Unmarshal([]byte(cur.Since), &xc) != nil {
 		xc = xCursor{} // unreadable: start again; ids dedupe
 	}
-	me, err := x.self(ctx, base, token)
+	me, err := x.self(ctx, src.ID, base, token)
 	if err != nil {
 		return Batch{}, err
 	}
@@ -312,6 +322,13 @@ func (x *X) stream(ctx context.Context, base *url.URL, token, path, pageParam, q
 			if errors.As(err, &rl) && page > 0 {
 				return out, st, x.cfg.now().Add(rl.RetryAfter), nil
 			}
+			if xStaleSince(err) && st.Since != "" && page == 0 {
+				// The source was not polled for longer than the 7-day
+				// window, and X refuses a since_id that old: start again
+				// from the newest posts (ids dedupe what was read).
+				st = xStream{}
+				continue
+			}
 			return nil, st, time.Time{}, err
 		}
 		users := make(map[string]xUser, len(p.Includes.Users))
@@ -340,6 +357,13 @@ func (x *X) stream(ctx context.Context, base *url.URL, token, path, pageParam, q
 		}
 	}
 	return out, st, time.Time{}, nil
+}
+
+// xStaleSince reports X's refusal of a since_id older than the window
+// ("Invalid 'since_id' ... must be a tweet id created after ...").
+func xStaleSince(err error) bool {
+	var xe *XError
+	return errors.As(err, &xe) && xe.Status == http.StatusBadRequest && strings.Contains(xe.Detail, "since_id")
 }
 
 // xIDLess compares X ids, decimal snowflakes of varying length.

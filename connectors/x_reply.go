@@ -77,8 +77,13 @@ func xDuplicate(p xProblem) bool {
 func xErrorFrom(status int, h http.Header, body []byte, now time.Time, what string, write bool) error {
 	var p xProblem
 	_ = json.Unmarshal(body, &p)
-	if p.Detail == "" && len(p.Errors) > 0 {
-		p.Detail = p.Errors[0].Message
+	if len(p.Errors) > 0 && p.Errors[0].Message != "" {
+		// An invalid request names the faulty parameter only in errors[].
+		if p.Detail == "" {
+			p.Detail = p.Errors[0].Message
+		} else {
+			p.Detail += " " + p.Errors[0].Message
+		}
 	}
 	if p.Detail == "" && p.Title == "" {
 		p.Detail = bodySnippet(strings.NewReader(string(body)))
@@ -165,7 +170,7 @@ func (x *X) Reply(ctx context.Context, src Source, to Mention, body, idempotency
 	if err != nil {
 		var xe *XError
 		if errors.As(err, &xe) && xe.Status == http.StatusForbidden && xDuplicate(xProblem{Detail: xe.Detail}) {
-			return x.findReply(ctx, base, token, target, body, err)
+			return x.findReply(ctx, src.ID, base, token, target, body, err)
 		}
 		return Sent{}, err
 	}
@@ -173,7 +178,7 @@ func (x *X) Reply(ctx context.Context, src Source, to Mention, body, idempotency
 		return Sent{}, fmt.Errorf("%w: x: reply accepted but no id answered", ErrBadFeed)
 	}
 	sent := Sent{ExternalID: out.Data.ID, URL: "https://x.com/i/status/" + out.Data.ID}
-	if me, err := x.self(ctx, base, token); err == nil && me.Username != "" {
+	if me, err := x.self(ctx, src.ID, base, token); err == nil && me.Username != "" {
 		sent.URL = "https://x.com/" + me.Username + "/status/" + out.Data.ID
 	}
 	return sent, nil
@@ -186,8 +191,8 @@ const xReplyScan = 100
 // findReply looks among the account's latest posts (GET /2/users/{id}/
 // tweets) for a reply to target with body. Not finding it is said plainly:
 // X saw that text on the account, but not as a reply to this post.
-func (x *X) findReply(ctx context.Context, base *url.URL, token, target, body string, dup error) (Sent, error) {
-	me, err := x.self(ctx, base, token)
+func (x *X) findReply(ctx context.Context, sourceID string, base *url.URL, token, target, body string, dup error) (Sent, error) {
+	me, err := x.self(ctx, sourceID, base, token)
 	if err != nil {
 		return Sent{}, fmt.Errorf("%w; looking it up failed: %v", dup, err)
 	}

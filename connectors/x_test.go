@@ -413,3 +413,25 @@ func TestXReplyNotAllowed(t *testing.T) {
 		t.Error("the retweet was answered instead of its original")
 	}
 }
+
+func TestXStaleSinceStartsAgain(t *testing.T) {
+	f := newFakeX(t, xFirstFiles())
+	f.handle = func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/2/tweets/search/recent" || r.URL.Query().Get("since_id") != "1850000000000000000" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"errors":[{"parameters":{"since_id":["1850000000000000000"]},"message":"Invalid 'since_id':'1850000000000000000'. 'since_id' must be a tweet id created after 2026-11-21T12:00Z."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}`))
+		return true
+	}
+	src := xSource(f)
+	src.Options = map[string]string{"mentions": "off"}
+	batch, err := NewX(xConfig(f)).Fetch(context.Background(), src, Cursor{Since: `{"search":{"since":"1850000000000000000"}}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch.Mentions) != 4 || xCursorOf(t, batch.Cursor).Search.Since != "1862000000000000400" {
+		t.Fatalf("got %d mentions, cursor %s", len(batch.Mentions), batch.Cursor.Since)
+	}
+}
