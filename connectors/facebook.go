@@ -123,6 +123,13 @@ func (f *Facebook) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, er
 		return Batch{}, err
 	}
 	visitors, err := st.posts(ctx, "/"+pageID+"/visitor_posts", 1)
+	var me *MetaError
+	if errors.As(err, &me) && (me.Code == metaCodeInvalidParam || me.Code == metaCodeDeprecated) {
+		// The feed holds visitor posts too; an API version without this
+		// edge is no reason to fail the poll.
+		slog.Warn("facebook: visitor_posts is not served", "source_id", src.ID, "error", me.Message)
+		visitors, err = nil, nil
+	}
 	if err != nil {
 		return Batch{}, err
 	}

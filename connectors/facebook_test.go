@@ -199,6 +199,15 @@ func TestFacebookErrors(t *testing.T) {
 			t.Fatalf("got %d mentions, %v", len(batch.Mentions), err)
 		}
 	})
+	t.Run("an API version without visitor_posts", func(t *testing.T) {
+		files := fbFirstPollFiles()
+		delete(files, "/"+fbPage+"/visitor_posts") // the fake answers error 100
+		g := newFakeGraph(t, "facebook", files)
+		batch, err := NewFacebook(metaTestConfig(g)).Fetch(context.Background(), fbSource(g), Cursor{})
+		if err != nil || len(batch.Mentions) != 9 {
+			t.Fatalf("got %d mentions, %v", len(batch.Mentions), err)
+		}
+	})
 	t.Run("no page id", func(t *testing.T) {
 		g := newFakeGraph(t, "facebook", nil)
 		src := fbSource(g)

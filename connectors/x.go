@@ -344,16 +344,20 @@ func (x *X) stream(ctx context.Context, base *url.URL, token, path, pageParam, q
 			st.Newest = p.Meta.NewestID
 		}
 		st.Next = p.Meta.NextToken
+		var wait time.Time
+		if strings.TrimSpace(h.Get("x-rate-limit-remaining")) == "0" {
+			wait = xReset(h, x.cfg.now())
+		}
 		if st.Next == "" {
 			// The pass is complete: everything up to Newest is read.
 			if st.Newest != "" && (st.Since == "" || xIDLess(st.Since, st.Newest)) {
 				st.Since = st.Newest
 			}
 			st.Newest = ""
-			return out, st, time.Time{}, nil
+			return out, st, wait, nil
 		}
-		if strings.TrimSpace(h.Get("x-rate-limit-remaining")) == "0" {
-			return out, st, xReset(h, x.cfg.now()), nil
+		if !wait.IsZero() {
+			return out, st, wait, nil
 		}
 	}
 	return out, st, time.Time{}, nil

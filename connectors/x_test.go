@@ -271,6 +271,22 @@ func TestXRateLimit(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("the last call of the window sets the next check", func(t *testing.T) {
+		f := newFakeX(t, xFirstFiles())
+		f.handle = func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/2/users/"+xMe+"/mentions" {
+				return false
+			}
+			w.Header().Set("x-rate-limit-remaining", "0")
+			w.Header().Set("x-rate-limit-reset", fmt.Sprint(reset.Unix()))
+			f.write(w, http.StatusOK, "empty.json")
+			return true
+		}
+		batch, err := NewX(xConfig(f)).Fetch(context.Background(), xSource(f), Cursor{})
+		if err != nil || !batch.NextCheck.Equal(reset) {
+			t.Fatalf("next check %v, %v", batch.NextCheck, err)
+		}
+	})
 	t.Run("in the middle of a backlog the next poll resumes", func(t *testing.T) {
 		f := newFakeX(t, xFirstFiles())
 		f.handle = limited("/2/tweets/search/recent@b26v89c19zqg8o3fr5qdd7v1dmz0b8l9ywvl7kv2xmkql")
