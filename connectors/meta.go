@@ -55,7 +55,7 @@ type MetaError struct {
 }
 
 func (e *MetaError) Error() string {
-	msg := fmt.Sprintf("connectors: meta graph error %d", e.Code)
+	msg := fmt.Sprintf("meta graph error %d", e.Code)
 	if e.Subcode != 0 {
 		msg += fmt.Sprintf("/%d", e.Subcode)
 	}
@@ -66,9 +66,9 @@ func (e *MetaError) Error() string {
 		msg += " (" + e.Message + ")"
 	}
 	if e.kind != nil {
-		msg = e.kind.Error() + ": " + msg
+		return e.kind.Error() + ": " + msg
 	}
-	return msg
+	return "connectors: " + msg
 }
 
 // Unwrap gives the sentinel. A token to reconnect is also a refused

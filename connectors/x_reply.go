@@ -39,7 +39,7 @@ type XError struct {
 }
 
 func (e *XError) Error() string {
-	msg := fmt.Sprintf("connectors: x: HTTP %d", e.Status)
+	msg := fmt.Sprintf("x: HTTP %d", e.Status)
 	if e.Reason != "" {
 		msg += ": " + e.Reason
 	}
@@ -47,9 +47,9 @@ func (e *XError) Error() string {
 		msg += " (" + e.Detail + ")"
 	}
 	if len(e.kinds) > 0 {
-		msg = e.kinds[0].Error() + ": " + msg
+		return e.kinds[0].Error() + ": " + msg
 	}
-	return msg
+	return "connectors: " + msg
 }
 
 func (e *XError) Unwrap() []error { return e.kinds }
