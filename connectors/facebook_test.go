@@ -411,3 +411,27 @@ func TestFacebookReplyToADeletedComment(t *testing.T) {
 		t.Error("asked Graph about a deleted comment")
 	}
 }
+
+func TestFacebookSubscribeWebhooks(t *testing.T) {
+	for _, answer := range []string{`{"success":"true"}`, `{"success":true}`} {
+		g := newFakeGraph(t, "facebook", nil)
+		g.handle = func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method != http.MethodPost || r.URL.Path != "/"+fbPage+"/subscribed_apps" || r.PostForm.Get("subscribed_fields") != "feed" || r.URL.Query().Get("access_token") != "page-token" {
+				return false
+			}
+			w.Write([]byte(answer))
+			return true
+		}
+		if err := NewFacebook(metaTestConfig(g)).SubscribeWebhooks(context.Background(), fbSource(g)); err != nil {
+			t.Errorf("%s: %v", answer, err)
+		}
+	}
+	g := newFakeGraph(t, "facebook", nil)
+	g.handle = func(w http.ResponseWriter, r *http.Request) bool {
+		g.writeFile(w, http.StatusForbidden, "error_10_permission.json")
+		return true
+	}
+	if err := NewFacebook(metaTestConfig(g)).SubscribeWebhooks(context.Background(), fbSource(g)); !errors.Is(err, ErrAuth) {
+		t.Errorf("refused: %v", err)
+	}
+}

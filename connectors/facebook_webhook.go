@@ -18,9 +18,36 @@ package connectors
 // before calling ParseFacebookWebhook.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 )
+
+// SubscribeWebhooks installs the app on the Page for the feed field
+// (POST /{page-id}/subscribed_apps?subscribed_fields=feed with the Page
+// token): without it Meta sends the Page's changes nowhere, whatever the
+// App Dashboard says. The answer is {"success": true} (a string "true" in
+// the documented sample).
+func (f *Facebook) SubscribeWebhooks(ctx context.Context, src Source) error {
+	c, pageID, err := f.client(src)
+	if err != nil {
+		return err
+	}
+	form := url.Values{}
+	form.Set("subscribed_fields", "feed")
+	var out struct {
+		Success json.RawMessage `json:"success"`
+	}
+	if _, err := c.post(ctx, "/"+pageID+"/subscribed_apps", form, &out); err != nil {
+		return err
+	}
+	if v := strings.Trim(string(out.Success), `"`); v != "true" {
+		return fmt.Errorf("%w: facebook: subscribing the app to the Page answered success=%s", ErrBadFeed, v)
+	}
+	return nil
+}
 
 type facebookFeedChange struct {
 	Item        string          `json:"item"`
