@@ -36,6 +36,7 @@ func (h *hub) registerCSVExport() error {
 type exportSpec struct {
 	from    string
 	dateCol string
+	where   string // more conditions, ANDed
 	columns [][2]string
 }
 
@@ -64,6 +65,20 @@ var exports = map[string]exportSpec{
 			{"title", "m.title"}, {"text", "m.text"},
 		},
 	},
+	// The owner's corrections as labelled data, in the columns of the
+	// analyser's training files (hooks/analysis/training): the labels are
+	// the member's where they corrected, the analyser's otherwise.
+	"labels.csv": {
+		from: "mentions m", dateCol: "m.corrected_at", where: "m.corrected_at != ''",
+		columns: [][2]string{
+			{"lang", "m.language"}, {"channel", "m.channel"}, {"stars", "COALESCE(json_extract(m.meta, '$.stars'), '')"},
+			{"sentiment", "CASE WHEN m.corrected_sentiment != '' THEN m.corrected_sentiment ELSE m.sentiment_label END"},
+			{"intent", "CASE WHEN m.corrected_intent != '' THEN m.corrected_intent ELSE m.intent END"},
+			{"text", "CASE WHEN m.title != '' AND m.text = '' THEN m.title ELSE m.text END"},
+			{"analysed_sentiment", "m.sentiment_label"}, {"analysed_intent", "m.intent"},
+			{"corrected_at", "m.corrected_at"}, {"mention", "m.id"},
+		},
+	},
 	"replies.csv": {
 		from: "replies r LEFT JOIN users u ON u.id = r.author", dateCol: "r.created",
 		columns: [][2]string{
@@ -74,11 +89,18 @@ var exports = map[string]exportSpec{
 	},
 }
 
+func and(cond string) string {
+	if cond == "" {
+		return ""
+	}
+	return " AND " + cond
+}
+
 func (h *hub) handleExport(e *core.RequestEvent) error {
 	name := e.Request.PathValue("file")
 	spec, ok := exports[name]
 	if !ok {
-		return apis.NewNotFoundError("Exports are tickets.csv, mentions.csv and replies.csv.", nil)
+		return apis.NewNotFoundError("Exports are tickets.csv, mentions.csv, replies.csv and labels.csv.", nil)
 	}
 	loc, err := businessLocation(e.App)
 	if err != nil {
@@ -95,7 +117,7 @@ func (h *hub) handleExport(e *core.RequestEvent) error {
 		header[i], cols[i] = c[0], c[1]
 	}
 	rows, err := e.App.DB().NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM " + spec.from +
-		" WHERE " + spec.dateCol + " >= {:from} AND " + spec.dateCol + " < {:to} ORDER BY " + spec.dateCol).
+		" WHERE " + spec.dateCol + " >= {:from} AND " + spec.dateCol + " < {:to}" + and(spec.where) + " ORDER BY " + spec.dateCol).
 		Bind(dbx.Params{"from": dt(from).String(), "to": dt(to).String()}).Rows()
 	if err != nil {
 		return err

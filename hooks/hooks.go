@@ -85,6 +85,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"statsindex", h.registerStatsIndex},
 		{"stats", h.registerStatsRoute},
 		{"export", h.registerCSVExport},
+		{"corrections", h.registerCorrections},
 		{"demo", h.registerDemo},
 		{"spa", h.registerSPA},
 	}

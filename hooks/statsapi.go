@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
@@ -193,9 +194,13 @@ func (h *hub) handleStats(e *core.RequestEvent) error {
 	if err != nil {
 		return err
 	}
+	corr, err := corrections(e.App, sq.from, sq.to)
+	if err != nil {
+		return err
+	}
 	return e.JSON(http.StatusOK, map[string]any{
 		"from": sq.from.UTC(), "to": sq.to.UTC(), "business_hours": sq.businessHours, "group_by": sq.groupBy,
-		"totals": totals, "groups": groups,
+		"totals": totals, "groups": groups, "corrections": corr,
 	})
 }
 
@@ -328,4 +333,25 @@ func sentimentLabel(score float64) string {
 		return "positive"
 	}
 	return "neutral"
+}
+
+// correctionFigures say how often members corrected the analysis of the
+// period's mentions: a rising share means the analyser does not fit this
+// business's customers.
+type correctionFigures struct {
+	Mentions  int `json:"mentions" db:"mentions"`
+	Corrected int `json:"corrected" db:"corrected"`
+	Sentiment int `json:"sentiment" db:"sentiment"` // corrections that changed the sentiment
+	Intent    int `json:"intent" db:"intent"`       // corrections that changed the intent
+}
+
+func corrections(app core.App, from, to time.Time) (correctionFigures, error) {
+	var c correctionFigures
+	err := app.DB().NewQuery(`SELECT COUNT(*) AS mentions,
+		COALESCE(SUM(corrected_at != ''), 0) AS corrected,
+		COALESCE(SUM(corrected_sentiment != '' AND corrected_sentiment != sentiment_label), 0) AS sentiment,
+		COALESCE(SUM(corrected_intent != '' AND corrected_intent != intent), 0) AS intent
+		FROM mentions WHERE published_at >= {:from} AND published_at < {:to} AND triage != 'dropped'`).
+		Bind(dbx.Params{"from": dt(from).String(), "to": dt(to).String()}).One(&c)
+	return c, err
 }

@@ -42,7 +42,6 @@ var Messages = []Message{
 	{"notification_target_not_found", "Notification target not found.", "Destinataire de notification introuvable."},
 	{"no_webhook_source", "No enabled webhook source here.", "Aucune source webhook active à cette adresse."},
 	{"invalid_credentials", "Invalid credentials.", "Identifiants invalides."},
-	{"export_unknown", "Exports are tickets.csv, mentions.csv and replies.csv.", "Les exports sont tickets.csv, mentions.csv et replies.csv."},
 	{"preview_needs_ticket", "Say which ticket to preview the template for (?ticket=).", "Indiquez le ticket pour l’aperçu du modèle (?ticket=)."},
 	{"webhook_not_polled", "Webhook sources are not polled: they receive mentions when your tool calls their URL.", "Une source webhook n’est pas interrogée : elle reçoit les mentions quand votre outil appelle son adresse."},
 	{"interval_too_short", "Check at most every 30 seconds: platforms block clients that poll faster.", "Au plus une vérification toutes les 30 secondes : les plateformes bloquent les clients trop pressés."},
@@ -78,6 +77,9 @@ var Messages = []Message{
 	{"no_smtp", "E-mail alerts need the server's mail settings: a superuser sets SMTP in the admin UI (/_/ → Settings → Mail settings).", "Les alertes par e-mail demandent les réglages d’envoi du serveur : un super-utilisateur règle le SMTP dans l’interface d’administration (/_/ → Settings → Mail settings)."},
 	{"no_sms", "Text-message alerts need an SMS provider on the server (MD_SMS_URL and MD_SMS_FROM).", "Les alertes par SMS demandent un fournisseur de SMS sur le serveur (MD_SMS_URL et MD_SMS_FROM)."},
 	{"no_smtp_reset", "Password reset needs the server's mail settings: ask the person who runs Mentiondesk, or reset it with `mentiondesk superuser` and the admin UI.", "La réinitialisation du mot de passe demande les réglages d’envoi du serveur : demandez à la personne qui gère Mentiondesk, ou réinitialisez-le depuis l’interface d’administration."},
+
+	{"mention_not_found", "Mention not found.", "Mention introuvable."},
+	{"exports_list", "Exports are tickets.csv, mentions.csv, replies.csv and labels.csv.", "Les exports sont tickets.csv, mentions.csv, replies.csv et labels.csv."},
 
 	// Why triage did what it did with a mention ("test this source", the
 	// ticket's history). The English is what mentions.triage_reason stores.
