@@ -88,7 +88,7 @@ func TestExportCSV(t *testing.T) {
 		},
 		{
 			Name: "unknown export", Method: http.MethodGet, URL: "/api/md/export/users.csv",
-			Headers: as(ownerID), TestAppFactory: statsFixture, ExpectedStatus: 404, ExpectedContent: []string{"tickets.csv, mentions.csv et replies.csv"}, // in the owner's French
+			Headers: as(ownerID), TestAppFactory: statsFixture, ExpectedStatus: 404, ExpectedContent: []string{"tickets.csv, mentions.csv, replies.csv et labels.csv"}, // in the owner's French
 		},
 		{
 			Name: "anonymous export refused", Method: http.MethodGet, URL: "/api/md/export/tickets.csv",

@@ -1,1 +1,0 @@
-import{S as e,T as t,xt as n}from"./Icon-CJvUjKSK.js";var r=n({record:null});async function i(){try{r.record=await t.collection(`settings`).getOne(e)}catch{r.record=null}return r.record}function a(){return(r.record?.first_response_target_min||60)*60}export{r as n,a as r,i as t};
