@@ -8,8 +8,7 @@ package ops
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"strings"
+	"time"
 
 	"github.com/pocketbase/pocketbase"
 	"github.com/pocketbase/pocketbase/apis"
@@ -24,14 +23,8 @@ func Register(app *pocketbase.PocketBase) error {
 	info := version.Get()
 	// `mentiondesk --version` (cobra's flag) says the same as the subcommand.
 	app.RootCmd.Version = info.Version + " (commit " + shortCommit(info.Commit) + ")"
-	// PocketBase opens (and creates) the data directory before it runs any
-	// command: `mentiondesk version` must not leave a pb_data beside a binary
-	// in /usr/local/bin, so it is answered here, before PocketBase starts.
-	if isVersionCall(os.Args[1:]) {
-		fmt.Println(info)
-		os.Exit(0)
-	}
-	app.RootCmd.AddCommand(versionCommand())
+	exitEarly() // version, healthcheck: see early.go
+	app.RootCmd.AddCommand(versionCommand(), healthcheckCommand())
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/md/version", func(e *core.RequestEvent) error {
@@ -42,6 +35,7 @@ func Register(app *pocketbase.PocketBase) error {
 	return nil
 }
 
+// versionCommand lists `version` in the help; runEarly answers it.
 func versionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
@@ -54,17 +48,6 @@ func versionCommand() *cobra.Command {
 	}
 }
 
-// isVersionCall reports a bare `mentiondesk version` (flags allowed, as
-// `--dir` may be set by a wrapper script).
-func isVersionCall(args []string) bool {
-	for _, a := range args {
-		if !strings.HasPrefix(a, "-") {
-			return a == "version"
-		}
-	}
-	return false
-}
-
 func shortCommit(c string) string {
 	if len(c) > 12 {
 		return c[:12]
@@ -73,4 +56,20 @@ func shortCommit(c string) string {
 		return "unknown"
 	}
 	return c
+}
+
+// healthcheckCommand lists `healthcheck` in the help; runEarly answers it.
+func healthcheckCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "healthcheck [url]",
+		Short: "Exits 0 if the running server's /api/health answers (default " + defaultHealthURL + ")",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			url := defaultHealthURL
+			if len(args) > 0 {
+				url = args[0]
+			}
+			return healthcheck(url, 4*time.Second)
+		},
+	}
 }
