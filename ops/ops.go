@@ -8,6 +8,7 @@ package ops
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/pocketbase/pocketbase"
@@ -25,6 +26,7 @@ func Register(app *pocketbase.PocketBase) error {
 	app.RootCmd.Version = info.Version + " (commit " + shortCommit(info.Commit) + ")"
 	exitEarly() // version, healthcheck: see early.go
 	app.RootCmd.AddCommand(versionCommand(), healthcheckCommand())
+	bindUpgradeBackup(app, os.Args[1:], os.Stderr)
 
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/md/version", func(e *core.RequestEvent) error {
