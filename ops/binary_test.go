@@ -176,10 +176,43 @@ func call(t *testing.T, method, url, token string, body, out any) {
 
 func signIn(t *testing.T, base, email, password string) string {
 	t.Helper()
+	tok, err := trySignIn(base, email, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func trySignIn(base, email, password string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"identity": email, "password": password})
+	resp, err := http.Post(base+"/api/collections/_superusers/auth-with-password", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
 	var auth struct{ Token string }
-	call(t, "POST", base+"/api/collections/_superusers/auth-with-password", "",
-		map[string]string{"identity": email, "password": password}, &auth)
-	return auth.Token
+	if err := json.NewDecoder(resp.Body).Decode(&auth); err != nil || resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("sign-in: %s, %v", resp.Status, err)
+	}
+	return auth.Token, nil
+}
+
+// tryGet is a GET that may fail, for polling.
+func tryGet(url, token string, out any) error {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
 }
 
 // tableRows reads every row of every table of a database, keyed by table
