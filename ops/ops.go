@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/spf13/cobra"
 
+	"github.com/mentiondesk/mentiondesk/metrics"
 	"github.com/mentiondesk/mentiondesk/version"
 )
 
@@ -27,14 +28,21 @@ func Register(app *pocketbase.PocketBase) error {
 	exitEarly() // version, healthcheck: see early.go
 	app.RootCmd.AddCommand(versionCommand(), healthcheckCommand())
 	bindUpgradeBackup(app, os.Args[1:], os.Stderr)
+	bindHealth(app)
+	metrics.Register(app) // off unless MD_METRICS_TOKEN is set
 
+	bindVersionRoute(app)
+	return nil
+}
+
+// bindVersionRoute adds GET /api/md/version, for the app's settings screen.
+func bindVersionRoute(app core.App) {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/md/version", func(e *core.RequestEvent) error {
 			return e.JSON(http.StatusOK, version.Get())
 		}).Bind(apis.RequireAuth("users", core.CollectionNameSuperusers))
 		return se.Next()
 	})
-	return nil
 }
 
 // versionCommand lists `version` in the help; runEarly answers it.

@@ -13,7 +13,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	_ "github.com/mentiondesk/mentiondesk/pb_migrations"
+	"github.com/mentiondesk/mentiondesk/internal/apptest"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
@@ -21,25 +21,8 @@ import (
 // contact and one uploaded file in it. The app is left bootstrapped.
 func migratedDataDir(t *testing.T) (string, core.App) {
 	t.Helper()
-	dir := t.TempDir()
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir, DBConnect: sqlitedb.Connect})
-	if err := app.Bootstrap(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = app.ResetBootstrapState() })
-	if err := app.RunAllMigrations(); err != nil {
-		t.Fatal(err)
-	}
-	col, err := app.FindCollectionByNameOrId("contacts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := core.NewRecord(col)
-	r.Set("platform", "mastodon")
-	r.Set("handle", "@anne@example.social")
-	if err := app.Save(r); err != nil {
-		t.Fatal(err)
-	}
+	app, dir := apptest.New(t)
+	apptest.Save(t, app, "contacts", map[string]any{"platform": "mastodon", "handle": "@anne@example.social"})
 	upload := filepath.Join(dir, core.LocalStorageDirName, "c1", "r1", "photo.jpg")
 	if err := os.MkdirAll(filepath.Dir(upload), 0o700); err != nil {
 		t.Fatal(err)
