@@ -26,7 +26,7 @@ func Register(app *pocketbase.PocketBase) error {
 	// `mentiondesk --version` (cobra's flag) says the same as the subcommand.
 	app.RootCmd.Version = info.Version + " (commit " + shortCommit(info.Commit) + ")"
 	exitEarly() // version, healthcheck: see early.go
-	app.RootCmd.AddCommand(versionCommand(), healthcheckCommand())
+	app.RootCmd.AddCommand(versionCommand(), healthcheckCommand(), doctorCommand(app))
 	bindUpgradeBackup(app, os.Args[1:], os.Stderr)
 	bindHealth(app)
 	metrics.Register(app) // off unless MD_METRICS_TOKEN is set
