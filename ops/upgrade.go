@@ -37,10 +37,12 @@ var ErrUpgradeBackup = errors.New("could not back up the database before upgradi
 // upgradeBackupPrefix names the backups taken before an upgrade.
 const upgradeBackupPrefix = "pre_upgrade_"
 
-// pendingMigrations lists the migrations of lists that the database at
-// dbPath has not applied. A database without the migrations table, or with
-// none applied, is new: nothing in it to lose, so nothing is pending.
-func pendingMigrations(dbPath string, lists ...core.MigrationsList) ([]string, error) {
+// pendingMigrations lists the migrations of system and app that the
+// database at dbPath has not applied. A database to which none of app's
+// migrations were ever applied holds no Mentiondesk data (a new directory,
+// or one where only `superuser upsert` ran): nothing to lose, nothing is
+// reported pending.
+func pendingMigrations(dbPath string, system, app core.MigrationsList) ([]string, error) {
 	if _, err := os.Stat(dbPath); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -60,15 +62,19 @@ func pendingMigrations(dbPath string, lists ...core.MigrationsList) ([]string, e
 	if err := db.NewQuery("SELECT file FROM _migrations").Column(&applied); err != nil {
 		return nil, err
 	}
-	if len(applied) == 0 {
-		return nil, nil
-	}
 	done := make(map[string]bool, len(applied))
 	for _, f := range applied {
 		done[f] = true
 	}
+	ours := false
+	for _, m := range app.Items() {
+		ours = ours || done[m.File]
+	}
+	if !ours {
+		return nil, nil
+	}
 	var pending []string
-	for _, l := range lists {
+	for _, l := range []core.MigrationsList{system, app} {
 		for _, m := range l.Items() {
 			if !done[m.File] {
 				pending = append(pending, m.File)
@@ -78,43 +84,75 @@ func pendingMigrations(dbPath string, lists ...core.MigrationsList) ([]string, e
 	return pending, nil
 }
 
+// coveringBackup is the newest pre-upgrade backup taken after the database
+// last changed, if any. A server whose migration fails is restarted by
+// systemd every few seconds; each start must not add another copy of the
+// same database until the disk is full.
+func coveringBackup(dataDir string) string {
+	changed := time.Time{}
+	for _, name := range []string{"data.db", "data.db-wal"} {
+		if fi, err := os.Stat(filepath.Join(dataDir, name)); err == nil && fi.ModTime().After(changed) {
+			changed = fi.ModTime()
+		}
+	}
+	zips, _ := filepath.Glob(filepath.Join(dataDir, core.LocalBackupsDirName, upgradeBackupPrefix+"*.zip"))
+	newest, newestAt := "", time.Time{}
+	for _, z := range zips {
+		if fi, err := os.Stat(z); err == nil && fi.ModTime().After(changed) && fi.ModTime().After(newestAt) {
+			newest, newestAt = z, fi.ModTime()
+		}
+	}
+	return newest
+}
+
+// upgradeBackup is what backupBeforeUpgrade did.
+type upgradeBackup struct {
+	Path    string   // the backup's zip, "" when no migration is pending
+	Pending []string // the migrations about to run
+	Reused  bool     // an earlier backup already holds this database
+}
+
 // backupBeforeUpgrade writes dataDir/backups/pre_upgrade_<time>.zip when
 // migrations are pending, and returns its path ("" when nothing was
-// pending). The zip has PocketBase's backup layout: data.db and storage/ at
+// pending); an earlier one is returned instead when the database has not
+// changed since it was written. The zip has PocketBase's backup layout: data.db and storage/ at
 // its root. data.db is a consistent copy made with VACUUM INTO, so a WAL
 // left by a crash is included; auxiliary.db (logs only) is left out.
-func backupBeforeUpgrade(dataDir string, now time.Time, lists ...core.MigrationsList) (string, []string, error) {
+func backupBeforeUpgrade(dataDir string, now time.Time, system, app core.MigrationsList) (upgradeBackup, error) {
 	dbPath := filepath.Join(dataDir, "data.db")
-	pending, err := pendingMigrations(dbPath, lists...)
+	pending, err := pendingMigrations(dbPath, system, app)
 	if err != nil || len(pending) == 0 {
-		return "", nil, err
+		return upgradeBackup{}, err
+	}
+	if earlier := coveringBackup(dataDir); earlier != "" {
+		return upgradeBackup{Path: earlier, Pending: pending, Reused: true}, nil
 	}
 	backups := filepath.Join(dataDir, core.LocalBackupsDirName)
 	tmpDir := filepath.Join(dataDir, core.LocalTempDirName)
 	for _, d := range []string{backups, tmpDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
-			return "", pending, err
+			return upgradeBackup{}, err
 		}
 	}
 	snapshot := filepath.Join(tmpDir, "pre_upgrade_"+fmt.Sprint(now.UnixNano())+".db")
 	defer os.Remove(snapshot)
 	if err := vacuumInto(dbPath, snapshot); err != nil {
-		return "", pending, err
+		return upgradeBackup{}, err
 	}
 	name := upgradeBackupPrefix + now.UTC().Format("20060102150405") + ".zip"
 	final := filepath.Join(backups, name)
 	partial := filepath.Join(tmpDir, name)
 	if err := writeBackupZip(partial, snapshot, filepath.Join(dataDir, core.LocalStorageDirName)); err != nil {
 		os.Remove(partial)
-		return "", pending, err
+		return upgradeBackup{}, err
 	}
 	// Renamed into place only once complete: a half-written zip is never
 	// offered for restore.
 	if err := os.Rename(partial, final); err != nil {
 		os.Remove(partial)
-		return "", pending, err
+		return upgradeBackup{}, err
 	}
-	return final, pending, nil
+	return upgradeBackup{Path: final, Pending: pending}, nil
 }
 
 func vacuumInto(dbPath, target string) error {
@@ -191,22 +229,26 @@ func bindUpgradeBackup(app core.App, args []string, stderr io.Writer) {
 				return e.Next()
 			}
 			started := time.Now()
-			path, pending, err := backupBeforeUpgrade(app.DataDir(), started, core.SystemMigrations, core.AppMigrations)
+			b, err := backupBeforeUpgrade(app.DataDir(), started, core.SystemMigrations, core.AppMigrations)
 			if err != nil {
 				return fmt.Errorf("%w (%v)", ErrUpgradeBackup, err)
 			}
-			if path != "" {
-				// PocketBase's logger writes to the database only, and is not
-				// open yet: the journal gets this line from stderr.
+			// PocketBase's logger writes to the database only, and is not
+			// open yet: the journal gets these lines from stderr.
+			switch {
+			case b.Reused:
+				fmt.Fprintf(stderr, "upgrade: %d migration(s) to apply (%s); the database has not changed since %s, migrating\n",
+					len(b.Pending), strings.Join(b.Pending, ", "), b.Path)
+			case b.Path != "":
 				fmt.Fprintf(stderr, "upgrade: %d migration(s) to apply (%s); database backed up to %s in %d ms, migrating\n",
-					len(pending), strings.Join(pending, ", "), path, time.Since(started).Milliseconds())
+					len(b.Pending), strings.Join(b.Pending, ", "), b.Path, time.Since(started).Milliseconds())
 			}
 			if err := e.Next(); err != nil {
 				return err
 			}
-			if path != "" {
+			if b.Path != "" {
 				app.Logger().Info("upgrade: backed up the database before migrating it",
-					slog.String("backup", path), slog.String("migrations", strings.Join(pending, ", ")))
+					slog.String("backup", b.Path), slog.String("migrations", strings.Join(b.Pending, ", ")))
 			}
 			return nil
 		},

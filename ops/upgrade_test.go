@@ -46,12 +46,13 @@ func TestBackupBeforeUpgradeHoldsTheRecordsAndUploads(t *testing.T) {
 	next := withExtra(core.AppMigrations, &core.Migration{File: "9999999999_next_release.go"})
 	now := time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)
 
-	path, pending, err := backupBeforeUpgrade(dir, now, core.SystemMigrations, next)
+	b, err := backupBeforeUpgrade(dir, now, core.SystemMigrations, next)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(pending, []string{"9999999999_next_release.go"}) {
-		t.Fatalf("pending = %q", pending)
+	path := b.Path
+	if !slices.Equal(b.Pending, []string{"9999999999_next_release.go"}) || b.Reused {
+		t.Fatalf("backup = %+v", b)
 	}
 	if want := filepath.Join(dir, "backups", "pre_upgrade_20261129020000.zip"); path != want {
 		t.Fatalf("backup at %q, want %q", path, want)
@@ -87,17 +88,51 @@ func TestBackupBeforeUpgradeHoldsTheRecordsAndUploads(t *testing.T) {
 
 func TestNoBackupWithoutPendingMigrations(t *testing.T) {
 	dir, _ := migratedDataDir(t)
-	path, pending, err := backupBeforeUpgrade(dir, time.Now(), core.SystemMigrations, core.AppMigrations)
-	if err != nil || path != "" || len(pending) != 0 {
-		t.Fatalf("up-to-date database: path=%q pending=%q err=%v", path, pending, err)
+	b, err := backupBeforeUpgrade(dir, time.Now(), core.SystemMigrations, core.AppMigrations)
+	if err != nil || b.Path != "" || len(b.Pending) != 0 {
+		t.Fatalf("up-to-date database: %+v, %v", b, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "backups")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("backups dir created for nothing: %v", err)
 	}
 	// A new, empty directory has nothing to lose either.
-	path, _, err = backupBeforeUpgrade(t.TempDir(), time.Now(), core.SystemMigrations, core.AppMigrations)
-	if err != nil || path != "" {
-		t.Fatalf("empty directory: path=%q err=%v", path, err)
+	b, err = backupBeforeUpgrade(t.TempDir(), time.Now(), core.SystemMigrations, core.AppMigrations)
+	if err != nil || b.Path != "" {
+		t.Fatalf("empty directory: %+v, %v", b, err)
+	}
+	// `superuser upsert` before the first start: PocketBase's own tables
+	// only, none of ours yet.
+	only := t.TempDir()
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: only, DBConnect: sqlitedb.Connect})
+	if err := app.Bootstrap(); err != nil {
+		t.Fatal(err)
+	}
+	_ = app.ResetBootstrapState()
+	b, err = backupBeforeUpgrade(only, time.Now(), core.SystemMigrations, core.AppMigrations)
+	if err != nil || b.Path != "" {
+		t.Fatalf("a database with PocketBase's tables only: %+v, %v", b, err)
+	}
+}
+
+func TestRestartsAfterAFailedMigrationReuseTheBackup(t *testing.T) {
+	dir, app := migratedDataDir(t)
+	next := withExtra(core.AppMigrations, &core.Migration{File: "9999999999_next_release.go"})
+	first, err := backupBeforeUpgrade(dir, time.Now(), core.SystemMigrations, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// systemd restarts the server; the migration fails again; nothing
+	// was written in between.
+	again, err := backupBeforeUpgrade(dir, time.Now().Add(5*time.Second), core.SystemMigrations, next)
+	if err != nil || again.Path != first.Path || !again.Reused {
+		t.Fatalf("second start: %+v, %v; want the first backup %s reused", again, err, first.Path)
+	}
+	// Once the database changes, the old backup no longer holds it.
+	time.Sleep(10 * time.Millisecond)
+	apptest.Save(t, app, "contacts", map[string]any{"platform": "bluesky", "handle": "@bob.example"})
+	later, err := backupBeforeUpgrade(dir, time.Now().Add(time.Minute), core.SystemMigrations, next)
+	if err != nil || later.Reused || later.Path == first.Path {
+		t.Fatalf("after a change: %+v, %v; want a new backup", later, err)
 	}
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release binaries (dist/mentiondesk-linux-amd64, -arm64: names
-# without the version, so a "latest" download link never changes) and their
-# checksums (dist/SHA256SUMS):
+# without the version, so a "latest" download link never changes), copies
+# the systemd unit beside them (README's install steps download everything
+# from the release), and writes dist/SHA256SUMS:
 #
 #   scripts/release.sh             # version from `git describe`, into dist/
 #   VERSION=v1.2.0 scripts/release.sh
@@ -23,11 +24,12 @@ PKG=github.com/mentiondesk/mentiondesk/version
 LDFLAGS="-s -w -X $PKG.Version=$VERSION -X $PKG.Commit=$COMMIT"
 
 mkdir -p "$OUT"
-rm -f "$OUT"/mentiondesk-* "$OUT"/SHA256SUMS
+rm -f "$OUT"/mentiondesk-* "$OUT"/mentiondesk.service "$OUT"/SHA256SUMS
 for p in $PLATFORMS; do
   os=${p%/*} arch=${p#*/}
   bin="mentiondesk-$os-$arch"
   echo "building $bin"
   GOOS=$os GOARCH=$arch go build -trimpath -buildvcs=false -ldflags "$LDFLAGS" -o "$OUT/$bin" .
 done
-(cd "$OUT" && sha256sum mentiondesk-* > SHA256SUMS && cat SHA256SUMS)
+cp deploy/mentiondesk.service "$OUT/"
+(cd "$OUT" && sha256sum mentiondesk-* mentiondesk.service > SHA256SUMS && cat SHA256SUMS)
