@@ -1,8 +1,8 @@
-// Package ops is the operator's side of Mentiondesk: the `version` and
-// `doctor` subcommands, the backup taken before an upgrade migrates the
-// database, GET /api/md/version, the extra /api/health figures and the
-// Prometheus endpoint. main.go calls Register once; nothing else here is
-// wired from outside.
+// Package ops is the operator's side of Mentiondesk: the `version`,
+// `healthcheck` and `doctor` subcommands, the backup taken before an
+// upgrade migrates the database, GET /api/md/version, the extra
+// /api/health figures, and the Prometheus endpoint (package metrics).
+// main.go calls Register once; nothing else here is wired from outside.
 package ops
 
 import (
@@ -22,16 +22,15 @@ import (
 
 // Register adds the subcommands and routes to app. Call it before app.Start.
 func Register(app *pocketbase.PocketBase) error {
+	exitEarly() // `version` and `healthcheck` must not open the data directory (early.go)
 	info := version.Get()
 	// `mentiondesk --version` (cobra's flag) says the same as the subcommand.
 	app.RootCmd.Version = info.Version + " (commit " + shortCommit(info.Commit) + ")"
-	exitEarly() // version, healthcheck: see early.go
 	app.RootCmd.AddCommand(versionCommand(), healthcheckCommand(), doctorCommand(app))
 	bindUpgradeBackup(app, os.Args[1:], os.Stderr)
+	bindVersionRoute(app)
 	bindHealth(app)
 	metrics.Register(app) // off unless MD_METRICS_TOKEN is set
-
-	bindVersionRoute(app)
 	return nil
 }
 
