@@ -118,10 +118,17 @@ func TestCountsFromRecordHooksAndGaugesFromTheDatabase(t *testing.T) {
 	if !strings.Contains(body, "\ngo_goroutines ") || !strings.Contains(body, "\nprocess_resident_memory_bytes ") {
 		t.Error("the Go runtime and process collectors are missing")
 	}
-	// The first scrape was timed; the second shows it under its pattern.
+	// The first scrape was timed, and a refused one; the next shows them
+	// under the route's pattern and status class.
+	scrape(t, h, "Bearer wrong")
 	_, body = scrape(t, h, "Bearer tok")
-	if !strings.Contains(body, `mentiondesk_http_request_duration_seconds_count{code="2xx",method="GET",route="GET /api/md/metrics"}`) {
-		t.Errorf("request latency not recorded under the route pattern:\n%s", grep(body, "http_request"))
+	for _, want := range []string{
+		`mentiondesk_http_request_duration_seconds_count{code="2xx",method="GET",route="GET /api/md/metrics"} 1`,
+		`mentiondesk_http_request_duration_seconds_count{code="4xx",method="GET",route="GET /api/md/metrics"} 1`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("request latency lacks %s:\n%s", want, grep(body, "http_request"))
+		}
 	}
 }
 

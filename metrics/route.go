@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -67,10 +68,8 @@ func (m *Metrics) timeRequest(e *core.RequestEvent) error {
 	}
 	status := e.Status()
 	if err != nil {
-		status = http.StatusInternalServerError
-		if apiErr, ok := err.(interface{ StatusCode() int }); ok {
-			status = apiErr.StatusCode()
-		}
+		// The status PocketBase's error handler will answer with.
+		status = router.ToApiError(err).Status
 	}
 	if status == 0 {
 		status = http.StatusOK
