@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/tools/osutils"
 
 	"github.com/mentiondesk/mentiondesk/hooks"
+	"github.com/mentiondesk/mentiondesk/ops"
 	_ "github.com/mentiondesk/mentiondesk/pb_migrations"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
@@ -43,6 +44,9 @@ func main() {
 		Dir:          "pb_migrations",
 	})
 
+	if err := ops.Register(app); err != nil { // version, doctor, upgrade backup, metrics
+		log.Fatal(err)
+	}
 	if err := hooks.Register(app, cfg); err != nil {
 		log.Fatal(err)
 	}
