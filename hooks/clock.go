@@ -3,7 +3,6 @@ package hooks
 import (
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -17,12 +16,10 @@ import (
 // sla_business_hours), else on the wall clock. The business-hours figures
 // of the stats (first_response_bh_sec...) are always measured against the
 // business hours, whichever clock the deadlines use. Calendars are parsed
-// once per distinct setting and kept: every ticket save asks for one.
-var calendars sync.Map // timezone + "\x00" + hours JSON → *sla.Calendar (nil: unusable)
-
+// once per distinct setting and kept on the hub.
 func (h *hub) calendar(s settings) *sla.Calendar {
 	key := s.Timezone + "\x00" + string(s.BusinessHoursJSON)
-	if c, ok := calendars.Load(key); ok {
+	if c, ok := h.calendars.Load(key); ok {
 		return c.(*sla.Calendar)
 	}
 	c, err := sla.ParseCalendar(s.Timezone, s.BusinessHoursJSON)
@@ -32,7 +29,7 @@ func (h *hub) calendar(s settings) *sla.Calendar {
 		h.app.Logger().Warn("sla: business hours unusable, using the wall clock", "error", err)
 		c = nil
 	}
-	calendars.Store(key, c)
+	h.calendars.Store(key, c)
 	return c
 }
 

@@ -35,6 +35,13 @@ type hub struct {
 	listeners []func(ingestEvent)
 	// notifier delivers notifications (hooks/notify.go).
 	notifier *notifier
+	// calendars keeps business-hours calendars parsed once per distinct
+	// setting (clock.go): every ticket save asks for one.
+	calendars sync.Map // timezone + "\x00" + hours JSON → *sla.Calendar (nil: unusable)
+	// beforeCommit, when a test sets it, runs at the end of every ingest
+	// transaction, everything written and nothing committed: the crash
+	// test kills its child process there.
+	beforeCommit func(tx core.App)
 }
 
 // emit hands committed events to every listener.

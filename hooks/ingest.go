@@ -347,8 +347,8 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 				return err
 			}
 		}
-		if testBeforeCommit != nil {
-			testBeforeCommit(tx)
+		if h.beforeCommit != nil {
+			h.beforeCommit(tx)
 		}
 		return nil
 	})
@@ -358,11 +358,6 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 	h.announce(bc.created, bc.updated)
 	return stats, events, nil
 }
-
-// testBeforeCommit, when a test sets it, runs at the end of every
-// ingest transaction, everything written and nothing committed: the
-// crash test kills its child process there.
-var testBeforeCommit func(tx core.App)
 
 func (h *hub) loadBatchContext(app core.App, src *core.Record, fetchedAt time.Time) (*batchContext, error) {
 	p, matcher, err := h.policy(app, src.GetString("query"))
