@@ -305,7 +305,6 @@ func objective(posts []post, opt analysis.TrainOptions, k int) float64 {
 	return (s1 + i1 + s2 + i2) / 4
 }
 
-
 // rulesAccuracy scores the lexicon rules (analysis.Sentiment, Intent) on
 // the posts, with their labelled language: the baseline the model replaces.
 func rulesAccuracy(posts []post) (sent, intent float64) {
