@@ -86,8 +86,13 @@ func (e *extractor) features(text, lang string, stars int) []feature {
 	e.charFeatures()
 	e.signals(text, folded, lang, stars)
 
-	// Stable, so that equal indexes are summed in the same order every run.
-	slices.SortStableFunc(e.out, func(a, b feature) int { return cmp.Compare(a.idx, b.idx) })
+	// By value too, so that equal indexes are summed in one order, always.
+	slices.SortFunc(e.out, func(a, b feature) int {
+		if c := cmp.Compare(a.idx, b.idx); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.val, b.val)
+	})
 	return mergeFeatures(e.out)
 }
 
