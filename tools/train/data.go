@@ -23,7 +23,7 @@ type post struct {
 	analysis.Example
 	region  string // FR, QC, EN
 	channel string // review, comment, tweet, forum, email, toot
-	where   string // file:line, for messages
+	file    string // the training file, one per writer
 }
 
 // errBadData is wrapped by every error about a training file.
@@ -87,7 +87,7 @@ func loadFile(path string) ([]post, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", errBadData, where, err)
 		}
-		p.where = where
+		p.file = filepath.Base(path)
 		out = append(out, p)
 	}
 	return out, sc.Err()
