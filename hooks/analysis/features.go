@@ -15,7 +15,7 @@ import (
 // the version it was trained with and is refused by code extracting
 // anything else: a hashed model silently reads garbage otherwise. Bump it
 // with any change to what features produces, then retrain.
-const featureVersion = 1
+const featureVersion = 2
 
 // FeatureConfig is the shape of the feature space, chosen by
 // cross-validation (tools/train -cv) and stored in the model file.
@@ -45,6 +45,7 @@ const (
 	nsPost      // a word after the last contrast word ("mais [froid]")
 	nsChar
 	nsSignal
+	nsQuote // a word in short quotation marks: the "quick" delivery
 )
 
 // Post signals, hashed by name. They carry what the n-grams cannot see: the
@@ -83,6 +84,7 @@ func (e *extractor) features(text, lang string, stars int) []feature {
 	r := rulesFor(lang)
 
 	e.wordFeatures(r)
+	e.quoteFeatures(text)
 	e.charFeatures()
 	e.signals(text, folded, lang, stars)
 
@@ -175,6 +177,35 @@ func (e *extractor) wordFeatures(r langRules) {
 		}
 	}
 	normalizeGroup(e.out[start:])
+}
+
+// quoteFeatures marks the words of short quotations, the scare quotes of
+// sarcasm: thanks for the "quick" delivery, le « service » client.
+func (e *extractor) quoteFeatures(raw string) {
+	for rest := raw; ; {
+		i := strings.IndexAny(rest, "\"“«")
+		if i < 0 {
+			return
+		}
+		rest = rest[i:]
+		_, size := utf8.DecodeRuneInString(rest)
+		rest = rest[size:]
+		j := strings.IndexAny(rest, "\"”»")
+		if j < 0 {
+			return
+		}
+		inside := rest[:j]
+		_, size = utf8.DecodeRuneInString(rest[j:])
+		rest = rest[j+size:]
+		words := strings.FieldsFunc(inside, func(r rune) bool { return !isWordRune(r) })
+		if len(words) == 0 || len(words) > 3 || len(inside) > 40 {
+			continue
+		}
+		e.sig("quoted", 1)
+		for _, w := range words {
+			e.add(nsQuote, normalize.Fold(w), "", 1)
+		}
+	}
 }
 
 // charFeatures adds byte n-grams of the folded words, spaces between and

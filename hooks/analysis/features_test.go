@@ -43,6 +43,9 @@ func TestFeaturesReadTheRules(t *testing.T) {
 		{"complaint vocabulary", "still waiting for my refund", "en", 0, nsSignal, "rule:complaint-vocab", true},
 		{"handle is not a word", "@cafelune merci", "fr", 0, nsWord, "cafelune", false},
 		{"handle placeholder", "@cafelune merci", "fr", 0, nsWord, "@user", true},
+		{"scare quotes", `thanks for the "quick" delivery`, "en", 0, nsQuote, "quick", true},
+		{"guillemets", "le « Service » client, bravo", "fr", 0, nsQuote, "service", true},
+		{"a long quotation is not scare quotes", `he said "we will call you back tomorrow for sure"`, "en", 0, nsQuote, "call", false},
 		{"accents folded", "Remboursée", "fr", 0, nsWord, "remboursee", true},
 	}
 	for _, tt := range tests {

@@ -115,11 +115,19 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-func report(w io.Writer, posts []post, opt analysis.TrainOptions, k int) {
+func report(w io.Writer, posts []post, opt analysis.TrainOptions, k int, errs bool) {
 	r, err := crossValidate(posts, opt, k)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
+	}
+	if errs {
+		for i, p := range posts {
+			if pr := r.pred[i]; pr.Sentiment != p.Sentiment || pr.Intent != p.Intent {
+				fmt.Fprintf(w, "ERR %s gold=%s/%s got=%s/%s stars=%d  %s\n", p.file, p.Sentiment, p.Intent, pr.Sentiment, pr.Intent, p.Stars, p.Text)
+			}
+		}
+		return
 	}
 	fmt.Fprintf(w, "%d-fold cross-validation, %d posts, options %+v\n\n", k, len(posts), opt)
 	rs, ri := rulesAccuracy(posts)
@@ -261,7 +269,8 @@ func searchParams(posts []post, k int) {
 		{"L2", []func(*analysis.TrainOptions){
 			func(o *analysis.TrainOptions) { o.L2 = 0 }, func(o *analysis.TrainOptions) { o.L2 = 1e-6 },
 			func(o *analysis.TrainOptions) { o.L2 = 1e-5 }, func(o *analysis.TrainOptions) { o.L2 = 1e-4 },
-			func(o *analysis.TrainOptions) { o.L2 = 1e-3 }}},
+			func(o *analysis.TrainOptions) { o.L2 = 1e-3 }, func(o *analysis.TrainOptions) { o.L2 = 3e-3 },
+			func(o *analysis.TrainOptions) { o.L2 = 1e-2 }}},
 		{"rate", []func(*analysis.TrainOptions){
 			func(o *analysis.TrainOptions) { o.Rate = 0.05 }, func(o *analysis.TrainOptions) { o.Rate = 0.1 },
 			func(o *analysis.TrainOptions) { o.Rate = 0.2 }, func(o *analysis.TrainOptions) { o.Rate = 0.4 }}},

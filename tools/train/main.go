@@ -26,10 +26,10 @@ import (
 // -search by 5-fold cross-validation on the training posts (BENCHMARKS.md
 // has the figures).
 var defaults = analysis.TrainOptions{
-	Features:        analysis.FeatureConfig{HashBits: 18, WordN: 2, CharMin: 2, CharMax: 5},
-	Epochs:          10,
-	Rate:            0.1,
-	L2:              1e-5,
+	Features:        analysis.FeatureConfig{HashBits: 18, WordN: 2, CharMin: 1, CharMax: 4},
+	Epochs:          20,
+	Rate:            0.2,
+	L2:              1e-3,
 	StarDrop:        0.5,
 	ComplaintOffset: 0,
 	Seed:            1,
@@ -42,14 +42,15 @@ func main() {
 	cv := flag.Bool("cv", false, "print a cross-validation report instead of training")
 	search := flag.Bool("search", false, "search hyper-parameters by cross-validation")
 	folds := flag.Int("folds", 5, "cross-validation folds")
+	errs := flag.Bool("errors", false, "with -cv, also list the training posts the cross-validated models get wrong")
 	flag.Parse()
-	if err := run(*data, *out, *check, *cv, *search, *folds); err != nil {
+	if err := run(*data, *out, *check, *cv || *errs, *search, *errs, *folds); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, out string, check, cv, search bool, folds int) error {
+func run(data, out string, check, cv, search, errs bool, folds int) error {
 	posts, dups, err := loadDir(data)
 	if err != nil {
 		return fmt.Errorf("%w (run from the repository root)", err)
@@ -60,7 +61,7 @@ func run(data, out string, check, cv, search bool, folds int) error {
 		searchParams(posts, folds)
 		return nil
 	case cv:
-		report(os.Stdout, posts, defaults, folds)
+		report(os.Stdout, posts, defaults, folds, errs)
 		return nil
 	}
 	start := time.Now()
