@@ -40,7 +40,7 @@ func toyExamples() []Example {
 
 var toyOptions = TrainOptions{
 	Features: FeatureConfig{HashBits: 12, WordN: 2, CharMin: 3, CharMax: 4},
-	Epochs:   5, Rate: 0.1, L2: 1e-5, StarDrop: 0.5, Seed: 7,
+	Epochs:   5, Rate: 0.1, L2: 1e-5, StarDrop: 0.5, Average: true, Seed: 7,
 }
 
 func TestTrainIsDeterministic(t *testing.T) {

@@ -28,7 +28,11 @@ type TrainOptions struct {
 	// ComplaintOffset is added to the complaint score before the arg max:
 	// a missed complaint costs more than a false alarm.
 	ComplaintOffset float64
-	Seed            uint64
+	// Average, when set, returns the mean of the weights at the end of
+	// each epoch of the second half of training rather than the last ones
+	// (Polyak averaging): steadier than wherever the last example left them.
+	Average bool
+	Seed    uint64
 }
 
 // Train fits a model to the examples, deterministically: the same examples
@@ -74,7 +78,10 @@ func Train(examples []Example, opt TrainOptions) (*Model, error) {
 		order[i] = i
 	}
 	var z, p, grad [nOutputs]float64
-	for range opt.Epochs {
+	var sumW []float64
+	var sumBias [nOutputs]float64
+	averaged := 0
+	for epoch := range opt.Epochs {
 		for i := len(order) - 1; i > 0; i-- {
 			j := int(rng.next() % uint64(i+1))
 			order[i], order[j] = order[j], order[i]
@@ -115,6 +122,27 @@ func Train(examples []Example, opt TrainOptions) (*Model, error) {
 				}
 			}
 		}
+		if opt.Average && 2*(epoch+1) > opt.Epochs {
+			if sumW == nil {
+				sumW = make([]float64, len(w))
+			}
+			for j, v := range w {
+				sumW[j] += v
+			}
+			for k, v := range bias {
+				sumBias[k] += v
+			}
+			averaged++
+		}
+	}
+	if averaged > 0 {
+		for j := range sumW {
+			sumW[j] /= float64(averaged)
+		}
+		for k := range sumBias {
+			sumBias[k] /= float64(averaged)
+		}
+		w, bias = sumW, sumBias
 	}
 	return quantize(opt, w, bias), nil
 }

@@ -31,6 +31,7 @@ var defaults = analysis.TrainOptions{
 	Rate:            0.2,
 	L2:              1e-3,
 	StarDrop:        0.5,
+	Average:         true,
 	ComplaintOffset: 0,
 	Seed:            1,
 }
