@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -70,6 +69,7 @@ type extractor struct {
 	toks  []token
 	words []string // the word stream: words, emoji, ? and !, with markers
 	buf   []byte
+	keys  []uint64
 	out   []feature
 }
 
@@ -88,14 +88,35 @@ func (e *extractor) features(text, lang string, stars int) []feature {
 	e.charFeatures()
 	e.signals(text, folded, lang, stars)
 
-	// By value too, so that equal indexes are summed in one order, always.
-	slices.SortFunc(e.out, func(a, b feature) int {
-		if c := cmp.Compare(a.idx, b.idx); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.val, b.val)
-	})
+	// Sorted by index, then value, so that equal indexes are summed in one
+	// order, always. Packed in integers: a sort without a comparison
+	// function runs several times faster.
+	keys := e.keys[:0]
+	for _, f := range e.out {
+		keys = append(keys, uint64(f.idx)<<32|uint64(sortableBits(f.val)))
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		e.out[i] = feature{uint32(k >> 32), fromSortableBits(uint32(k))}
+	}
+	e.keys = keys
 	return mergeFeatures(e.out)
+}
+
+// sortableBits maps a float32 to bits that sort as the floats do.
+func sortableBits(v float32) uint32 {
+	b := math.Float32bits(v)
+	if b>>31 == 1 {
+		return ^b
+	}
+	return b | 1<<31
+}
+
+func fromSortableBits(b uint32) float32 {
+	if b>>31 == 1 {
+		return math.Float32frombits(b &^ (1 << 31))
+	}
+	return math.Float32frombits(^b)
 }
 
 // mergeFeatures sums the values of equal indexes in a sorted vector.

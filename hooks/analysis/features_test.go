@@ -95,3 +95,15 @@ func TestStarsWeighIn(t *testing.T) {
 		}
 	}
 }
+
+func TestSortableBits(t *testing.T) {
+	vals := []float32{-3.5, -1, -0.25, 0, 1e-9, 0.2, 1, 7}
+	for i, v := range vals {
+		if back := fromSortableBits(sortableBits(v)); back != v {
+			t.Errorf("%v comes back as %v", v, back)
+		}
+		if i > 0 && sortableBits(vals[i-1]) >= sortableBits(v) {
+			t.Errorf("%v does not sort before %v", vals[i-1], v)
+		}
+	}
+}
