@@ -35,6 +35,11 @@ type Model struct {
 	// precision for recall of the complaint class (chosen by
 	// cross-validation, see tools/train).
 	offset [nOutputs]float32
+	// pair scores each (sentiment, intent) pair, added to the two heads'
+	// scores when they are decided together: the training labels make a
+	// praise with a negative sentiment all but impossible. All zero, the
+	// heads decide independently.
+	pair [nSentiment][nIntent]float32
 	// w holds nOutputs int8 per bucket, bucket after bucket.
 	w []int8
 }
@@ -54,12 +59,13 @@ var ErrModel = errors.New("analysis: unusable model file")
 //	bias        7 × float32  per column: negative, neutral, positive,
 //	scale       7 × float32  complaint, question, praise, other
 //	offset      7 × float32
+//	pair        3 × 4 float32, sentiment-major
 //	weights     (1<<hashBits) × 7 × int8, bucket-major
 //	crc         uint32   CRC-32 (IEEE) of every byte before it
 const (
 	modelMagic   = "MDAM"
 	modelVersion = 1
-	headerSize   = 4 + 2 + 2 + 4 + 3*nOutputs*4
+	headerSize   = 4 + 2 + 2 + 4 + 3*nOutputs*4 + nSentiment*nIntent*4
 )
 
 //go:embed model.bin
@@ -107,6 +113,12 @@ func DecodeModel(data []byte) (*Model, error) {
 			p += 4
 		}
 	}
+	for s := range m.pair {
+		for i := range m.pair[s] {
+			m.pair[s][i] = math.Float32frombits(le.Uint32(data[p:]))
+			p += 4
+		}
+	}
 	want := (1 << m.cfg.HashBits) * nOutputs
 	if len(body)-p != want {
 		return nil, fmt.Errorf("%w: %d weight bytes, want %d", ErrModel, len(body)-p, want)
@@ -132,6 +144,11 @@ func (m *Model) Encode() []byte {
 			b.Write(le.AppendUint32(nil, math.Float32bits(v)))
 		}
 	}
+	for _, row := range m.pair {
+		for _, v := range row {
+			b.Write(le.AppendUint32(nil, math.Float32bits(v)))
+		}
+	}
 	for _, w := range m.w {
 		b.WriteByte(byte(w))
 	}
@@ -149,7 +166,7 @@ type probs struct {
 }
 
 // predict returns the class probabilities of a feature vector and the
-// arg max of each head after the decision offsets.
+// decided sentiment and intent.
 func (m *Model) predict(fs []feature) (p probs, sentiment, intent int) {
 	var z [nOutputs]float32
 	for _, f := range fs {
@@ -163,9 +180,24 @@ func (m *Model) predict(fs []feature) (p probs, sentiment, intent int) {
 	}
 	softmax(p.sentiment[:], z[:nSentiment])
 	softmax(p.intent[:], z[nSentiment:])
-	sentiment = argmax(z[:nSentiment], m.offset[:nSentiment])
-	intent = argmax(z[nSentiment:], m.offset[nSentiment:])
+	sentiment, intent = decide(&z, &m.offset, &m.pair)
 	return p, sentiment, intent
+}
+
+// decide picks the (sentiment, intent) pair with the best sum of the two
+// heads' scores (log-probabilities up to a constant per head), their
+// offsets and the pair's score.
+func decide(z, offset *[nOutputs]float32, pair *[nSentiment][nIntent]float32) (sentiment, intent int) {
+	best := float32(math.Inf(-1))
+	for s := range nSentiment {
+		for i := range nIntent {
+			v := z[s] + offset[s] + z[nSentiment+i] + offset[nSentiment+i] + pair[s][i]
+			if v > best {
+				best, sentiment, intent = v, s, i
+			}
+		}
+	}
+	return sentiment, intent
 }
 
 func softmax(dst, z []float32) {
@@ -181,14 +213,4 @@ func softmax(dst, z []float32) {
 	for k := range dst {
 		dst[k] /= sum
 	}
-}
-
-func argmax(z, offset []float32) int {
-	best := 0
-	for k := range z {
-		if z[k]+offset[k] > z[best]+offset[best] {
-			best = k
-		}
-	}
-	return best
 }

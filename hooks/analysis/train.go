@@ -28,6 +28,9 @@ type TrainOptions struct {
 	// ComplaintOffset is added to the complaint score before the arg max:
 	// a missed complaint costs more than a false alarm.
 	ComplaintOffset float64
+	// Joint, when set, decides sentiment and intent together, with the
+	// log odds of each pair in the training labels (see Model.pair).
+	Joint bool
 	// Average, when set, returns the mean of the weights at the end of
 	// each epoch of the second half of training rather than the last ones
 	// (Polyak averaging): steadier than wherever the last example left them.
@@ -144,7 +147,42 @@ func Train(examples []Example, opt TrainOptions) (*Model, error) {
 		}
 		w, bias = sumW, sumBias
 	}
-	return quantize(opt, w, bias), nil
+	m := quantize(opt, w, bias)
+	if opt.Joint {
+		labels := make([][2]int, len(rows))
+		for i, r := range rows {
+			labels[i] = r.y
+		}
+		// math.Log may differ in the last bit between architectures; the
+		// rounding to float32 absorbs that.
+		m.pair = pairScores(labels)
+	}
+	return m, nil
+}
+
+// pairScores is the pointwise mutual information of each (sentiment,
+// intent) pair in the labels, add-one smoothed: log P(s,i) / P(s)P(i).
+func pairScores(labels [][2]int) (pair [nSentiment][nIntent]float32) {
+	var joint [nSentiment][nIntent]float64
+	var ps [nSentiment]float64
+	var pi [nIntent]float64
+	n := float64(len(labels)) + nSentiment*nIntent
+	for _, y := range labels {
+		joint[y[0]][y[1]]++
+	}
+	for s := range nSentiment {
+		for i := range nIntent {
+			joint[s][i] = (joint[s][i] + 1) / n
+			ps[s] += joint[s][i]
+			pi[i] += joint[s][i]
+		}
+	}
+	for s := range nSentiment {
+		for i := range nIntent {
+			pair[s][i] = float32(math.Log(joint[s][i] / float64(ps[s]*pi[i])))
+		}
+	}
+	return pair
 }
 
 // quantize keeps one signed byte per weight, scaled per output column.
@@ -222,6 +260,26 @@ type Prediction struct {
 	Sentiment, Intent string
 	SentimentP        [nSentiment]float32 // negative, neutral, positive
 	IntentP           [nIntent]float32    // complaint, question, praise, other
+	pair              *[nSentiment][nIntent]float32
+}
+
+// Decide decides again with another complaint offset (see
+// TrainOptions.ComplaintOffset), for choosing that offset.
+func (p Prediction) Decide(complaintOffset float64) (sentiment, intent string) {
+	var z, off [nOutputs]float32
+	for k, v := range p.SentimentP {
+		z[k] = float32(math.Log(float64(v) + 1e-30))
+	}
+	for k, v := range p.IntentP {
+		z[nSentiment+k] = float32(math.Log(float64(v) + 1e-30))
+	}
+	off[nSentiment] = float32(complaintOffset)
+	pair := p.pair
+	if pair == nil {
+		pair = new([nSentiment][nIntent]float32)
+	}
+	s, i := decide(&z, &off, pair)
+	return sentimentClasses[s], intentClasses[i]
 }
 
 // Predict classifies a labelled example the way AnalyzePost would, with its
@@ -232,7 +290,7 @@ func (m *Model) Predict(ex Example) Prediction {
 	e.cfg = m.cfg
 	pr, s, in := m.predict(e.features(ex.Text, DetectLanguage(ex.Text, ex.Lang), ex.Stars))
 	return Prediction{Sentiment: sentimentClasses[s], Intent: intentClasses[in],
-		SentimentP: pr.sentiment, IntentP: pr.intent}
+		SentimentP: pr.sentiment, IntentP: pr.intent, pair: &m.pair}
 }
 
 // SentimentClasses and IntentClasses list the labels in the order of

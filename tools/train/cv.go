@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strings"
@@ -78,17 +77,8 @@ func (r oof) accuracy(preds []analysis.Prediction, keep func(post) bool) (sent, 
 
 // withOffset re-decides intent with an offset on the complaint score.
 func withOffset(p analysis.Prediction, off float64) string {
-	best, bestZ := 0, math.Inf(-1)
-	for k, pk := range p.IntentP {
-		z := math.Log(float64(pk) + 1e-12)
-		if k == 0 {
-			z += off
-		}
-		if z > bestZ {
-			best, bestZ = k, z
-		}
-	}
-	return analysis.IntentClasses()[best]
+	_, intent := p.Decide(off)
+	return intent
 }
 
 // complaintPR is the complaint class's precision and recall.
@@ -281,6 +271,8 @@ func searchParams(posts []post, k int) {
 		{"char n-grams", []func(*analysis.TrainOptions){feat(0, 0, 0, 0), feat(0, 0, 3, 4), feat(0, 0, 2, 5),
 			feat(0, 0, 3, 5), feat(0, 0, 1, 4), feat(0, 0, 3, 6)}},
 		{"hash bits", []func(*analysis.TrainOptions){feat(16, 0, 0, 255), feat(17, 0, 0, 255), feat(18, 0, 0, 255)}},
+		{"joint decision", []func(*analysis.TrainOptions){
+			func(o *analysis.TrainOptions) { o.Joint = false }, func(o *analysis.TrainOptions) { o.Joint = true }}},
 		{"averaging", []func(*analysis.TrainOptions){
 			func(o *analysis.TrainOptions) { o.Average = false }, func(o *analysis.TrainOptions) { o.Average = true }}},
 		{"star drop", []func(*analysis.TrainOptions){
