@@ -259,8 +259,7 @@ func searchParams(posts []post, k int) {
 		{"L2", []func(*analysis.TrainOptions){
 			func(o *analysis.TrainOptions) { o.L2 = 0 }, func(o *analysis.TrainOptions) { o.L2 = 1e-6 },
 			func(o *analysis.TrainOptions) { o.L2 = 1e-5 }, func(o *analysis.TrainOptions) { o.L2 = 1e-4 },
-			func(o *analysis.TrainOptions) { o.L2 = 1e-3 }, func(o *analysis.TrainOptions) { o.L2 = 3e-3 },
-			func(o *analysis.TrainOptions) { o.L2 = 1e-2 }}},
+			func(o *analysis.TrainOptions) { o.L2 = 1e-3 }, func(o *analysis.TrainOptions) { o.L2 = 3e-3 }}},
 		{"rate", []func(*analysis.TrainOptions){
 			func(o *analysis.TrainOptions) { o.Rate = 0.05 }, func(o *analysis.TrainOptions) { o.Rate = 0.1 },
 			func(o *analysis.TrainOptions) { o.Rate = 0.2 }, func(o *analysis.TrainOptions) { o.Rate = 0.4 }}},
@@ -279,14 +278,16 @@ func searchParams(posts []post, k int) {
 			func(o *analysis.TrainOptions) { o.StarDrop = 0 }, func(o *analysis.TrainOptions) { o.StarDrop = 0.3 },
 			func(o *analysis.TrainOptions) { o.StarDrop = 0.5 }, func(o *analysis.TrainOptions) { o.StarDrop = 0.8 }}},
 	}
+	tried := map[analysis.TrainOptions]bool{best: true}
 	for round := 1; round <= 2; round++ {
 		for _, a := range axes {
 			for _, set := range a.set {
 				o := best
 				set(&o)
-				if o == best {
+				if tried[o] {
 					continue
 				}
+				tried[o] = true
 				s := objective(posts, o, k)
 				fmt.Printf("round %d %-12s %+v: %.4f\n", round, a.name, o, s)
 				if s > bestScore+1e-9 {
