@@ -4,9 +4,10 @@
 // question, praise, other).
 //
 // Sentiment and intent come from a small trained model (model.go): two
-// multinomial logistic regressions over hashed word and character n-grams
-// of the folded text and post-level signals (the platform's stars, emoji,
-// capitals, punctuation). The hand-written lexicon rules (sentiment.go,
+// multinomial logistic regressions over hashed word n-grams of the folded
+// text (character n-grams are supported; cross-validation preferred none),
+// words in scare quotes, and post-level signals (the platform's stars,
+// emoji, capitals, punctuation), decided together. The hand-written lexicon rules (sentiment.go,
 // intent.go: French and English negation scope, "mais"/"but" contrast,
 // intensifiers, question forms, complaint vocabulary) are features of that
 // model, not the verdict: it learns where they are right.

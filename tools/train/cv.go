@@ -190,6 +190,9 @@ func report(w io.Writer, posts []post, opt analysis.TrainOptions, k int, errs bo
 		}
 		fmt.Fprintf(w, "| %.2f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", off, row[0], row[1], row[2], row[3], row[4], row[5])
 	}
+	off, p, rec := chooseOffset(r)
+	fmt.Fprintf(w, "\nThe rule of -search (recall %.2f, precision %.2f, stars hidden) picks %.2f: precision %.3f, recall %.3f.\n",
+		targetRecall, targetPrecision, off, p, rec)
 }
 
 // confusion renders a confusion matrix (rows gold, columns predicted) with
