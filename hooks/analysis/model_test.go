@@ -156,3 +156,39 @@ func TestExpDet(t *testing.T) {
 		t.Errorf("expDet(-1000) = %v, expDet(0) = %v", expDet(-1000), expDet(0))
 	}
 }
+
+// Analysis runs on every ingest worker at once: the pooled extractors must
+// not leak one post's features into another's.
+func TestAnalyzePostConcurrent(t *testing.T) {
+	posts := []Post{
+		{Text: "J'attends toujours mon remboursement 😡", Stars: 0},
+		{Text: "Best flat white in town ❤️", LangHint: "en"},
+		{Text: "Vous êtes ouverts le dimanche ?"},
+		{Text: "Not bad at all, the new sourdough is really good", Stars: 4},
+	}
+	want := make([]Result, len(posts))
+	for i, p := range posts {
+		want[i] = AnalyzePost(p)
+	}
+	errs := make(chan string, 8)
+	done := make(chan struct{})
+	for g := range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for n := range 200 {
+				i := (g + n) % len(posts)
+				if got := AnalyzePost(posts[i]); got != want[i] {
+					errs <- fmt.Sprintf("%q: %+v, alone %+v", posts[i].Text, got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
