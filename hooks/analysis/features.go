@@ -349,8 +349,8 @@ func scoreBin(s float64) int {
 	return 6
 }
 
-// notEndOfQuestion trims what may follow a final question mark: spaces,
-// emoji, a sign-off handle is not trimmed (it is a word).
+// notEndOfQuestion trims what may follow a final question mark: spaces
+// and emoji ("Ouvert dimanche ? 🙏").
 func notEndOfQuestion(r rune) bool {
 	return unicode.IsSpace(r) || isEmojiRune(r) || r == 0xFE0F || r == 0x200D
 }
