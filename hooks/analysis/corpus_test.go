@@ -141,14 +141,16 @@ func TestCorpusAccuracy(t *testing.T) {
 	check("complaint recall (fresh.tsv, fr+en)", fresh.cRecall, freshComplaintRecallFloor)
 }
 
-// Floors set from the frozen model's measured figures (see BENCHMARKS.md).
+// Floors set from the frozen model's measured figures (see BENCHMARKS.md),
+// about two posts under them: corpus.tsv 0.932 / 0.929 / 0.94 (322 posts),
+// fresh.tsv fr+en 0.912 / 0.912 / 0.85 (80 posts, 26 complaints).
 const (
-	corpusSentimentFloor       = 0.0
-	corpusIntentFloor          = 0.0
-	corpusComplaintRecallFloor = 0.0
-	freshSentimentFloor        = 0.0
-	freshIntentFloor           = 0.0
-	freshComplaintRecallFloor  = 0.0
+	corpusSentimentFloor       = 0.92
+	corpusIntentFloor          = 0.92
+	corpusComplaintRecallFloor = 0.92
+	freshSentimentFloor        = 0.89
+	freshIntentFloor           = 0.89
+	freshComplaintRecallFloor  = 0.80
 )
 
 // TestReport prints the figures for BENCHMARKS.md, the model beside the
