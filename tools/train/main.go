@@ -22,21 +22,28 @@ import (
 	analysis "github.com/mentiondesk/mentiondesk/hooks/analysis"
 )
 
-// defaults are the hyper-parameters of the committed model, chosen with
-// -search (one axis at a time, 5-fold cross-validation) on the 4,782 posts
-// written by then, and checked against more regularised and
-// character-n-gram alternatives on all 5,229, by k-fold and by leaving one
-// writer out; ComplaintOffset is what the rule of chooseOffset picks.
+// defaults are the hyper-parameters of the committed model. -search (one
+// axis at a time, 5-fold cross-validation, on the 4,782 posts written by
+// then) ended on the same features with a learning rate of 0.4, no L2 and
+// no averaging; on all 5,229 posts that model and three more regularised
+// or character-n-gram variants scored within 0.4 points of each other by
+// k-fold. The unregularised one was frozen first and then failed plain
+// posts ("So disappointed." as praise: the training posts use
+// "disappointed" four times, twice as "never disappointed"), which
+// hooks/analysis TestObviousPosts now guards. These options are the
+// regularised variant (L2 1e-4, averaged weights) that gets every obvious
+// post right and, of the variants that do, scores best when one writer is
+// left out. ComplaintOffset is what chooseOffset picks for it.
 // BENCHMARKS.md has the figures.
 var defaults = analysis.TrainOptions{
 	Features:        analysis.FeatureConfig{HashBits: 18, WordN: 2},
 	Epochs:          20,
-	Rate:            0.4,
-	L2:              0,
+	Rate:            0.2,
+	L2:              1e-4,
 	StarDrop:        0.3,
-	ComplaintOffset: 0.6,
+	ComplaintOffset: 0.7,
 	Joint:           true,
-	Average:         false,
+	Average:         true,
 	Seed:            1,
 }
 
