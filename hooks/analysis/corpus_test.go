@@ -11,7 +11,6 @@ import (
 
 type sample struct {
 	lang, sentiment, intent, text string
-	test                          bool // held out: every third row
 }
 
 func loadCorpus(t testing.TB) []sample { return loadTSVFile(t, "testdata/corpus.tsv") }
@@ -42,7 +41,7 @@ func loadTSVFile(t testing.TB, path string) []sample {
 		if len(c) != 4 {
 			t.Fatalf("bad corpus line %q", line)
 		}
-		out = append(out, sample{c[0], c[1], c[2], c[3], len(out)%3 == 2})
+		out = append(out, sample{c[0], c[1], c[2], c[3]})
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -50,26 +49,57 @@ func loadTSVFile(t testing.TB, path string) []sample {
 	return out
 }
 
-type scores struct{ lang, sentiment, intent float64 }
+type scores struct{ lang, sentiment, intent, cPrecision, cRecall float64 }
 
-func evaluate(corpus []sample, keep func(sample) bool) (s scores, n int) {
+// classifier gives sentiment and intent for a post in a known language.
+type classifier func(text, lang string) (sentiment, intent string)
+
+// byRules is the hand-written lexicon rules alone, the analyser before the
+// model (kept as a baseline and as features of the model).
+func byRules(text, lang string) (string, string) {
+	_, label := Sentiment(text, lang)
+	return label, Intent(text, lang, label)
+}
+
+// byModel is the embedded model, as AnalyzePost runs it.
+func byModel(t testing.TB) classifier {
+	t.Helper()
+	m, err := DefaultModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(text, lang string) (string, string) {
+		p := m.Predict(Example{Text: text, Lang: lang})
+		return p.Sentiment, p.Intent
+	}
+}
+
+func evaluate(corpus []sample, keep func(sample) bool, classify classifier) (s scores, n int) {
+	var tp, fp, fn float64
 	for _, c := range corpus {
 		if !keep(c) {
 			continue
 		}
 		n++
-		r := Analyze(c.text, "")
-		if r.Lang == c.lang {
+		if DetectLanguage(c.text, "") == c.lang {
 			s.lang++
 		}
 		// Sentiment and intent are judged with the true language, so a
 		// language error is counted once, in its own column.
-		_, label := Sentiment(c.text, c.lang)
+		label, intent := classify(c.text, c.lang)
 		if label == c.sentiment {
 			s.sentiment++
 		}
-		if Intent(c.text, c.lang, label) == c.intent {
+		if intent == c.intent {
 			s.intent++
+		}
+		switch gold, got := c.intent == IntentComplaint, intent == IntentComplaint; {
+		case gold && got:
+			tp++
+		case got:
+			fp++
+		case gold:
+			fn++
 		}
 	}
 	if n > 0 {
@@ -77,80 +107,93 @@ func evaluate(corpus []sample, keep func(sample) bool) (s scores, n int) {
 		s.sentiment /= float64(n)
 		s.intent /= float64(n)
 	}
+	if tp+fp > 0 {
+		s.cPrecision = tp / (tp + fp)
+	}
+	if tp+fn > 0 {
+		s.cRecall = tp / (tp + fn)
+	}
 	return s, n
 }
 
-// TestCorpusAccuracy keeps the measured quality from regressing. The floors
-// are a little under what BENCHMARKS.md reports.
+// TestCorpusAccuracy keeps the measured quality of the model from
+// regressing. The floors are a little under what BENCHMARKS.md reports.
+// Neither set was used to train the model or choose its hyper-parameters.
 func TestCorpusAccuracy(t *testing.T) {
 	corpus := loadCorpus(t)
 	if len(corpus) < 300 {
 		t.Fatalf("corpus has %d rows, want at least 300", len(corpus))
 	}
-	all, _ := evaluate(corpus, func(sample) bool { return true })
-	test, _ := evaluate(corpus, func(s sample) bool { return s.test })
+	model := byModel(t)
+	all, _ := evaluate(corpus, func(sample) bool { return true }, model)
 	check := func(name string, got, floor float64) {
 		if got < floor {
-			t.Errorf("%s accuracy %.3f is under the floor %.2f", name, got, floor)
+			t.Errorf("%s %.3f is under the floor %.2f", name, got, floor)
 		}
 	}
-	check("language (all)", all.lang, 0.95)
-	check("sentiment (all)", all.sentiment, 0.80)
-	check("intent (all)", all.intent, intentFloor)
-	check("sentiment (held out)", test.sentiment, heldOutSentimentFloor)
-	fresh, _ := evaluate(loadFresh(t), func(s sample) bool { return s.lang != LangOther })
-	check("sentiment (fresh.tsv, fr+en)", fresh.sentiment, freshSentimentFloor)
-	check("intent (fresh.tsv, fr+en)", fresh.intent, freshIntentFloor)
+	check("language accuracy (corpus)", all.lang, 0.95)
+	check("sentiment accuracy (corpus)", all.sentiment, corpusSentimentFloor)
+	check("intent accuracy (corpus)", all.intent, corpusIntentFloor)
+	check("complaint recall (corpus)", all.cRecall, corpusComplaintRecallFloor)
+	fresh, _ := evaluate(loadFresh(t), func(s sample) bool { return s.lang != LangOther }, model)
+	check("sentiment accuracy (fresh.tsv, fr+en)", fresh.sentiment, freshSentimentFloor)
+	check("intent accuracy (fresh.tsv, fr+en)", fresh.intent, freshIntentFloor)
+	check("complaint recall (fresh.tsv, fr+en)", fresh.cRecall, freshComplaintRecallFloor)
 }
 
-// Floors set from the measured figures (see BENCHMARKS.md).
+// Floors set from the frozen model's measured figures (see BENCHMARKS.md),
+// a post or two under them: corpus.tsv sentiment, intent and complaint
+// recall 0.935 / 0.932 / 0.94 (322 posts, 108 complaints), fresh.tsv fr+en
+// 0.900 / 0.900 / 0.77 (80 posts, 26 complaints: one is 0.038 of recall).
 const (
-	intentFloor           = 0.92
-	heldOutSentimentFloor = 0.90
-	// fresh.tsv was written after the rules were frozen and shows how they
-	// do on unseen posts: much lower. These floors only catch regressions.
-	freshSentimentFloor = 0.72
-	freshIntentFloor    = 0.74
+	corpusSentimentFloor       = 0.92
+	corpusIntentFloor          = 0.92
+	corpusComplaintRecallFloor = 0.92
+	freshSentimentFloor        = 0.88
+	freshIntentFloor           = 0.88
+	freshComplaintRecallFloor  = 0.73
 )
 
-// TestReport prints the figures for BENCHMARKS.md:
+// TestReport prints the figures for BENCHMARKS.md, the model beside the
+// hand-written rules:
 //
 //	go test ./hooks/analysis -run TestReport -v
 //
-// MD_SHOW_ERRORS=dev also lists the misclassified development rows (never
-// the held-out ones: those stay unseen while tuning).
+// MD_SHOW_ERRORS=corpus or =fresh also lists the model's mistakes on that
+// set. Read them to describe the model, never to tune it: both sets stay
+// unseen by training (tools/train reads only training/).
 func TestReport(t *testing.T) {
-	corpus := loadCorpus(t)
-	for _, part := range []struct {
+	corpus, fresh := loadCorpus(t), loadFresh(t)
+	model := byModel(t)
+	sets := []struct {
 		name string
+		rows []sample
 		keep func(sample) bool
 	}{
-		{"all", func(sample) bool { return true }},
-		{"dev (2/3)", func(s sample) bool { return !s.test }},
-		{"held-out test (every 3rd row)", func(s sample) bool { return s.test }},
-		{"fr only", func(s sample) bool { return s.lang == "fr" }},
-		{"en only", func(s sample) bool { return s.lang == "en" }},
-	} {
-		s, n := evaluate(corpus, part.keep)
-		t.Logf("%-32s n=%3d  language %.3f  sentiment %.3f  intent %.3f", part.name, n, s.lang, s.sentiment, s.intent)
+		{"corpus.tsv, all", corpus, func(sample) bool { return true }},
+		{"corpus.tsv, fr", corpus, func(s sample) bool { return s.lang == LangFR }},
+		{"corpus.tsv, en", corpus, func(s sample) bool { return s.lang == LangEN }},
+		{"fresh.tsv, all", fresh, func(sample) bool { return true }},
+		{"fresh.tsv, fr+en", fresh, func(s sample) bool { return s.lang != LangOther }},
+		{"fresh.tsv, fr", fresh, func(s sample) bool { return s.lang == LangFR }},
+		{"fresh.tsv, en", fresh, func(s sample) bool { return s.lang == LangEN }},
 	}
-	fresh := loadFresh(t)
-	for _, part := range []struct {
-		name string
-		keep func(sample) bool
-	}{
-		{"fresh.tsv (all)", func(sample) bool { return true }},
-		{"fresh.tsv fr+en only", func(s sample) bool { return s.lang != LangOther }},
-	} {
-		s, n := evaluate(fresh, part.keep)
-		t.Logf("%-32s n=%3d  language %.3f  sentiment %.3f  intent %.3f", part.name, n, s.lang, s.sentiment, s.intent)
+	t.Log("| set | n | language | sentiment: rules | model | intent: rules | model | complaint P/R: rules | model |")
+	for _, set := range sets {
+		r, n := evaluate(set.rows, set.keep, byRules)
+		m, _ := evaluate(set.rows, set.keep, model)
+		t.Logf("| %s | %d | %.3f | %.3f | **%.3f** | %.3f | **%.3f** | %.2f / %.2f | **%.2f / %.2f** |",
+			set.name, n, m.lang, r.sentiment, m.sentiment, r.intent, m.intent, r.cPrecision, r.cRecall, m.cPrecision, m.cRecall)
 	}
-	if os.Getenv("MD_SHOW_ERRORS") == "fresh" {
-		for _, c := range fresh {
-			sc, label := Sentiment(c.text, c.lang)
-			in := Intent(c.text, c.lang, label)
-			if l := DetectLanguage(c.text, ""); label != c.sentiment || in != c.intent || l != c.lang {
-				t.Logf("FRESH gold=%s/%s/%s got=%s/%s(%.2f)/%s  %s", c.lang, c.sentiment, c.intent, l, label, sc, in, c.text)
+	if show := os.Getenv("MD_SHOW_ERRORS"); show == "corpus" || show == "fresh" {
+		rows := corpus
+		if show == "fresh" {
+			rows = fresh
+		}
+		for _, c := range rows {
+			label, intent := model(c.text, c.lang)
+			if label != c.sentiment || intent != c.intent {
+				t.Logf("ERR %s gold=%s/%s got=%s/%s  %s", c.lang, c.sentiment, c.intent, label, intent, c.text)
 			}
 		}
 	}
@@ -179,36 +222,27 @@ func TestReport(t *testing.T) {
 		t.Logf("language with %-14s %.3f (trusting the hint blindly: %s)", h.name, float64(ok)/float64(len(corpus)),
 			map[string]string{"no hint": "n/a", "correct hint": "1.000", "wrong hint": "0.000"}[h.name])
 	}
-	var sentGold, sentPred, intGold, intPred, langGold, langPred []string
-	for _, c := range corpus {
-		_, label := Sentiment(c.text, c.lang)
-		sentGold, sentPred = append(sentGold, c.sentiment), append(sentPred, label)
-		intGold, intPred = append(intGold, c.intent), append(intPred, Intent(c.text, c.lang, label))
-		langGold, langPred = append(langGold, c.lang), append(langPred, DetectLanguage(c.text, ""))
-		if os.Getenv("MD_SHOW_ERRORS") == "dev" && !c.test {
-			if label != c.sentiment || Intent(c.text, c.lang, label) != c.intent {
-				sc, _ := Sentiment(c.text, c.lang)
-				t.Logf("ERR %s gold=%s/%s got=%s(%.2f)/%s  %s", c.lang, c.sentiment, c.intent, label, sc, Intent(c.text, c.lang, label), c.text)
+	for _, set := range []struct {
+		name string
+		rows []sample
+	}{{"corpus.tsv, all rows", corpus}, {"fresh.tsv, fr+en", fresh}} {
+		for _, c := range []struct {
+			name     string
+			classify classifier
+		}{{"model", model}, {"rules", byRules}} {
+			var sentGold, sentPred, intGold, intPred []string
+			for _, row := range set.rows {
+				if set.name != "corpus.tsv, all rows" && row.lang == LangOther {
+					continue
+				}
+				label, intent := c.classify(row.text, row.lang)
+				sentGold, sentPred = append(sentGold, row.sentiment), append(sentPred, label)
+				intGold, intPred = append(intGold, row.intent), append(intPred, intent)
 			}
-			if l := DetectLanguage(c.text, ""); l != c.lang {
-				t.Logf("LANG gold=%s got=%s  %s", c.lang, l, c.text)
-			}
+			t.Log("\n" + confusion("Sentiment, "+c.name+", "+set.name, sentGold, sentPred, []string{Negative, Neutral, Positive}))
+			t.Log("\n" + confusion("Intent, "+c.name+", "+set.name, intGold, intPred, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
 		}
 	}
-	t.Log("\n" + confusion("sentiment (all rows)", sentGold, sentPred, []string{Negative, Neutral, Positive}))
-	t.Log("\n" + confusion("intent (all rows)", intGold, intPred, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
-	t.Log("\n" + confusion("language (all rows, no hint)", langGold, langPred, []string{LangFR, LangEN, LangOther}))
-	sentGold, sentPred, intGold, intPred = nil, nil, nil, nil
-	for _, c := range fresh {
-		if c.lang == LangOther {
-			continue
-		}
-		_, label := Sentiment(c.text, c.lang)
-		sentGold, sentPred = append(sentGold, c.sentiment), append(sentPred, label)
-		intGold, intPred = append(intGold, c.intent), append(intPred, Intent(c.text, c.lang, label))
-	}
-	t.Log("\n" + confusion("sentiment (fresh.tsv, fr+en)", sentGold, sentPred, []string{Negative, Neutral, Positive}))
-	t.Log("\n" + confusion("intent (fresh.tsv, fr+en)", intGold, intPred, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
 }
 
 // confusion renders a confusion matrix (rows gold, columns predicted) with

@@ -58,11 +58,16 @@ var complaintMarkers = []string{
 // with explicit complaint vocabulary ("still waiting", "remboursement").
 func Intent(text, lang, sentimentLabel string) string {
 	folded := " " + wordsOnly(normalize.Fold(text)) + " "
-	complaintVocab := containsAny(folded, complaintMarkers)
+	return intentOf(sentimentLabel, containsAny(folded, complaintMarkers), isQuestion(text, folded, lang))
+}
+
+// intentOf is Intent once the text has been read: whether it uses
+// complaint vocabulary and whether it asks something.
+func intentOf(sentimentLabel string, complaintVocab, question bool) string {
 	if sentimentLabel == Negative {
 		return IntentComplaint
 	}
-	if isQuestion(text, folded, lang) {
+	if question {
 		if complaintVocab && sentimentLabel != Positive {
 			return IntentComplaint
 		}

@@ -192,17 +192,48 @@ func TestSqueeze(t *testing.T) {
 	}
 }
 
+var benchPosts = []string{
+	"Commande passée il y a 10 jours et toujours pas reçue. Super le service client...",
+	"Best flat white in town, hands down ❤️",
+	"Vous êtes ouverts le dimanche matin ?",
+	"Not bad at all, the new sourdough is actually really good",
+}
+
+// BenchmarkAnalyze is the product's path: language, then the model.
 func BenchmarkAnalyze(b *testing.B) {
-	posts := []string{
-		"Commande passée il y a 10 jours et toujours pas reçue. Super le service client...",
-		"Best flat white in town, hands down ❤️",
-		"Vous êtes ouverts le dimanche matin ?",
-		"Not bad at all, the new sourdough is actually really good",
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		Analyze(benchPosts[i%len(benchPosts)], "")
+		i++
+	}
+}
+
+// BenchmarkAnalyzeRules is the analyser before the model (language, then
+// the lexicon rules), for the speed ratio in BENCHMARKS.md.
+func BenchmarkAnalyzeRules(b *testing.B) {
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		text := benchPosts[i%len(benchPosts)]
+		lang := DetectLanguage(text, "")
+		_, label := Sentiment(text, lang)
+		Intent(text, lang, label)
+		i++
+	}
+}
+
+// BenchmarkAnalyzeCorpus runs the model over every post of corpus.tsv and
+// fresh.tsv (tweets to short e-mails); ns/op is per post.
+func BenchmarkAnalyzeCorpus(b *testing.B) {
+	var texts []string
+	for _, s := range append(loadCorpus(b), loadFresh(b)...) {
+		texts = append(texts, s.text)
 	}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		Analyze(posts[i%len(posts)], "")
+		Analyze(texts[i%len(texts)], "")
 		i++
 	}
 }
