@@ -39,6 +39,9 @@ import (
 //	                  milliseconds are recognised)
 //	in_reply_to       id of the parent mention
 //	thread_id         id of the thread root
+//	stars             a review's rating, 1 to 5 (a number, "4" or "FOUR"):
+//	                  it weighs in the sentiment, and stands for the text
+//	                  of a review left without one
 //	meta              object of string values, kept with the mention
 //
 // Unknown fields are ignored, so tools that send more need no mapping.
@@ -109,6 +112,7 @@ type webhookMention struct {
 	Published  json.RawMessage   `json:"published"`
 	InReplyTo  json.RawMessage   `json:"in_reply_to"`
 	ThreadID   json.RawMessage   `json:"thread_id"`
+	Stars      json.RawMessage   `json:"stars"`
 	Meta       map[string]string `json:"meta"`
 }
 
@@ -201,10 +205,22 @@ func webhookToMention(raw json.RawMessage, where string, now time.Time) (Mention
 		Lang:       normLang(w.Lang),
 		Meta:       w.Meta,
 	}
-	if m.Title == "" && strings.TrimSpace(m.Text) == "" && strings.TrimSpace(m.HTML) == "" {
-		return Mention{}, fmt.Errorf("%w: %s: one of text, html or title is required", ErrBadWebhook, where)
+	stars, err := webhookStars(w.Stars)
+	if err != nil {
+		return Mention{}, fail("stars", "%v", err)
 	}
-	var err error
+	if stars > 0 {
+		if m.Meta == nil {
+			m.Meta = map[string]string{}
+		}
+		m.Meta["stars"] = strconv.Itoa(stars)
+	}
+	if m.Title == "" && strings.TrimSpace(m.Text) == "" && strings.TrimSpace(m.HTML) == "" {
+		if stars == 0 {
+			return Mention{}, fmt.Errorf("%w: %s: one of text, html, title or stars is required", ErrBadWebhook, where)
+		}
+		m.Title = strings.Repeat("★", stars) + strings.Repeat("☆", 5-stars) // a rating without words
+	}
 	if m.URL, err = webhookURL(w.URL); err != nil {
 		return Mention{}, fail("url", "%v", err)
 	}
@@ -354,4 +370,23 @@ func jsonErr(err error) string {
 		return fmt.Sprintf("not valid JSON at byte %d: %v", se.Offset, se)
 	}
 	return err.Error()
+}
+
+var starWords = map[string]int{"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
+
+// webhookStars reads a rating as review tools send it: 4, "4", 4.0 or
+// Google's "FOUR". Absent is 0.
+func webhookStars(raw json.RawMessage) (int, error) {
+	v := strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	if v == "" || v == "null" {
+		return 0, nil
+	}
+	if n, ok := starWords[strings.ToUpper(v)]; ok {
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 1 || f > 5 || f != float64(int(f)) {
+		return 0, errors.New("must be a whole number from 1 to 5")
+	}
+	return int(f), nil
 }

@@ -112,7 +112,9 @@ func TestParseWebhookErrors(t *testing.T) {
 		body string
 		want string // substring of the message
 	}{
-		{"missing content", string(hfFixture(t, "webhook/missing_content.json")), "mentions[1]: one of text, html or title is required"},
+		{"missing content", string(hfFixture(t, "webhook/missing_content.json")), "mentions[1]: one of text, html, title or stars is required"},
+		{"stars out of range", `{"text": "x", "stars": 6}`, "mention.stars: must be a whole number from 1 to 5"},
+		{"stars as words", `{"text": "x", "stars": "lots"}`, "mention.stars"},
 		{"bad date", string(hfFixture(t, "webhook/bad_date.json")), `mentions[0].published: cannot read "yesterday"`},
 		{"bad url", string(hfFixture(t, "webhook/bad_url.json")), "mention.url: must be an absolute http(s) URL"},
 		{"empty", "  ", "empty"},
@@ -140,6 +142,24 @@ func TestParseWebhookErrors(t *testing.T) {
 	}
 	if _, err := ParseWebhook(make([]byte, DefaultMaxBody+1)); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("huge body: %v", err)
+	}
+}
+
+// A review tool sends its rating as a number, a string or Google's enum;
+// a rating alone (a review left without words) is a mention too.
+func TestParseWebhookStars(t *testing.T) {
+	ms, err := ParseWebhook([]byte(`[{"id":"r1","text":"Bon café","stars":4},{"id":"r2","text":"x","stars":"2"},{"id":"r3","stars":"ONE","author":"Anne"},{"id":"r4","text":"no rating"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"4", "2", "1", ""}
+	for i, m := range ms {
+		if m.Meta["stars"] != want[i] {
+			t.Errorf("%s: stars %q, want %q", m.ExternalID, m.Meta["stars"], want[i])
+		}
+	}
+	if ms[2].Title != "★☆☆☆☆" {
+		t.Errorf("a rating without words: title %q", ms[2].Title)
 	}
 }
 

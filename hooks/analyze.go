@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	validation "github.com/pocketbase/ozzo-validation/v4"
@@ -18,8 +19,15 @@ type textAnalysis struct {
 	score               float64
 }
 
-func analyze(text, hint string) textAnalysis {
-	r := analysis.Analyze(text, hint)
+// analyze runs the text analysis of a mention. A platform's rating (a
+// Google review's stars, as connectors put them in Meta["stars"]) weighs in:
+// "Délicieux." under one star is not praise.
+func analyze(text, hint string, meta map[string]string) textAnalysis {
+	stars, _ := strconv.Atoi(meta["stars"])
+	if stars < 1 || stars > 5 {
+		stars = 0
+	}
+	r := analysis.AnalyzePost(analysis.Post{Text: text, LangHint: hint, Stars: stars})
 	lang := r.Lang
 	if lang != "fr" && lang != "en" {
 		lang = "other"

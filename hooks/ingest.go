@@ -521,7 +521,7 @@ const (
 
 func (bc *batchContext) classify(m connectors.Mention, n normalized) verdict {
 	matchText := n.Title + "\n" + n.Text
-	v := verdict{a: analyze(matchText, m.Lang)}
+	v := verdict{a: analyze(matchText, m.Lang, m.Meta)}
 	v.found = bc.matcher.match(matchText, v.a.lang)
 	switch {
 	case m.Own:

@@ -583,7 +583,7 @@ func BenchmarkIngestAnalysis(b *testing.B) {
 			for _, raw := range batch {
 				nm := normalizeMention(raw, fx.now)
 				text := nm.Title + "\n" + nm.Text
-				a := analyze(text, raw.Lang)
+				a := analyze(text, raw.Lang, nil)
 				_ = m.match(text, a.lang)
 				n++
 			}
@@ -634,7 +634,7 @@ func BenchmarkIngestSaveOnly(b *testing.B) {
 							rec := core.NewRecord(col)
 							n.fill(rec, bc)
 							text := n.Title + "\n" + n.Text
-							a := analyze(text, m.Lang)
+							a := analyze(text, m.Lang, m.Meta)
 							found := bc.matcher.match(text, a.lang)
 							rec.Set("keywords", found.terms)
 							rec.Set("language", a.lang)
@@ -719,7 +719,7 @@ func BenchmarkRawInsert(b *testing.B) {
 		for _, raw := range batch {
 			n := normalizeMention(raw, fx.now)
 			text := n.Title + "\n" + n.Text
-			a := analyze(text, raw.Lang)
+			a := analyze(text, raw.Lang, nil)
 			found := m.match(text, a.lang)
 			kw, _ := json.Marshal(nonNil(found.terms))
 			rows = append(rows, []any{newID(), "benchsource0001", "feed", n.ExternalID, n.URL, n.Author, n.AuthorName, n.AuthorURL,

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/mentiondesk/mentiondesk/connectors"
 )
 
 // These tests take the owner's path, not the pipeline's back door: what
@@ -165,5 +167,29 @@ func TestErrorsCarryACode(t *testing.T) {
 	for _, s := range scenarios {
 		s.TestAppFactory = func(t testing.TB) *tests.TestApp { return newTestApp(t) }
 		s.Test(t)
+	}
+}
+
+// A review's stars weigh in: a one-star review left without words is a
+// complaint to answer, five stars are praise.
+func TestReviewStarsWeighIn(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	defer app.Cleanup()
+	h := hubOf(t, app)
+	src := saveRecord(t, app, "sources", map[string]any{"kind": "webhook", "name": "Google reviews (Zapier)", "enabled": true})
+	body := []byte(`[{"id":"rev-1","author":"anne.m","author_name":"Anne M.","stars":1},{"id":"rev-5","author":"paul.d","author_name":"Paul D.","text":"Rien à redire.","stars":"FIVE"}]`)
+	ms, err := connectors.ParseWebhook(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingestAll(t, h, src, ms...)
+	one, _ := app.FindFirstRecordByData("mentions", "external_id", "rev-1")
+	five, _ := app.FindFirstRecordByData("mentions", "external_id", "rev-5")
+	if one == nil || one.GetString("triage") != "ticket" || one.GetString("sentiment_label") != "negative" {
+		t.Fatalf("a wordless one-star review: %v", one)
+	}
+	if five == nil || five.GetString("sentiment_label") != "positive" || five.GetString("intent") != "praise" {
+		t.Fatalf("a five-star review: %v", five)
 	}
 }
