@@ -15,70 +15,20 @@ import { join, dirname } from 'node:path'
 import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { unitTests } from './unit.mjs'
+import { freePort, waitHealthy, rest, iso, assert, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const SHOTS = join(here, 'screenshots')
 const BIN = process.env.MD_BIN
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
-const VIEWPORT = { width: 390, height: 844 }
 const OWNER = { name: 'Claire Martin', email: 'claire@cafe-lune.example', password: 'correct-horse-42' }
 const ADMIN = { email: 'root@e2e.example', password: 'e2e-superuser-pass-1' }
 const RUN = Date.now().toString(36) // makes our records findable among demo data
 
-const results = []
-let failures = 0
 function log(...a) {
   console.log(...a)
 }
-
-// ---------------------------------------------------------------- helpers
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
-}
-
-async function waitHealthy(base, proc, ms = 90000) {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`)
-    try {
-      const r = await fetch(base + '/api/health')
-      if (r.ok) return
-    } catch {}
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error('server not healthy after ' + ms / 1000 + ' s')
-}
-
-async function rest(base, path, { method = 'GET', body, token } = {}) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: token } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  let data
-  try {
-    data = text ? JSON.parse(text) : null
-  } catch {
-    data = text
-  }
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`)
-  return data
-}
-
-const iso = (msAgo) => new Date(Date.now() - msAgo).toISOString().replace('T', ' ')
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message)
-}
+const h = createHarness({ shots: SHOTS, log })
+const { test, snap } = h
 
 // A tiny RSS feed the "add a feed source" test points at.
 function startFeed() {
@@ -173,7 +123,7 @@ async function main() {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
     viewport: VIEWPORT,
     deviceScaleFactor: 1,
     locale: 'en-US',
@@ -184,75 +134,11 @@ async function main() {
   const page = context.pages()[0] || (await context.newPage())
   page.setDefaultTimeout(10000)
 
-  // Any console error or uncaught exception fails the step it happens in.
-  // A missing /api/md route (a server older than this UI) is tolerated and
-  // reported: the screens handle it and say so to the user.
-  let errors = []
-  let expectHttp = [] // failed requests a test provokes on purpose
-  const tolerated = new Set()
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return
-    const url = msg.location()?.url || ''
-    if (/^Failed to load resource/.test(msg.text()) && expectHttp.some((re) => re.test(url))) return
-    if (/Failed to load resource: the server responded with a status of 404/.test(msg.text()) && /\/api\/md\//.test(url)) {
-      tolerated.add(url.replace(base, '').replace(/\?.*/, ''))
-      return
-    }
-    errors.push('console: ' + msg.text() + (url ? ' @ ' + url : ''))
-  })
-  page.on('pageerror', (err) => errors.push('pageerror: ' + (err.stack || err.message)))
+  // Any console error or uncaught exception fails the step it happens in
+  // (tests/harness.mjs).
+  h.watch(page, base)
   // "Copy & open post" opens the customer's post in a new tab: close it.
   context.on('page', (p) => p !== page && p.close().catch(() => {}))
-
-  // Every screen we photograph is also checked for unlabeled controls:
-  // a phone screen reader announces "button" and nothing else otherwise.
-  async function unlabeled() {
-    return page.evaluate(() => {
-      const name = (el) => {
-        if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return true
-        if (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) return true
-        if (el.closest('label')) return true
-        if (el.tagName === 'BUTTON' || el.tagName === 'A') return el.innerText.trim() !== '' || !!el.querySelector('[aria-label],img[alt]')
-        return !!el.getAttribute('title')
-      }
-      const bad = []
-      for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')) {
-        const r = el.getBoundingClientRect()
-        if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue
-        if (!name(el)) bad.push(el.outerHTML.slice(0, 120))
-      }
-      return bad
-    })
-  }
-
-  let shot = 0
-  const snap = async (name) => {
-    shot++
-    await page.waitForTimeout(150)
-    const bad = await unlabeled()
-    if (bad.length) errors.push(`${name}: controls without an accessible name:\n  ` + bad.join('\n  '))
-    await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: false })
-  }
-
-  async function test(name, fn) {
-    errors = []
-    expectHttp = []
-    const t0 = Date.now()
-    try {
-      const note = await fn()
-      await page.waitForTimeout(100)
-      if (errors.length) throw new Error(errors.join('\n'))
-      results.push({ name, ok: true })
-      log(`ok   ${name} (${Date.now() - t0} ms)${note ? ' — ' + note : ''}`)
-    } catch (e) {
-      failures++
-      results.push({ name, ok: false })
-      log(`FAIL ${name}\n     ${String(e.message || e).split('\n').join('\n     ')}`)
-      try {
-        await page.screenshot({ path: join(SHOTS, `fail-${name.replace(/\W+/g, '-')}.png`) })
-      } catch {}
-    }
-  }
 
   // The demo dataset may put many tickets before ours: scroll like a
   // person would until infinite scroll brings the row in.
@@ -297,7 +183,7 @@ async function main() {
     await page.reload()
     await page.getByRole('heading', { name: 'Sign in' }).waitFor()
     await page.getByLabel('E-mail').fill(OWNER.email)
-    expectHttp.push(/\/api\/collections\/users\/auth-with-password$/)
+    h.expectHttp.push(/\/api\/collections\/users\/auth-with-password$/)
     await page.getByLabel('Password').fill('wrong password!')
     await page.getByRole('button', { name: 'Sign in' }).click()
     await visible('Wrong e-mail or password.')
@@ -410,6 +296,9 @@ async function main() {
   await test('ticket: reply with a template, ticket moves to pending', async () => {
     await page.getByLabel('Template').selectOption({ label: `Brunch hours ${RUN} (en)` })
     const body = page.getByLabel('Your reply')
+    // The server fills the template: its text replaces the draft when it
+    // comes back.
+    await page.waitForFunction(() => !document.querySelector('#reply-body')?.value.startsWith('Draft in progress'), null, { timeout: 5000 }).catch(() => {})
     const filled = await body.inputValue()
     assert(filled.startsWith('Hi Marie, yes! Brunch is served every Sunday') && filled.includes('Café Lune') && filled.includes('Claire'), 'placeholders not filled: ' + filled)
     await visible('This is the template unchanged', { exact: false })
@@ -673,7 +562,7 @@ async function main() {
     await page.getByRole('button', { name: 'Ajouter un jour' }).click()
     // The demo opens on Sunday 08:00-13:00: the server refuses an overlap
     // and the form shows its field error.
-    expectHttp.push(/\/api\/collections\/settings\/records\//)
+    h.expectHttp.push(/\/api\/collections\/settings\/records\//)
     await page.getByRole('button', { name: 'Enregistrer' }).click()
     const overlap = await page.getByText(/Overlapping|chevauch/i).first().waitFor({ timeout: 5000 }).then(() => true, () => false)
     await page.getByLabel('Ouverture le dimanche').last().fill('14:00')
@@ -723,7 +612,7 @@ async function main() {
     assert(sw.headers.get('cache-control') === 'no-cache', 'sw.js must not be cached')
     // Offline: the shell still starts from the service worker's cache and
     // says the server cannot be reached instead of showing a dinosaur.
-    expectHttp.push(/./)
+    h.expectHttp.push(/./)
     await page.evaluate(() => { history.pushState({}, '', '/'); dispatchEvent(new PopStateEvent('popstate')) })
     await context.setOffline(true)
     try {
@@ -793,15 +682,14 @@ async function main() {
     await page.getByRole('heading', { name: 'Réglages', exact: true }).waitFor()
   })
 
-  if (tolerated.size) log(`note: routes missing on this server (404, handled by the UI): ${[...tolerated].sort().join(', ')}`)
+  if (h.tolerated.size) log(`note: routes missing on this server (404, handled by the UI): ${[...h.tolerated].sort().join(', ')}`)
   await cleanup()
-  const passed = results.filter((r) => r.ok).length
-  log(`${passed} passed, ${failures} failed`)
-  process.exit(failures ? 1 : 0)
+  log(h.summary())
+  process.exit(h.failures ? 1 : 0)
 }
 
 main().catch((e) => {
   console.error(e)
-  console.log(`${results.filter((r) => r.ok).length} passed, ${failures + 1} failed`)
+  console.log(`${h.passed()} passed, ${h.failures + 1} failed`)
   process.exit(1)
 })

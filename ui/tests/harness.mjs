@@ -1,0 +1,162 @@
+// What the browser test files share: starting the real server, talking to
+// its REST API, and the test()/snap() harness that fails a step on any
+// console error, uncaught exception or unlabeled control.
+import { createServer } from 'node:http'
+import { join } from 'node:path'
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+}
+
+export async function waitHealthy(base, proc, ms = 90000) {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}`)
+    try {
+      const r = await fetch(base + '/api/health')
+      if (r.ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error('server not healthy after ' + ms / 1000 + ' s')
+}
+
+export async function rest(base, path, { method = 'GET', body, token } = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: token } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let data
+  try {
+    data = text ? JSON.parse(text) : null
+  } catch {
+    data = text
+  }
+  if (!res.ok) {
+    const err = new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`)
+    err.status = res.status
+    throw err
+  }
+  return data
+}
+
+export const iso = (msAgo) => new Date(Date.now() - msAgo).toISOString().replace('T', ' ')
+
+export function assert(cond, message) {
+  if (!cond) throw new Error(message)
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+// Chromium as every browser test starts it: Debian's binary, headless, the
+// phone viewport unless told otherwise.
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
+export const VIEWPORT = { width: 390, height: 844 }
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+/**
+ * The test harness. watch(page, base) attaches it to the page; then
+ * test(name, fn) runs one step and prints "ok"/"FAIL", snap(name) takes a
+ * numbered screenshot into shots after checking the screen's controls have
+ * accessible names. Extra per-screen checks go in checks (functions
+ * returning a list of problems).
+ */
+export function createHarness({ shots, prefix = '', log = console.log, checks = [] }) {
+  const h = {
+    results: [],
+    failures: 0,
+    page: null,
+    base: '',
+    errors: [], // what failed the current step
+    expectHttp: [], // failed requests a test provokes on purpose
+    tolerated: new Set(),
+    shot: 0,
+    checks,
+  }
+
+  // Any console error or uncaught exception fails the step it happens in.
+  // A missing /api/md route (a server older than this UI) is tolerated and
+  // reported: the screens handle it and say so to the user.
+  h.watch = (page, base) => {
+    h.page = page
+    h.base = base
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return
+      const url = msg.location()?.url || ''
+      if (/^Failed to load resource/.test(msg.text()) && h.expectHttp.some((re) => re.test(url))) return
+      if (/Failed to load resource: the server responded with a status of 404/.test(msg.text()) && /\/api\/md\//.test(url)) {
+        h.tolerated.add(url.replace(base, '').replace(/\?.*/, ''))
+        return
+      }
+      h.errors.push('console: ' + msg.text() + (url ? ' @ ' + url : ''))
+    })
+    page.on('pageerror', (err) => h.errors.push('pageerror: ' + (err.stack || err.message)))
+  }
+
+  // Every screen we photograph is also checked for unlabeled controls:
+  // a phone screen reader announces "button" and nothing else otherwise.
+  h.unlabeled = async () =>
+    h.page.evaluate(() => {
+      const name = (el) => {
+        if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return true
+        if (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) return true
+        if (el.closest('label')) return true
+        if (el.tagName === 'BUTTON' || el.tagName === 'A') return el.innerText.trim() !== '' || !!el.querySelector('[aria-label],img[alt]')
+        return !!el.getAttribute('title')
+      }
+      const bad = []
+      for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button, a[href]')) {
+        const r = el.getBoundingClientRect()
+        if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue
+        if (!name(el)) bad.push(el.outerHTML.slice(0, 120))
+      }
+      return bad
+    })
+
+  h.snap = async (name) => {
+    h.shot++
+    await h.page.waitForTimeout(150)
+    const bad = await h.unlabeled()
+    if (bad.length) h.errors.push(`${name}: controls without an accessible name:\n  ` + bad.join('\n  '))
+    for (const check of h.checks) {
+      const problems = await check(h.page, name)
+      if (problems.length) h.errors.push(`${name}: ` + problems.join('\n  '))
+    }
+    await h.page.screenshot({ path: join(shots, `${prefix}${String(h.shot).padStart(2, '0')}-${name}.png`), fullPage: false })
+  }
+
+  h.test = async (name, fn) => {
+    h.errors = []
+    h.expectHttp = []
+    const t0 = Date.now()
+    try {
+      const note = await fn()
+      await h.page.waitForTimeout(100)
+      if (h.errors.length) throw new Error(h.errors.join('\n'))
+      h.results.push({ name, ok: true, ms: Date.now() - t0 })
+      log(`ok   ${name} (${Date.now() - t0} ms)${note ? ' — ' + note : ''}`)
+      return true
+    } catch (e) {
+      h.failures++
+      h.results.push({ name, ok: false, ms: Date.now() - t0 })
+      log(`FAIL ${name}\n     ${String(e.message || e).split('\n').join('\n     ')}`)
+      try {
+        await h.page.screenshot({ path: join(shots, `${prefix}fail-${name.replace(/\W+/g, '-')}.png`) })
+      } catch {}
+      return false
+    }
+  }
+
+  h.passed = () => h.results.filter((r) => r.ok).length
+  h.summary = () => `${h.passed()} passed, ${h.failures} failed`
+  return h
+}
