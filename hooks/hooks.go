@@ -3,7 +3,6 @@ package hooks
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -22,14 +21,10 @@ type hub struct {
 	ctx context.Context
 
 	connectors *connectors.Set
-	// openConnectors skip the outbound guard, for owners who allowed
-	// private addresses in the settings (built on first use).
-	openConnectors *connectors.Set
-	openOnce       sync.Once
-	poller         *poller
-	outboxWake     chan struct{}
-	stats          *statsIndex
-	policies       policyCache // settings, rules and keyword matchers (policy.go)
+	poller     *poller
+	outboxWake chan struct{}
+	stats      *statsIndex
+	policies   policyCache // settings, rules and keyword matchers (policy.go)
 	// listeners receive ticket events after their transaction commits
 	// (notifications, the SLA watcher's tests).
 	listeners []func(ingestEvent)

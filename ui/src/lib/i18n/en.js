@@ -387,9 +387,6 @@ export default {
   'settings.badRange': 'Check the hours of {day}: opening must be before closing.',
   'settings.holidays': 'Holidays',
   'settings.addHoliday': 'Add a holiday',
-  'settings.advanced': 'Advanced',
-  'settings.allowPrivate': 'Allow sources on private network addresses',
-  'settings.allowPrivateHint': 'Only for a feed or mail server inside your own network.',
 
   'notify.push': 'Push on this device',
   'notify.pushHint': 'Get a notification on this phone for new tickets and tickets about to be late. Install the app on the home screen first on iPhone.',

@@ -386,9 +386,6 @@ export default {
   'settings.badRange': 'Vérifiez les horaires du {day} : l’ouverture doit précéder la fermeture.',
   'settings.holidays': 'Jours fériés et fermetures',
   'settings.addHoliday': 'Ajouter un jour',
-  'settings.advanced': 'Avancé',
-  'settings.allowPrivate': 'Autoriser les sources sur des adresses du réseau privé',
-  'settings.allowPrivateHint': 'Seulement pour un flux ou un serveur mail de votre propre réseau.',
 
   'notify.push': 'Push sur cet appareil',
   'notify.pushHint': 'Recevez une notification sur ce téléphone pour les nouveaux tickets et ceux bientôt en retard. Sur iPhone, installez d’abord l’app sur l’écran d’accueil.',
