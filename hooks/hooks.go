@@ -68,6 +68,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"policy", h.registerPolicy},
 		{"settings", h.registerSettingsChecks},
 		{"lifecycle", h.registerLifecycle},
+		{"serverowned", h.registerServerOwnedFields},
 		{"poller", h.registerPoller},
 		{"sources", h.registerSources},
 		{"inbound", h.registerInbound},

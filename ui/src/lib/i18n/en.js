@@ -216,6 +216,7 @@ export default {
   'dash.p90First': '90 % answered within',
   'dash.responseRate': 'Response rate',
   'dash.tickets': 'Tickets',
+  'dash.notSentByUs': 'Of the answered tickets, {hand} were answered by hand and {elsewhere} marked answered elsewhere: your team\'s word, not a platform receipt.',
   'dash.breaches': 'Late (over target)',
   'dash.winBacks': 'Won back',
   'dash.within': 'Answered in time',

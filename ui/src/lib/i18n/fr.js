@@ -215,6 +215,7 @@ export default {
   'dash.p90First': '90 % répondus en',
   'dash.responseRate': 'Taux de réponse',
   'dash.tickets': 'Tickets',
+  'dash.notSentByUs': 'Parmi les tickets répondus, {hand} l\'ont été à la main et {elsewhere} marqués répondus ailleurs : la parole de l\'équipe, pas un accusé de la plateforme.',
   'dash.breaches': 'En retard (hors objectif)',
   'dash.winBacks': 'Clients reconquis',
   'dash.within': 'Réponses dans les temps',
