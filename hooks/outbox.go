@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +49,7 @@ func (h *hub) registerOutbox() error {
 		g := se.Router.Group("/api/md/replies")
 		g.Bind(apis.RequireAuth("users"))
 		g.POST("/{id}/retry", h.handleRetryReply)
+		g.POST("/{id}/cancel", h.handleCancelReply)
 		if !h.cfg.DisableWorkers {
 			go h.outboxLoop(h.ctx)
 		}
@@ -166,7 +166,7 @@ func (h *hub) sendReply(ctx context.Context, id string) error {
 		wait := time.Duration(1<<(2*(attempts-1))) * time.Minute // 1, 4, 16, 64 min
 		var rl *connectors.RateLimitedError
 		if errors.As(sendErr, &rl) && rl.RetryAfter > wait {
-			wait = rl.RetryAfter
+			wait = connectors.CapWait(rl.RetryAfter) // a day at most: then ask again
 		}
 		r.Set("status", "queued")
 		r.Set("next_attempt_at", time.Now().Add(wait).UTC())
@@ -267,24 +267,6 @@ func mentionOf(m *core.Record) connectors.Mention {
 		Published: m.GetDateTime("published_at").Time(), InReplyTo: m.GetString("in_reply_to"),
 		ThreadID: thread, Meta: meta,
 	}
-}
-
-func (h *hub) handleRetryReply(e *core.RequestEvent) error {
-	r, err := e.App.FindRecordById("replies", e.Request.PathValue("id"))
-	if err != nil {
-		return apis.NewNotFoundError("Reply not found.", nil)
-	}
-	if r.GetString("status") != "failed" {
-		return apis.NewBadRequestError("Only a failed reply can be retried.", nil)
-	}
-	r.Set("status", "queued")
-	r.Set("next_attempt_at", "")
-	r.Set("attempts", 0)
-	if err := e.App.Save(r); err != nil {
-		return err
-	}
-	h.wakeOutbox()
-	return e.JSON(http.StatusOK, r)
 }
 
 // Platform limits a reply must fit.

@@ -27,7 +27,9 @@ type fakeMastodon struct {
 	requests []*http.Request
 	forms    []url.Values
 	fail     int // status to answer instead, 0 = succeed
-	hang     bool
+	// retryAfter is the Retry-After header sent with fail.
+	retryAfter string
+	hang       bool
 }
 
 func (f *fakeMastodon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -52,6 +54,9 @@ func (f *fakeMastodon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.fail != 0 {
+		if f.retryAfter != "" {
+			w.Header().Set("Retry-After", f.retryAfter)
+		}
 		w.WriteHeader(f.fail)
 		if f.fail == 401 {
 			_, _ = w.Write(readFixture(f.t, "mastodon/error_401.json"))

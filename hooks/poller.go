@@ -173,8 +173,8 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 
 	now := time.Now().UTC()
 	next := now.Add(interval(src))
-	if batch.NextCheck.After(next) {
-		next = batch.NextCheck
+	if nc := connectors.CapUntil(now, batch.NextCheck); nc.After(next) {
+		next = nc
 	}
 	// The source's cursor and health move in the batch's transaction, with
 	// one UPDATE of the columns the poller owns: a concurrent edit of the
@@ -236,11 +236,13 @@ func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (
 	wait := backoff(interval(src), count)
 	var rl *connectors.RateLimitedError
 	if errors.As(cause, &rl) && rl.RetryAfter > wait {
-		wait = min(rl.RetryAfter, 24*time.Hour)
+		wait = connectors.CapWait(rl.RetryAfter)
 	}
 	next := now.Add(wait)
-	if len(floor) > 0 && floor[0].After(next) {
-		next = floor[0]
+	if len(floor) > 0 {
+		if f := connectors.CapUntil(now, floor[0]); f.After(next) {
+			next = f
+		}
 	}
 	msg := userMessage(cause)
 	health := dbx.Params{
@@ -330,6 +332,9 @@ func (h *hub) handleCheckNow(e *core.RequestEvent) error {
 	}
 	if src.GetString("kind") == "webhook" {
 		return apis.NewBadRequestError("Webhook sources are not polled: they receive mentions when your tool calls their URL.", nil)
+	}
+	if refused, err := refuseEarlyCheck(e, src); refused || err != nil {
+		return err
 	}
 	if !h.poller.claim(id) {
 		return e.JSON(http.StatusConflict, map[string]any{"status": 409, "message": "This source is being checked right now.", "data": map[string]any{}})

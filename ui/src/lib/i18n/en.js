@@ -173,6 +173,10 @@ export default {
   'ticket.reopened_other': 'Reopened {n} times',
   'reply.retry': 'Retry',
   'reply.retrying': 'Sending again…',
+  'reply.sendNow': 'Send now',
+  'reply.cancel': 'Cancel sending',
+  'reply.cancelled': 'Taken out of the outbox: it is a draft again.',
+  'reply.nextAttempt': 'Next attempt {time}',
 
   'compose.label': 'Reply',
   'compose.mode': 'Reply or note',
@@ -262,6 +266,7 @@ export default {
   'sources.checkOk_one': 'Checked: {n} new mention',
   'sources.checkOk_other': 'Checked: {n} new mentions',
   'sources.checkFailed': 'Check failed: {error}',
+  'sources.checkLater': 'Not yet: this source can be checked again at {time}.',
   'sources.ownerOnly': 'Only an owner can change sources.',
   'sources.kind': 'Kind',
   'sources.about.feed': 'Any RSS, Atom or JSON feed, including Google Alerts feeds and blog comment feeds.',

@@ -172,6 +172,10 @@ export default {
   'ticket.reopened_other': 'Rouvert {n} fois',
   'reply.retry': 'Réessayer',
   'reply.retrying': 'Nouvel envoi…',
+  'reply.sendNow': 'Envoyer maintenant',
+  'reply.cancel': 'Annuler l\'envoi',
+  'reply.cancelled': 'Retirée de la file d\'envoi : c\'est de nouveau un brouillon.',
+  'reply.nextAttempt': 'Prochain essai {time}',
 
   'compose.label': 'Réponse',
   'compose.mode': 'Réponse ou note',
@@ -261,6 +265,7 @@ export default {
   'sources.checkOk_one': 'Vérifié : {n} nouvelle mention',
   'sources.checkOk_other': 'Vérifié : {n} nouvelles mentions',
   'sources.checkFailed': 'Échec de la vérification : {error}',
+  'sources.checkLater': 'Pas encore : cette source pourra être vérifiée à nouveau le {time}.',
   'sources.ownerOnly': 'Seul un propriétaire peut modifier les sources.',
   'sources.kind': 'Type',
   'sources.about.feed': 'N’importe quel flux RSS, Atom ou JSON, y compris les alertes Google et les flux de commentaires.',
