@@ -32,6 +32,9 @@ type Config struct {
 	Demo bool
 	// DisableWorkers keeps background workers off (tests drive them by hand).
 	DisableWorkers bool
+	// SearchTimeout bounds one full-text search (default 2 s): past it the
+	// query is interrupted and the member asked for a narrower one.
+	SearchTimeout time.Duration
 }
 
 // Defaults fills the zero values.
@@ -47,6 +50,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.MaxBody <= 0 {
 		c.MaxBody = 5 << 20
+	}
+	if c.SearchTimeout <= 0 {
+		c.SearchTimeout = 2 * time.Second
 	}
 	return c
 }
