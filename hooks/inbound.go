@@ -118,30 +118,6 @@ func (h *hub) publicURL(e *core.RequestEvent) string {
 	return scheme + "://" + e.Request.Host
 }
 
-func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {
-	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
-	if err != nil || src.GetString("websub_topic") == "" {
-		return e.NoContent(http.StatusNotFound)
-	}
-	in, err := connectors.ReadWebSubIntent(e.Request.URL.Query(), src.GetString("websub_topic"))
-	if err != nil {
-		return e.NoContent(http.StatusNotFound)
-	}
-	switch in.Mode {
-	case "denied":
-		src.Set("websub_expires_at", "")
-		src.Set("last_error", clip("WebSub hub refused the subscription: "+in.Reason, 2000))
-	case connectors.WebSubSubscribe:
-		src.Set("websub_expires_at", time.Now().Add(in.Lease).UTC())
-	case connectors.WebSubUnsubscribe:
-		src.Set("websub_expires_at", "")
-	}
-	if err := e.App.Save(src); err != nil {
-		return err
-	}
-	return e.String(http.StatusOK, in.Challenge)
-}
-
 func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
 	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
 	if err != nil || src.GetString("websub_topic") == "" || !src.GetBool("enabled") {
@@ -187,25 +163,7 @@ func (h *hub) maintainWebSub() {
 		return
 	}
 	for _, src := range recs {
-		secret, err := h.vault.Open(src.GetString("websub_secret"))
-		if err != nil || secret == "" {
-			secret = randomToken(32)
-			src.Set("websub_secret", h.vault.Seal(secret))
-		}
-		callback := strings.TrimRight(s.PublicURL, "/") + "/api/md/websub/" + src.Id
-		cfg := connectors.Config{Client: connectors.GuardedClient(h.cfg.AllowPrivateURLs, 30*time.Second)}
-		err = connectors.Subscribe(h.ctx, cfg, src.GetString("websub_hub"), src.GetString("websub_topic"), callback, secret, connectors.DefaultWebSubLease, connectors.WebSubSubscribe)
-		if err != nil {
-			// Don't retry every tick: polling carries on, try again tomorrow.
-			src.Set("websub_expires_at", time.Now().Add(48*time.Hour).UTC())
-			h.app.Logger().Warn("websub: subscribe failed", "source_id", src.Id, "error", err)
-		} else {
-			// Until the hub verifies, assume a short lease so we retry soon.
-			src.Set("websub_expires_at", time.Now().Add(25*time.Hour).UTC())
-		}
-		if err := h.app.Save(src); err != nil {
-			h.app.Logger().Error("websub: saving source", "source_id", src.Id, "error", err)
-		}
+		h.subscribeWebSub(s, src)
 	}
 }
 
