@@ -25,6 +25,10 @@ type hub struct {
 	outboxWake chan struct{}
 	stats      *statsIndex
 	policies   policyCache // settings, rules and keyword matchers (policy.go)
+	disk       *diskGuard  // free space of the data directory (diskspace.go)
+	// unsaved holds replies the platform accepted but the database could
+	// not mark sent (disk full): saved again before anything else is sent.
+	unsaved unsavedSends
 	// listeners receive ticket events after their transaction commits
 	// (notifications, the SLA watcher's tests).
 	listeners []func(ingestEvent)
@@ -63,6 +67,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 	}{
 		{"locale", h.registerLocale},
 		{"secrets", h.registerSecrets},
+		{"disk", h.registerDiskGuard},
 		{"setup", h.registerSetup},
 		{"keywords", h.registerKeywordChecks},
 		{"policy", h.registerPolicy},

@@ -47,6 +47,9 @@ func (h *hub) handleWebhook(e *core.RequestEvent) error {
 	if err != nil || src.GetString("kind") != "webhook" || !src.GetBool("enabled") {
 		return apis.NewNotFoundError("No enabled webhook source here.", nil)
 	}
+	if h.diskShort() {
+		return diskFullResponse(e)
+	}
 	body, err := h.readCapped(e)
 	if err != nil {
 		return e.JSON(http.StatusRequestEntityTooLarge, apiError(413, "The body is too large."))
@@ -80,6 +83,7 @@ func (h *hub) ingestPushed(src *core.Record, mentions []connectors.Mention) (Ing
 		return err
 	})
 	if err != nil {
+		h.noteWriteError(err)
 		return stats, err
 	}
 	h.emit(events)
@@ -123,6 +127,9 @@ func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
 	if err != nil || src.GetString("websub_topic") == "" || !src.GetBool("enabled") {
 		// 410 tells the hub to stop pushing a topic we no longer follow.
 		return e.NoContent(http.StatusGone)
+	}
+	if h.diskShort() {
+		return diskFullResponse(e)
 	}
 	body, err := h.readCapped(e)
 	if err != nil {

@@ -112,6 +112,11 @@ func (h *hub) replyChannel(r *core.Record) string {
 // sendDue sends every due queued reply, one at a time: replies are few,
 // and one at a time keeps the per-platform rate limits easy to respect.
 func (h *hub) sendDue(ctx context.Context) {
+	// Nothing new leaves while a sent reply is not recorded, or while the
+	// disk has no room to record one (diskspace.go).
+	if !h.flushUnsaved() || h.diskShort() {
+		return
+	}
 	var ids []string
 	err := h.app.DB().Select("id").From("replies").
 		Where(dbx.HashExp{"status": "queued"}).
@@ -153,7 +158,12 @@ func (h *hub) sendReply(ctx context.Context, id string) error {
 		r.Set("sent_at", time.Now().UTC())
 		r.Set("error", "")
 		r.Set("attempts", r.GetInt("attempts")+1)
-		return h.app.Save(r) // the lifecycle hook stops the ticket's clock
+		if err := h.app.Save(r); err != nil { // the lifecycle hook stops the ticket's clock
+			h.noteWriteError(err)
+			h.unsaved.add(r) // still "sending" in the database: never sent twice
+			return err
+		}
+		return nil
 	}
 	if ctx.Err() != nil && errors.Is(sendErr, context.Canceled) {
 		// Shutting down mid-send: leave it "sending" for recovery.

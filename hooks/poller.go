@@ -69,7 +69,7 @@ func (p *poller) loop(ctx context.Context) {
 	var lastWebSub time.Time
 	for {
 		p.dispatchDue(ctx)
-		if time.Since(lastWebSub) > 10*time.Minute {
+		if time.Since(lastWebSub) > 10*time.Minute && !p.h.diskShort() {
 			lastWebSub = time.Now()
 			p.h.maintainWebSub()
 		}
@@ -84,6 +84,9 @@ func (p *poller) loop(ctx context.Context) {
 // dispatchDue starts a poll for every due source not already running,
 // waiting for a free worker. Webhook sources are pushed to, not polled.
 func (p *poller) dispatchDue(ctx context.Context) {
+	if p.h.diskShort() {
+		return // nowhere to store what a poll brings (diskspace.go)
+	}
 	var ids []string
 	err := p.h.app.DB().Select("id").From("sources").
 		Where(dbx.HashExp{"enabled": true}).
@@ -143,6 +146,9 @@ type pollResult struct {
 // new cursor and health, in one transaction. Failures are recorded on the
 // source (last_error, error_count, backoff) and returned.
 func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
+	if h.diskShort() {
+		return pollResult{Error: diskFullMessage}, errDiskFull // the sources already say so
+	}
 	src, err := h.app.FindRecordById("sources", id)
 	if err != nil {
 		return pollResult{}, err
@@ -207,6 +213,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		return err
 	})
 	if err != nil {
+		h.noteWriteError(err)
 		return h.recordFailure(src, fmt.Errorf("storing mentions: %w", err))
 	}
 	h.announceSource(src, health)
@@ -335,6 +342,9 @@ func (h *hub) handleCheckNow(e *core.RequestEvent) error {
 	}
 	if refused, err := refuseEarlyCheck(e, src); refused || err != nil {
 		return err
+	}
+	if h.diskShort() {
+		return apis.NewApiError(http.StatusServiceUnavailable, diskFullMessage, nil)
 	}
 	if !h.poller.claim(id) {
 		return e.JSON(http.StatusConflict, map[string]any{"status": 409, "message": "This source is being checked right now.", "data": map[string]any{}})
