@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
@@ -59,12 +57,12 @@ func (h *hub) handleSearch(e *core.RequestEvent) error {
 	if n := utf8.RuneCountInString(input); n > searchMaxChars {
 		return apis.NewBadRequestError(fmt.Sprintf("The search is too long (%d characters): use at most %d.", n, searchMaxChars), nil)
 	}
-	match, terms := ftsQuery(input)
-	if match == "" {
+	sq := parseSearch(input)
+	if len(sq.parts) == 0 && sq.prefix == "" {
 		return apis.NewBadRequestError("Type at least one word to search for.", nil)
 	}
-	if terms > searchMaxTerms {
-		return apis.NewBadRequestError(fmt.Sprintf("Search for at most %d words at once (you typed %d).", searchMaxTerms, terms), nil)
+	if sq.terms > searchMaxTerms {
+		return apis.NewBadRequestError(fmt.Sprintf("Search for at most %d words at once (you typed %d).", searchMaxTerms, sq.terms), nil)
 	}
 	page := clampInt(q.Get("page"), 1, 1, 1000)
 	perPage := clampInt(q.Get("perPage"), 30, 1, 100)
@@ -76,7 +74,7 @@ func (h *hub) handleSearch(e *core.RequestEvent) error {
 	// time limit, whichever comes first: the driver interrupts SQLite.
 	ctx, cancel := context.WithTimeout(e.Request.Context(), h.cfg.SearchTimeout)
 	defer cancel()
-	res, err := searchMentions(ctx, e.App, match, q.Get("all") == "1", page, perPage)
+	res, err := searchMentions(ctx, e.App, sq, q.Get("all") == "1", page, perPage)
 	if err != nil {
 		if ctx.Err() != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -107,40 +105,6 @@ func (h *hub) handleSearch(e *core.RequestEvent) error {
 		"page": page, "perPage": perPage, "totalItems": res.total, "totalCapped": res.capped,
 		"totalPages": (res.total + perPage - 1) / perPage, "items": items,
 	})
-}
-
-// ftsQuery turns what a user typed into a safe FTS5 query over the text
-// columns: every word quoted (so AND, NEAR, quotes and column filters are
-// plain text), all words required, the last one as a prefix so results
-// come while typing (when it has searchMinPrefix letters). Quoted phrases
-// stay phrases. terms counts the words, phrases' words included.
-func ftsQuery(input string) (match string, terms int) {
-	var parts []string
-	for i, part := range strings.Split(input, `"`) {
-		words := strings.FieldsFunc(part, notWordRune)
-		terms += len(words)
-		if i%2 == 1 { // inside quotes: a phrase
-			if p := strings.Join(words, " "); p != "" {
-				parts = append(parts, `"`+p+`"`)
-			}
-			continue
-		}
-		for _, w := range words {
-			parts = append(parts, `"`+w+`"`)
-		}
-	}
-	if len(parts) == 0 {
-		return "", 0
-	}
-	last := parts[len(parts)-1]
-	if !strings.Contains(last, " ") && !strings.HasSuffix(input, `"`) && utf8.RuneCountInString(last)-2 >= searchMinPrefix {
-		parts[len(parts)-1] = last + "*"
-	}
-	return "{author title text} : " + strings.Join(parts, " "), terms
-}
-
-func notWordRune(r rune) bool {
-	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '@' && r != '_'
 }
 
 func clampInt(s string, def, lo, hi int) int {

@@ -1,14 +1,17 @@
 package hooks
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -34,7 +37,8 @@ import (
 // makes a smaller one. Each phase runs MD_BENCH_SECONDS (default 20) with
 // MD_BENCH_CLIENTS (default 50) clients, each sending its next request as
 // soon as the last one is answered: a closed loop, the harshest reading of
-// "50 concurrent clients".
+// "50 concurrent clients". MD_BENCH_PACE_MS=1000 paces each client to one
+// action a second instead; MD_BENCH_PHASES=search,inbox,ticket picks phases.
 
 func searchBenchMentions() int {
 	if n := envInt("MD_BENCH_SEARCH_MENTIONS"); n > 0 {
@@ -66,10 +70,22 @@ func searchDB(b *testing.B) (*core.BaseApp, *hub) {
 		}
 		searchDBDir = dir
 	})
-	app := core.NewBaseApp(core.BaseAppConfig{DataDir: searchDBDir, DBConnect: sqlitedb.Connect})
+	// MD_BENCH_CONNS sets the read pool (open and idle connections alike);
+	// 0 keeps PocketBase's defaults (120 open, 15 idle).
+	conns := envInt("MD_BENCH_CONNS")
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: searchDBDir, DBConnect: sqlitedb.Connect,
+		DataMaxOpenConns: conns, DataMaxIdleConns: conns})
 	if err := app.Bootstrap(); err != nil {
 		b.Fatal(err)
 	}
+	// A database cached by an older run gets the migrations since, as
+	// `serve` would apply them.
+	if err := app.RunAllMigrations(); err != nil {
+		b.Fatal(err)
+	}
+	// Capacity, not the per-address limiter: fifty phones have fifty
+	// addresses, these clients share 127.0.0.1.
+	app.Settings().RateLimits.Enabled = false
 	h, err := register(app, Config{DisableWorkers: true, EncryptionKey: testKey})
 	if err != nil {
 		b.Fatal(err)
@@ -146,7 +162,16 @@ func BenchmarkServerUnderLoad(b *testing.B) {
 	if err := app.DB().NewQuery("SELECT id FROM tickets ORDER BY random() LIMIT 1000").Column(&ticketIDs); err != nil || len(ticketIDs) == 0 {
 		b.Fatalf("no tickets: %v", err)
 	}
-	token := tokens[agentID]
+	// A token of the cached database's own agent (each test binary makes
+	// a new template, with new signing keys).
+	agent, err := app.FindRecordById("users", agentID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, err := agent.NewAuthToken()
+	if err != nil {
+		b.Fatal(err)
+	}
 	get := func(c *http.Client, u string) error {
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
 		req.Header.Set("Authorization", token)
@@ -155,9 +180,15 @@ func BenchmarkServerUnderLoad(b *testing.B) {
 			return err
 		}
 		defer res.Body.Close()
-		_, _ = io.Copy(io.Discard, res.Body)
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			return err
+		}
 		if res.StatusCode != http.StatusOK {
 			return fmt.Errorf("%s: HTTP %d", u, res.StatusCode)
+		}
+		if bytes.Contains(body, []byte(`"items":[]`)) && !strings.Contains(u, "/replies/") {
+			return fmt.Errorf("%s: nothing found", u) // a list rule that failed reads as empty
 		}
 		return nil
 	}
@@ -201,12 +232,22 @@ func BenchmarkServerUnderLoad(b *testing.B) {
 	if envInt("MD_BENCH_SECONDS") == 0 {
 		seconds = 20 * time.Second
 	}
+	// MD_BENCH_PACE_MS paces each client: one action every that many
+	// milliseconds (a person reading results between searches) instead of
+	// the closed loop.
+	pace := time.Duration(envInt("MD_BENCH_PACE_MS")) * time.Millisecond
+	if only := os.Getenv("MD_BENCH_PHASES"); only != "" { // say "search,inbox"
+		phases = slices.DeleteFunc(phases, func(p loadPhase) bool { return !slices.Contains(strings.Split(only, ","), p.name) })
+	}
 	for range b.N {
 		for _, p := range phases {
-			lat, errs := runPhase(p, srv.URL, clients, seconds)
+			lat, errs, firstErr := runPhase(p, srv.URL, clients, seconds, pace)
+			if firstErr != nil {
+				b.Logf("%s: first error: %v", p.name, firstErr)
+			}
 			slices.Sort(lat)
-			b.Logf("%-6s %d clients, %s: %d done, %d errors, %.1f/s, p50 %s, p90 %s, p99 %s, max %s",
-				p.name, clients, seconds, len(lat), errs, float64(len(lat))/seconds.Seconds(),
+			b.Logf("%-6s %d clients (pace %s), %s: %d done, %d errors, %.1f/s, p50 %s, p90 %s, p99 %s, max %s",
+				p.name, clients, pace, seconds, len(lat), errs, float64(len(lat))/seconds.Seconds(),
 				pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 100))
 			b.ReportMetric(float64(pct(lat, 50).Microseconds())/1000, p.name+"_p50_ms")
 			b.ReportMetric(float64(pct(lat, 99).Microseconds())/1000, p.name+"_p99_ms")
@@ -214,15 +255,17 @@ func BenchmarkServerUnderLoad(b *testing.B) {
 	}
 }
 
-// runPhase runs p with n closed-loop clients for d; latencies of
-// successful actions, and the number of failures.
-func runPhase(p loadPhase, base string, n int, d time.Duration) ([]time.Duration, int) {
+// runPhase runs p with n clients for d, each in a closed loop or one
+// action per pace; latencies of successful actions, the number of
+// failures and the first one.
+func runPhase(p loadPhase, base string, n int, d, pace time.Duration) ([]time.Duration, int, error) {
 	var (
-		mu   sync.Mutex
-		lat  []time.Duration
-		errs atomic.Int64
-		seq  atomic.Int64
-		wg   sync.WaitGroup
+		mu    sync.Mutex
+		lat   []time.Duration
+		errs  atomic.Int64
+		first atomic.Value
+		seq   atomic.Int64
+		wg    sync.WaitGroup
 	)
 	stop := time.Now().Add(d)
 	for range n {
@@ -231,11 +274,18 @@ func runPhase(p loadPhase, base string, n int, d time.Duration) ([]time.Duration
 			defer wg.Done()
 			c := &http.Client{Timeout: 60 * time.Second}
 			var mine []time.Duration
+			// Paced clients start spread over one pace, as people do.
+			next := time.Now().Add(time.Duration(rand.Int64N(int64(max(pace, 1)))))
 			for time.Now().Before(stop) {
+				if pace > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(pace)
+				}
 				i := int(seq.Add(1))
 				t0 := time.Now()
 				if err := p.do(c, base, i); err != nil {
 					errs.Add(1)
+					first.CompareAndSwap(nil, err)
 					continue
 				}
 				mine = append(mine, time.Since(t0))
@@ -246,7 +296,8 @@ func runPhase(p loadPhase, base string, n int, d time.Duration) ([]time.Duration
 		}()
 	}
 	wg.Wait()
-	return lat, int(errs.Load())
+	err, _ := first.Load().(error)
+	return lat, int(errs.Load()), err
 }
 
 // pct is the q-th percentile of sorted durations (nearest rank).

@@ -110,16 +110,44 @@ func TestSearchStopsWithItsRequest(t *testing.T) {
 	}
 }
 
-func TestShortLastWordIsNoPrefix(t *testing.T) {
+func TestSearchQueryParsing(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"cafe c":    `{author title text} : "cafe" "c"`,
-		"cafe lu":   `{author title text} : "cafe" "lu"`,
-		"cafe lun":  `{author title text} : "cafe" "lun"*`,
-		`"cafe lu"`: `{author title text} : "cafe lu"`,
+	for _, c := range []struct{ in, match, prefix string }{
+		{"cafe c", `{author title text} : ("cafe" AND "c")`, ""},                                // too short to be a prefix
+		{"cafe lu", `{author title text} : ("cafe" AND "lu")`, ""},                              // likewise
+		{"Café Lun", `{author title text} : ("Café")`, "lun"},                                   // expanded by searchMentions
+		{`"cafe lune"`, `{author title text} : ("cafe lune")`, ""},                              // a phrase is never a prefix
+		{`text: NEAR("a" OR`, `{author title text} : ("text" AND "NEAR" AND "a" AND "OR")`, ""}, // OR is a word
 	} {
-		if got, _ := ftsQuery(in); got != want {
-			t.Errorf("ftsQuery(%q) = %s, want %s", in, got, want)
+		q := parseSearch(c.in)
+		if got := q.match(nil); got != c.match || q.prefix != c.prefix {
+			t.Errorf("parseSearch(%q): match %s prefix %q, want %s and %q", c.in, got, q.prefix, c.match, c.prefix)
 		}
+	}
+	q := parseSearch("cafe lun")
+	if got := q.match([]string{"lundi", "lune"}); got != `{author title text} : ("cafe" AND ("lundi" OR "lune"))` {
+		t.Errorf("expanded: %s", got)
+	}
+}
+
+// The best match comes first within the window: a title outweighs the
+// text, two occurrences outweigh one, and a tie goes to the newest.
+func TestSearchRanking(t *testing.T) {
+	t.Parallel()
+	q := parseSearch("remboursement")
+	hits := []searchHit{
+		{ID: "plain", At: "2026-11-20", Text: "Toujours pas de remboursement pour ma commande"},
+		{ID: "title", At: "2026-11-19", Title: "Remboursement", Text: "Toujours pas de remboursement pour ma commande"},
+		{ID: "twice", At: "2026-11-18", Text: "Remboursement ? Quel remboursement ?"},
+		{ID: "newer", At: "2026-11-21", Text: "Toujours pas de remboursement pour ma commande"},
+		{ID: "prefix", At: "2026-11-22", Text: "Remboursée enfin"},
+	}
+	rankHits(hits, q)
+	var got []string
+	for _, h := range hits {
+		got = append(got, h.ID)
+	}
+	if want := "title,twice,newer,plain,prefix"; strings.Join(got, ",") != want {
+		t.Fatalf("ranked %v, want %s", got, want)
 	}
 }
