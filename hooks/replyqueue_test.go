@@ -103,11 +103,19 @@ func TestCheckNowRespectsTheSourcesPace(t *testing.T) {
 	now := time.Now()
 	scenarios := []tests.ApiScenario{
 		{
-			Name: "a second check within 30 s waits", Method: http.MethodPost,
+			Name: "a healthy source checked 5 s ago answers with that check", Method: http.MethodPost,
 			URL: "/api/md/sources/" + sourceID + "/check", Headers: as(agentID),
-			BeforeTestFunc: setSourceHealth(dbx.Params{"last_check_at": dt(now.Add(-5 * time.Second)).String(), "next_check_at": dt(now.Add(5 * time.Minute)).String()}),
+			BeforeTestFunc: setSourceHealth(dbx.Params{"last_check_at": dt(now.Add(-5 * time.Second)).String(), "next_check_at": dt(now.Add(5 * time.Minute)).String(), "last_new": 3}),
+			TestAppFactory: appFactory, ExpectedStatus: 200,
+			ExpectedContent: []string{`"recent":true`, `"new":3`, `"ok":true`},
+		},
+		{
+			Name: "a failing source checked 5 s ago waits", Method: http.MethodPost,
+			URL: "/api/md/sources/" + sourceID + "/check", Headers: as(agentID),
+			BeforeTestFunc: setSourceHealth(dbx.Params{"last_check_at": dt(now.Add(-5 * time.Second)).String(), "next_check_at": dt(now.Add(-time.Minute)).String(),
+				"error_count": 1, "last_error": "HTTP 500", "updated": dt(now.Add(-time.Hour)).String()}),
 			TestAppFactory: appFactory, ExpectedStatus: 429,
-			ExpectedContent: []string{`"next_check_at":"` + now.Add(25*time.Second).UTC().Format("2006-01-02T15:04")},
+			ExpectedContent: []string{`"next_check_at":"` + now.Add(25*time.Second).UTC().Format("2006-01-02T15:04"), "Too soon"},
 			AfterTestFunc:   expectHeaderSet("Retry-After"),
 		},
 		{
