@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 )
 
@@ -142,5 +144,49 @@ func TestDiskShortRefusesPushes(t *testing.T) {
 	}).Test(t)
 	if n, _ := app.CountRecords("mentions"); n != 1 { // the fixture's
 		t.Fatalf("%d mentions stored", n)
+	}
+}
+
+// The disk fills between the platform accepting a reply and the database
+// recording it: the reply is neither lost nor posted again. It stays
+// "sending" (no worker picks that up), nothing else leaves meanwhile, and
+// it is recorded sent once the database takes writes again.
+func TestSentReplyIsRecordedOnceTheDiskTakesWrites(t *testing.T) {
+	t.Parallel()
+	app, h, fake, tk := outboxCase(t)
+	defer app.Cleanup()
+	var full atomic.Bool
+	app.OnRecordUpdate("replies").BindFunc(func(e *core.RecordEvent) error {
+		if full.Load() && e.Record.GetString("status") == "sent" {
+			return errors.New("database or disk is full (13)") // SQLite's SQLITE_FULL text
+		}
+		return e.Next()
+	})
+	h.disk.free = func(string) (uint64, error) { return 1 << 30, nil }
+	first := queueReply(t, app, tk.Id, "On regarde ça.")
+	full.Store(true)
+	if err := h.sendReply(context.Background(), first.Id); err == nil {
+		t.Fatal("the failed save went unnoticed")
+	}
+	if fake.created != 1 {
+		t.Fatalf("%d posts", fake.created)
+	}
+	if r, _ := app.FindRecordById("replies", first.Id); r.GetString("status") != "sending" {
+		t.Fatalf("reply %s in the database, want it held as sending", r.GetString("status"))
+	}
+	second := queueReply(t, app, tk.Id, "Et voici la suite.")
+	for range 3 {
+		h.sendDue(context.Background())
+	}
+	if fake.created != 1 {
+		t.Fatalf("%d posts while a sent reply was not recorded", fake.created)
+	}
+
+	full.Store(false) // SQLite's error marked the disk full; the free space says it is back
+	h.sendDue(context.Background())
+	r1, _ := app.FindRecordById("replies", first.Id)
+	r2, _ := app.FindRecordById("replies", second.Id)
+	if r1.GetString("status") != "sent" || r2.GetString("status") != "sent" || fake.created != 2 {
+		t.Fatalf("after recovery: first %s, second %s, %d posts (want 2: each reply once)", r1.GetString("status"), r2.GetString("status"), fake.created)
 	}
 }
