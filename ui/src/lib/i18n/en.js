@@ -173,6 +173,8 @@ export default {
   'ticket.reopened_other': 'Reopened {n} times',
   'reply.retry': 'Retry',
   'reply.retrying': 'Sending again…',
+  'reply.markByHand': 'Mark answered by hand',
+  'reply.markedByHand': 'Marked answered by hand: the clock stopped.',
   'reply.sendNow': 'Send now',
   'reply.cancel': 'Cancel sending',
   'reply.cancelled': 'Taken out of the outbox: it is a draft again.',

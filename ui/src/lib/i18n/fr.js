@@ -172,6 +172,8 @@ export default {
   'ticket.reopened_other': 'Rouvert {n} fois',
   'reply.retry': 'Réessayer',
   'reply.retrying': 'Nouvel envoi…',
+  'reply.markByHand': 'Marquer répondu à la main',
+  'reply.markedByHand': 'Marquée répondue à la main : le chrono s\'arrête.',
   'reply.sendNow': 'Envoyer maintenant',
   'reply.cancel': 'Annuler l\'envoi',
   'reply.cancelled': 'Retirée de la file d\'envoi : c\'est de nouveau un brouillon.',
