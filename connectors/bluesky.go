@@ -214,7 +214,7 @@ func (b *Bluesky) xrpc(ctx context.Context, base *url.URL, method, nsid string, 
 		wait := RetryAfter(resp.Header, b.cfg.now())
 		if wait <= 0 {
 			if reset := blueskyReset(resp.Header); !reset.IsZero() {
-				wait = reset.Sub(b.cfg.now())
+				wait = untilCapped(b.cfg.now(), reset)
 			}
 		}
 		if wait <= 0 {
@@ -238,8 +238,8 @@ func (b *Bluesky) xrpc(ctx context.Context, base *url.URL, method, nsid string, 
 // blueskyReset reads RateLimit-Reset (unix seconds).
 func blueskyReset(h http.Header) time.Time {
 	v := strings.TrimSpace(h.Get("RateLimit-Reset"))
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs > 0 {
-		return time.Unix(secs, 0)
+	if secs, err := strconv.ParseInt(v, 10, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && secs > 0 {
+		return unixTime(secs)
 	}
 	return time.Time{}
 }

@@ -114,7 +114,9 @@ var (
 	// ErrTooLarge means the body exceeded the configured cap.
 	ErrTooLarge = errors.New("connectors: response too large")
 	// ErrBlockedAddress means the outbound guard refused the destination.
-	ErrBlockedAddress = errors.New("connectors: destination address not allowed")
+	// Its text is the whole story users see at dial time: never what a
+	// name resolved to.
+	ErrBlockedAddress = errors.New("connectors: the address is not allowed")
 	// ErrConfig means the source is missing something it needs.
 	ErrConfig = errors.New("connectors: source misconfigured")
 	// ErrNoReply means the platform offers no API to reply: the agent

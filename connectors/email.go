@@ -103,7 +103,7 @@ func (e *Email) dial(ctx context.Context, address string) (net.Conn, func(), err
 	}
 	conn, err := dial(ctx, "tcp", address)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, hideResolved(err)
 	}
 	deadline := time.Now().Add(emailTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {

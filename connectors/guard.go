@@ -119,6 +119,16 @@ func checkAddr(addr netip.Addr) error {
 	return nil
 }
 
+// hideResolved turns a refusal at dial time into the bare sentinel: the
+// dialler's error names the resolved address ("dial tcp 10.0.0.7:443"),
+// and telling it to whoever typed an internal name maps the network.
+func hideResolved(err error) error {
+	if errors.Is(err, ErrBlockedAddress) {
+		return ErrBlockedAddress
+	}
+	return err
+}
+
 // guardControl runs after DNS resolution, just before connect(2): address is
 // always a literal ip:port here.
 func guardControl(network, address string, _ syscall.RawConn) error {
@@ -170,7 +180,8 @@ func GuardedClient(allowPrivate bool, timeout time.Duration) *http.Client {
 			if allowPrivate || proxies[addr] {
 				return dialer.DialContext(ctx, network, addr)
 			}
-			return guarded.DialContext(ctx, network, addr)
+			conn, err := guarded.DialContext(ctx, network, addr)
+			return conn, hideResolved(err)
 		},
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           100,
@@ -247,7 +258,7 @@ func resolveAndCheck(ctx context.Context, host string) error {
 	}
 	for _, a := range addrs {
 		if err := checkAddr(a); err != nil {
-			return fmt.Errorf("%s: %w", host, err)
+			return ErrBlockedAddress // not which address: see hideResolved
 		}
 	}
 	return nil

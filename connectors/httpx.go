@@ -127,22 +127,27 @@ func bodySnippet(r io.Reader) string {
 	return s
 }
 
-// RetryAfter reads Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3).
+// RetryAfter reads Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3),
+// capped at MaxWait. Numbers too big for any integer type and dates
+// centuries away are MaxWait, not an overflow; negative or past ones are 0.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		// ParseInt returns the type's limit with ErrRange: a huge number
+		// is a long wait, capped like the rest.
+		if secs <= 0 {
 			return 0
+		}
+		if secs >= int64(MaxWait/time.Second) {
+			return MaxWait
 		}
 		return time.Duration(secs) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
+		return untilCapped(now, t)
 	}
 	return 0
 }

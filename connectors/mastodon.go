@@ -158,8 +158,8 @@ func mastodonResetTime(h http.Header) time.Time {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 		return t
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs > 0 {
-		return time.Unix(secs, 0)
+	if secs, err := strconv.ParseInt(v, 10, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && secs > 0 {
+		return unixTime(secs)
 	}
 	return time.Time{}
 }
@@ -173,7 +173,7 @@ func (m *Mastodon) mastodonError(resp *http.Response, reply bool) error {
 		wait := RetryAfter(resp.Header, m.cfg.now())
 		if wait <= 0 {
 			if reset := mastodonResetTime(resp.Header); !reset.IsZero() {
-				wait = reset.Sub(m.cfg.now())
+				wait = untilCapped(m.cfg.now(), reset)
 			}
 		}
 		if wait <= 0 {

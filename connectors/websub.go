@@ -30,6 +30,12 @@ const (
 // hubs may grant less (the granted lease arrives with the verification GET).
 const DefaultWebSubLease = 10 * 24 * time.Hour
 
+// MaxWebSubLease caps the lease a hub's verification may grant: we never
+// ask for more than DefaultWebSubLease and renew a day before the end, so
+// a longer grant (a hub's, or a forger's "one year") only delays noticing
+// a subscription that died.
+const MaxWebSubLease = DefaultWebSubLease
+
 // maxWebSubSecret is the spec's limit on hub.secret.
 const maxWebSubSecret = 199
 
@@ -164,7 +170,7 @@ func ReadWebSubIntent(q url.Values, wantTopic string) (WebSubIntent, error) {
 		if err != nil || secs <= 0 {
 			return in, fmt.Errorf("%w: WebSub subscription verification without a lease", ErrConfig)
 		}
-		in.Lease = time.Duration(min(secs, int64(365*24*3600))) * time.Second
+		in.Lease = time.Duration(min(secs, int64(MaxWebSubLease/time.Second))) * time.Second
 	}
 	return in, nil
 }

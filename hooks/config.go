@@ -32,6 +32,12 @@ type Config struct {
 	Demo bool
 	// DisableWorkers keeps background workers off (tests drive them by hand).
 	DisableWorkers bool
+	// SearchTimeout bounds one full-text search (default 2 s): past it the
+	// query is interrupted and the member asked for a narrower one.
+	SearchTimeout time.Duration
+	// DiskReserve is the free space, in bytes, below which ingest and the
+	// outbox pause (default 32 MiB; hooks/diskspace.go).
+	DiskReserve uint64
 }
 
 // Defaults fills the zero values.
@@ -48,6 +54,12 @@ func (c Config) Defaults() Config {
 	if c.MaxBody <= 0 {
 		c.MaxBody = 5 << 20
 	}
+	if c.DiskReserve == 0 {
+		c.DiskReserve = 32 << 20
+	}
+	if c.SearchTimeout <= 0 {
+		c.SearchTimeout = 2 * time.Second
+	}
 	return c
 }
 
@@ -60,5 +72,8 @@ func ConfigFromEnv() Config {
 		c.MaxBody = mb << 20
 	}
 	c.EncryptionKey = os.Getenv("MD_ENCRYPTION_KEY")
+	if mb, err := strconv.ParseUint(os.Getenv("MD_DISK_RESERVE_MB"), 10, 64); err == nil && mb > 0 {
+		c.DiskReserve = mb << 20
+	}
 	return c
 }

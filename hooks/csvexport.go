@@ -40,12 +40,25 @@ type exportSpec struct {
 	columns [][2]string
 }
 
+// personColumn stands for a team member (u, joined from users) in an
+// export: their e-mail address for owners, their name for agents. The REST
+// API hides members' addresses from agents (users' emailVisibility); a
+// spreadsheet must not hand them out.
+const personColumn = "{person}"
+
+func personExpr(auth *core.Record) string {
+	if auth.GetString("role") == "owner" {
+		return "COALESCE(u.email, '')"
+	}
+	return "COALESCE(u.name, '')"
+}
+
 var exports = map[string]exportSpec{
 	"tickets.csv": {
 		from: "tickets t LEFT JOIN users u ON u.id = t.assignee LEFT JOIN contacts c ON c.id = t.contact", dateCol: "t.first_mention_at",
 		columns: [][2]string{
 			{"id", "t.id"}, {"subject", "t.subject"}, {"status", "t.status"}, {"priority", "t.priority"},
-			{"channel", "t.channel"}, {"assignee", "COALESCE(u.email, '')"}, {"contact", "COALESCE(c.handle, '')"},
+			{"channel", "t.channel"}, {"assignee", personColumn}, {"contact", "COALESCE(c.handle, '')"},
 			{"contact_name", "COALESCE(c.display_name, '')"}, {"labels", "t.labels"}, {"needs_answer", "t.needs_answer"},
 			{"first_mention_at", "t.first_mention_at"}, {"first_response_at", "t.first_response_at"},
 			{"first_response_sec", "t.first_response_sec"}, {"first_response_business_sec", "t.first_response_bh_sec"},
@@ -82,7 +95,7 @@ var exports = map[string]exportSpec{
 	"replies.csv": {
 		from: "replies r LEFT JOIN users u ON u.id = r.author", dateCol: "r.created",
 		columns: [][2]string{
-			{"id", "r.id"}, {"ticket", "r.ticket"}, {"author", "COALESCE(u.email, '')"}, {"via", "r.via"},
+			{"id", "r.id"}, {"ticket", "r.ticket"}, {"author", personColumn}, {"via", "r.via"},
 			{"status", "r.status"}, {"created", "r.created"}, {"sent_at", "r.sent_at"}, {"attempts", "r.attempts"},
 			{"external_url", "r.external_url"}, {"error", "r.error"}, {"body", "r.body"},
 		},
@@ -115,6 +128,9 @@ func (h *hub) handleExport(e *core.RequestEvent) error {
 	header := make([]string, len(spec.columns))
 	for i, c := range spec.columns {
 		header[i], cols[i] = c[0], c[1]
+		if cols[i] == personColumn {
+			cols[i] = personExpr(e.Auth)
+		}
 	}
 	rows, err := e.App.DB().NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM " + spec.from +
 		" WHERE " + spec.dateCol + " >= {:from} AND " + spec.dateCol + " < {:to}" + and(spec.where) + " ORDER BY " + spec.dateCol).

@@ -87,6 +87,21 @@ func TestExportCSV(t *testing.T) {
 			},
 		},
 		{
+			Name: "agents get the team's names, not their e-mail addresses", Method: http.MethodGet, URL: "/api/md/export/tickets.csv?from=2026-11-01&to=2026-11-07",
+			Headers: as(agentID), TestAppFactory: statsFixture, ExpectedStatus: 200,
+			ExpectedContent: []string{"Alex Agent"}, NotExpectedContent: []string{"@example.com"},
+		},
+		{
+			Name: "replies too", Method: http.MethodGet, URL: "/api/md/export/replies.csv?from=2025-01-01&to=2027-12-01",
+			Headers: as(agent2ID), TestAppFactory: appFactory, ExpectedStatus: 200,
+			ExpectedContent: []string{"Alex Agent"}, NotExpectedContent: []string{"@example.com"},
+		},
+		{
+			Name: "owners get the addresses", Method: http.MethodGet, URL: "/api/md/export/replies.csv?from=2025-01-01&to=2027-12-01",
+			Headers: as(ownerID), TestAppFactory: appFactory, ExpectedStatus: 200,
+			ExpectedContent: []string{"agent@example.com"},
+		},
+		{
 			Name: "unknown export", Method: http.MethodGet, URL: "/api/md/export/users.csv",
 			Headers: as(ownerID), TestAppFactory: statsFixture, ExpectedStatus: 404, ExpectedContent: []string{"tickets.csv, mentions.csv, replies.csv et labels.csv"}, // in the owner's French
 		},

@@ -22,14 +22,14 @@ type hub struct {
 	ctx context.Context
 
 	connectors *connectors.Set
-	// openConnectors skip the outbound guard, for owners who allowed
-	// private addresses in the settings (built on first use).
-	openConnectors *connectors.Set
-	openOnce       sync.Once
-	poller         *poller
-	outboxWake     chan struct{}
-	stats          *statsIndex
-	policies       policyCache // settings, rules and keyword matchers (policy.go)
+	poller     *poller
+	outboxWake chan struct{}
+	stats      *statsIndex
+	policies   policyCache // settings, rules and keyword matchers (policy.go)
+	disk       *diskGuard  // free space of the data directory (diskspace.go)
+	// unsaved holds replies the platform accepted but the database could
+	// not mark sent (disk full): saved again before anything else is sent.
+	unsaved unsavedSends
 	// listeners receive ticket events after their transaction commits
 	// (notifications, the SLA watcher's tests).
 	listeners []func(ingestEvent)
@@ -38,6 +38,8 @@ type hub struct {
 	// calendars keeps business-hours calendars parsed once per distinct
 	// setting (clock.go): every ticket save asks for one.
 	calendars sync.Map // timezone + "\x00" + hours JSON → *sla.Calendar (nil: unusable)
+	// workers are the background goroutines, joined on terminate.
+	workers workers
 	// beforeCommit, when a test sets it, runs at the end of every ingest
 	// transaction, everything written and nothing committed: the crash
 	// test kills its child process there.
@@ -63,11 +65,12 @@ func Register(app core.App, cfg Config) error {
 func register(app core.App, cfg Config) (*hub, error) {
 	cfg = cfg.Defaults()
 	ctx, cancel := context.WithCancel(context.Background())
+	h := &hub{app: app, cfg: cfg, vault: vault.New(cfg.EncryptionKey), ctx: ctx}
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
 		cancel()
+		h.joinWorkers() // before PocketBase closes the database under them
 		return e.Next()
 	})
-	h := &hub{app: app, cfg: cfg, vault: vault.New(cfg.EncryptionKey), ctx: ctx}
 
 	steps := []struct {
 		name string
@@ -75,12 +78,14 @@ func register(app core.App, cfg Config) (*hub, error) {
 	}{
 		{"locale", h.registerLocale},
 		{"secrets", h.registerSecrets},
+		{"disk", h.registerDiskGuard},
 		{"setup", h.registerSetup},
 		{"password reset", h.registerPasswordResetCheck},
 		{"keywords", h.registerKeywordChecks},
 		{"policy", h.registerPolicy},
 		{"settings", h.registerSettingsChecks},
 		{"lifecycle", h.registerLifecycle},
+		{"serverowned", h.registerServerOwnedFields},
 		{"poller", h.registerPoller},
 		{"sources", h.registerSources},
 		{"inbound", h.registerInbound},

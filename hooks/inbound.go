@@ -3,7 +3,6 @@ package hooks
 import (
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -47,6 +46,9 @@ func (h *hub) handleWebhook(e *core.RequestEvent) error {
 	if err != nil || src.GetString("kind") != "webhook" || !src.GetBool("enabled") {
 		return apis.NewNotFoundError("No enabled webhook source here.", nil)
 	}
+	if h.diskShort() {
+		return diskFullResponse(e)
+	}
 	body, err := h.readCapped(e)
 	if err != nil {
 		return e.JSON(http.StatusRequestEntityTooLarge, apiError(413, "The body is too large."))
@@ -80,6 +82,7 @@ func (h *hub) ingestPushed(src *core.Record, mentions []connectors.Mention) (Ing
 		return err
 	})
 	if err != nil {
+		h.noteWriteError(err)
 		return stats, err
 	}
 	h.emit(events)
@@ -108,35 +111,14 @@ func (h *hub) publicURL(e *core.RequestEvent) string {
 	return baseURL(h.app, s, e)
 }
 
-func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {
-	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
-	if err != nil || src.GetString("websub_topic") == "" {
-		return e.NoContent(http.StatusNotFound)
-	}
-	in, err := connectors.ReadWebSubIntent(e.Request.URL.Query(), src.GetString("websub_topic"))
-	if err != nil {
-		return e.NoContent(http.StatusNotFound)
-	}
-	switch in.Mode {
-	case "denied":
-		src.Set("websub_expires_at", "")
-		src.Set("last_error", clip("WebSub hub refused the subscription: "+in.Reason, 2000))
-	case connectors.WebSubSubscribe:
-		src.Set("websub_expires_at", time.Now().Add(in.Lease).UTC())
-	case connectors.WebSubUnsubscribe:
-		src.Set("websub_expires_at", "")
-	}
-	if err := e.App.Save(src); err != nil {
-		return err
-	}
-	return e.String(http.StatusOK, in.Challenge)
-}
-
 func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
 	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
 	if err != nil || src.GetString("websub_topic") == "" || !src.GetBool("enabled") {
 		// 410 tells the hub to stop pushing a topic we no longer follow.
 		return e.NoContent(http.StatusGone)
+	}
+	if h.diskShort() {
+		return diskFullResponse(e)
 	}
 	body, err := h.readCapped(e)
 	if err != nil {
@@ -177,25 +159,7 @@ func (h *hub) maintainWebSub() {
 		return
 	}
 	for _, src := range recs {
-		secret, err := h.vault.Open(src.GetString("websub_secret"))
-		if err != nil || secret == "" {
-			secret = randomToken(32)
-			src.Set("websub_secret", h.vault.Seal(secret))
-		}
-		callback := strings.TrimRight(s.PublicURL, "/") + "/api/md/websub/" + src.Id
-		cfg := connectors.Config{Client: connectors.GuardedClient(h.cfg.AllowPrivateURLs, 30*time.Second)}
-		err = connectors.Subscribe(h.ctx, cfg, src.GetString("websub_hub"), src.GetString("websub_topic"), callback, secret, connectors.DefaultWebSubLease, connectors.WebSubSubscribe)
-		if err != nil {
-			// Don't retry every tick: polling carries on, try again tomorrow.
-			src.Set("websub_expires_at", time.Now().Add(48*time.Hour).UTC())
-			h.app.Logger().Warn("websub: subscribe failed", "source_id", src.Id, "error", err)
-		} else {
-			// Until the hub verifies, assume a short lease so we retry soon.
-			src.Set("websub_expires_at", time.Now().Add(25*time.Hour).UTC())
-		}
-		if err := h.app.Save(src); err != nil {
-			h.app.Logger().Error("websub: saving source", "source_id", src.Id, "error", err)
-		}
+		h.subscribeWebSub(s, src)
 	}
 }
 

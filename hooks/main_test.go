@@ -39,6 +39,13 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 	}
+	su, err := app.FindRecordById(core.CollectionNameSuperusers, superuserID)
+	if err != nil {
+		panic(err)
+	}
+	if tokens[superuserID], err = su.NewAuthToken(); err != nil {
+		panic(err)
+	}
 	templateDir = filepath.Join(dir, "data")
 	if err := os.CopyFS(templateDir, os.DirFS(app.DataDir())); err != nil {
 		panic(err)
@@ -86,6 +93,8 @@ const (
 	ruleID     = "rule00000000001"
 	notifID    = "notif0000000001"
 	eventID    = "tevent000000001"
+	// superuserID signs in to the admin UI (core.CollectionNameSuperusers).
+	superuserID = "superuser000001"
 
 	fixtureToken  = "tok_SECRET_fixture_value"
 	fixturePasswd = "1234567890"
@@ -97,6 +106,7 @@ func seed(app core.App) error {
 		collection string
 		fields     map[string]any
 	}{
+		{core.CollectionNameSuperusers, map[string]any{"id": superuserID, "email": "admin@example.com"}},
 		{"users", map[string]any{"id": ownerID, "email": "owner@example.com", "name": "Olga Owner", "role": "owner", "language": "fr", "verified": true}},
 		{"users", map[string]any{"id": agentID, "email": "agent@example.com", "name": "Alex Agent", "role": "agent", "language": "en", "verified": true}},
 		{"users", map[string]any{"id": agent2ID, "email": "agent2@example.com", "name": "Billie Agent", "role": "agent", "language": "en", "verified": true}},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -50,8 +49,9 @@ func (h *hub) registerOutbox() error {
 		g := se.Router.Group("/api/md/replies")
 		g.Bind(apis.RequireAuth("users"))
 		g.POST("/{id}/retry", h.handleRetryReply)
+		g.POST("/{id}/cancel", h.handleCancelReply)
 		if !h.cfg.DisableWorkers {
-			go h.outboxLoop(h.ctx)
+			h.goWork("outbox", h.outboxLoop)
 		}
 		return se.Next()
 	})
@@ -112,6 +112,11 @@ func (h *hub) replyChannel(r *core.Record) string {
 // sendDue sends every due queued reply, one at a time: replies are few,
 // and one at a time keeps the per-platform rate limits easy to respect.
 func (h *hub) sendDue(ctx context.Context) {
+	// Nothing new leaves while a sent reply is not recorded, or while the
+	// disk has no room to record one (diskspace.go).
+	if !h.flushUnsaved() || h.diskShort() {
+		return
+	}
 	var ids []string
 	err := h.app.DB().Select("id").From("replies").
 		Where(dbx.HashExp{"status": "queued"}).
@@ -153,7 +158,12 @@ func (h *hub) sendReply(ctx context.Context, id string) error {
 		r.Set("sent_at", time.Now().UTC())
 		r.Set("error", "")
 		r.Set("attempts", r.GetInt("attempts")+1)
-		return h.app.Save(r) // the lifecycle hook stops the ticket's clock
+		if err := h.app.Save(r); err != nil { // the lifecycle hook stops the ticket's clock
+			h.noteWriteError(err)
+			h.unsaved.add(r) // still "sending" in the database: never sent twice
+			return err
+		}
+		return nil
 	}
 	if ctx.Err() != nil && errors.Is(sendErr, context.Canceled) {
 		// Shutting down mid-send: leave it "sending" for recovery.
@@ -166,7 +176,7 @@ func (h *hub) sendReply(ctx context.Context, id string) error {
 		wait := time.Duration(1<<(2*(attempts-1))) * time.Minute // 1, 4, 16, 64 min
 		var rl *connectors.RateLimitedError
 		if errors.As(sendErr, &rl) && rl.RetryAfter > wait {
-			wait = rl.RetryAfter
+			wait = connectors.CapWait(rl.RetryAfter) // a day at most: then ask again
 		}
 		r.Set("status", "queued")
 		r.Set("next_attempt_at", time.Now().Add(wait).UTC())
@@ -267,24 +277,6 @@ func mentionOf(m *core.Record) connectors.Mention {
 		Published: m.GetDateTime("published_at").Time(), InReplyTo: m.GetString("in_reply_to"),
 		ThreadID: thread, Meta: meta,
 	}
-}
-
-func (h *hub) handleRetryReply(e *core.RequestEvent) error {
-	r, err := e.App.FindRecordById("replies", e.Request.PathValue("id"))
-	if err != nil {
-		return apis.NewNotFoundError("Reply not found.", nil)
-	}
-	if r.GetString("status") != "failed" {
-		return apis.NewBadRequestError("Only a failed reply can be retried.", nil)
-	}
-	r.Set("status", "queued")
-	r.Set("next_attempt_at", "")
-	r.Set("attempts", 0)
-	if err := e.App.Save(r); err != nil {
-		return err
-	}
-	h.wakeOutbox()
-	return e.JSON(http.StatusOK, r)
 }
 
 // Platform limits a reply must fit.

@@ -54,7 +54,7 @@ func (h *hub) registerPoller() error {
 		g.Bind(apis.RequireAuth("users"))
 		g.POST("/{id}/check", h.handleCheckNow)
 		if !h.cfg.DisableWorkers {
-			go h.poller.loop(h.ctx)
+			h.goWork("poller", h.poller.loop)
 		}
 		return se.Next()
 	})
@@ -71,7 +71,7 @@ func (p *poller) loop(ctx context.Context) {
 	var lastWebSub time.Time
 	for {
 		p.dispatchDue(ctx)
-		if time.Since(lastWebSub) > 10*time.Minute {
+		if time.Since(lastWebSub) > 10*time.Minute && !p.h.diskShort() {
 			lastWebSub = time.Now()
 			p.h.maintainWebSub()
 		}
@@ -86,6 +86,9 @@ func (p *poller) loop(ctx context.Context) {
 // dispatchDue starts a poll for every due source not already running,
 // waiting for a free worker. Webhook sources are pushed to, not polled.
 func (p *poller) dispatchDue(ctx context.Context) {
+	if p.h.diskShort() {
+		return // nowhere to store what a poll brings (diskspace.go)
+	}
 	var ids []string
 	err := p.h.app.DB().Select("id").From("sources").
 		Where(dbx.HashExp{"enabled": true}).
@@ -147,6 +150,9 @@ type pollResult struct {
 // new cursor and health, in one transaction. Failures are recorded on the
 // source (last_error, error_count, backoff) and returned.
 func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
+	if h.diskShort() {
+		return pollResult{Error: diskFullMessage}, errDiskFull // the sources already say so
+	}
 	src, err := h.app.FindRecordById("sources", id)
 	if err != nil {
 		return pollResult{}, err
@@ -177,8 +183,8 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 
 	now := time.Now().UTC()
 	next := now.Add(interval(src))
-	if batch.NextCheck.After(next) {
-		next = batch.NextCheck
+	if nc := connectors.CapUntil(now, batch.NextCheck); nc.After(next) {
+		next = nc
 	}
 	// The source's cursor and health move in the batch's transaction, with
 	// one UPDATE of the columns the poller owns: a concurrent edit of the
@@ -213,6 +219,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		return err
 	})
 	if err != nil {
+		h.noteWriteError(err)
 		return h.recordFailure(src, fmt.Errorf("%w: %w", errStoring, err))
 	}
 	h.announceSource(src, health)
@@ -242,11 +249,13 @@ func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (
 	wait := backoff(interval(src), count)
 	var rl *connectors.RateLimitedError
 	if errors.As(cause, &rl) && rl.RetryAfter > wait {
-		wait = min(rl.RetryAfter, 24*time.Hour)
+		wait = connectors.CapWait(rl.RetryAfter)
 	}
 	next := now.Add(wait)
-	if len(floor) > 0 && floor[0].After(next) {
-		next = floor[0]
+	if len(floor) > 0 {
+		if f := connectors.CapUntil(now, floor[0]); f.After(next) {
+			next = f
+		}
 	}
 	f := failureOf(cause, hostOf(src.GetString("url")))
 	msg := f.text(model.LangEN)
@@ -339,6 +348,12 @@ func (h *hub) handleCheckNow(e *core.RequestEvent) error {
 	}
 	if src.GetString("kind") == "webhook" {
 		return apis.NewBadRequestError("Webhook sources are not polled: they receive mentions when your tool calls their URL.", nil)
+	}
+	if refused, err := refuseEarlyCheck(e, src); refused || err != nil {
+		return err
+	}
+	if h.diskShort() {
+		return apis.NewApiError(http.StatusServiceUnavailable, diskFullMessage, nil)
 	}
 	if !h.poller.claim(id) {
 		return e.JSON(http.StatusConflict, map[string]any{"status": 409, "message": "This source is being checked right now.", "data": map[string]any{}})

@@ -19,7 +19,6 @@ type settings struct {
 	Resolution        time.Duration
 	PriorityOverrides map[string]map[string]int // priority → field → minutes
 	ThankPraise       bool
-	AllowPrivateURLs  bool
 	PublicURL         string
 }
 
@@ -37,7 +36,6 @@ func loadSettings(app core.App) (settings, error) {
 		FirstResponseMax:  minutes(r.GetInt("first_response_limit_min"), 24*60),
 		Resolution:        minutes(r.GetInt("resolution_target_min"), 0),
 		ThankPraise:       r.GetBool("thank_praise"),
-		AllowPrivateURLs:  r.GetBool("allow_private_urls"),
 		PublicURL:         r.GetString("public_url"),
 	}
 	_ = r.UnmarshalJSONField("priority_overrides", &s.PriorityOverrides)

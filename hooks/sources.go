@@ -37,28 +37,16 @@ func (h *hub) registerSources() error {
 	return nil
 }
 
-func (h *hub) allowPrivate(app core.App) bool {
-	if h.cfg.AllowPrivateURLs {
-		return true
-	}
-	s, err := loadSettings(app)
-	return err == nil && s.AllowPrivateURLs
-}
+// allowPrivate says whether outbound requests may reach loopback, private
+// and link-local addresses: only the operator's --allow-private-urls flag
+// (MD_ALLOW_PRIVATE_URLS) decides, never a setting an owner can flip at
+// runtime and then reach the server's network through notification targets
+// or previews. The app argument stays for the callers' sake.
+func (h *hub) allowPrivate(_ core.App) bool { return h.cfg.AllowPrivateURLs }
 
-// connectorSet returns the connectors to use now: the guarded set, or —
-// when the owner allowed private addresses in the settings — an unguarded
-// one, built on first use.
-func (h *hub) connectorSet(app core.App) *connectors.Set {
-	if h.cfg.AllowPrivateURLs || !h.allowPrivate(app) {
-		return h.connectors
-	}
-	h.openOnce.Do(func() {
-		h.openConnectors = connectors.NewSet(connectors.Config{
-			Client: connectors.GuardedClient(true, h.cfg.FetchTimeout), MaxBody: h.cfg.MaxBody, AllowPrivate: true,
-		})
-	})
-	return h.openConnectors
-}
+// connectorSet returns the connectors, guarded unless the operator allowed
+// private addresses when starting the server.
+func (h *hub) connectorSet(_ core.App) *connectors.Set { return h.connectors }
 
 func (h *hub) validateSource(app core.App, r *core.Record) error {
 	kind := r.GetString("kind")

@@ -40,6 +40,9 @@ func spaHandler(dist fs.FS) func(*core.RequestEvent) error {
 			return apis.NewNotFoundError("", nil)
 		}
 		h := e.Response.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
 		if strings.HasPrefix(p, "assets/") && fileExists(dist, p) {
 			// Vite puts a content hash in every file name under assets/.
 			h.Set("Cache-Control", "public, max-age=31536000, immutable")
@@ -54,6 +57,16 @@ func spaHandler(dist fs.FS) func(*core.RequestEvent) error {
 		return static(e)
 	}
 }
+
+// contentSecurityPolicy holds the app to what it is: scripts, styles,
+// workers and API calls from its own origin only, images from its own
+// origin or data: URLs. A mention's HTML is sanitised on the way in; this
+// is the second wall: no injected script could run, and no remote image
+// (a tracking pixel in a customer's post) is ever fetched by an agent's
+// browser. Inline style attributes stay allowed: Svelte sets some.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; " +
+	"media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 func fileExists(fsys fs.FS, name string) bool {
 	st, err := fs.Stat(fsys, name)

@@ -26,6 +26,10 @@ import (
 //     without reply is not), unless ignored before any answer.
 //   - answered: those with a first response (a reply sent, or marked
 //     answered elsewhere). response_rate = answered / needing_answer.
+//     answered_elsewhere and answered_by_hand count the answered tickets
+//     whose answer Mentiondesk did not send: marked answered elsewhere, or
+//     a reply the agent posted by hand and then marked so. Both are an
+//     agent's word, not a platform's receipt.
 //   - within_1h / within_24h: answered at most 3,600 / 86,400 s after the
 //     first mention; share_1h and share_24h divide by needing_answer, so an
 //     unanswered ticket counts as not answered in time.
@@ -62,6 +66,8 @@ type statsFigures struct {
 	Tickets               int          `json:"tickets"`
 	NeedingAnswer         int          `json:"needing_answer"`
 	Answered              int          `json:"answered"`
+	AnsweredElsewhere     int          `json:"answered_elsewhere"`
+	AnsweredByHand        int          `json:"answered_by_hand"`
 	ResponseRate          float64      `json:"response_rate"`
 	Within1h              int          `json:"within_1h"`
 	Within24h             int          `json:"within_24h"`
@@ -277,6 +283,11 @@ func (h *hub) computeStats(app core.App, sq statsQuery) (*statsFigures, []*stats
 				g.NeedingAnswer++
 				if f.answered {
 					g.Answered++
+					if f.elsewhere {
+						g.AnsweredElsewhere++
+					} else if f.byHand {
+						g.AnsweredByHand++
+					}
 					g.firstResponses = append(g.firstResponses, time.Duration(fr)*time.Second)
 					if fr <= 3600 {
 						g.Within1h++

@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"sync"
 	"time"
@@ -35,6 +36,8 @@ type ticketFact struct {
 	sentiment                 float64
 	needs, answered, breached bool
 	winBack, deleted          bool
+	// How the first answer went out when not through Mentiondesk.
+	elsewhere, byHand bool
 }
 
 type hourKey struct {
@@ -75,11 +78,11 @@ func (h *hub) registerStatsIndex() error {
 	// Load in the background at start, so the first dashboard is quick.
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if !h.cfg.DisableWorkers {
-			go func() {
+			h.goWork("stats index", func(context.Context) {
 				if err := h.stats.ensureLoaded(h.app); err != nil {
 					h.app.Logger().Error("stats: loading the index", "error", err)
 				}
-			}()
+			})
 		}
 		return se.Next()
 	})
@@ -106,6 +109,7 @@ func factOf(r *core.Record) ticketFact {
 		sentiment: r.GetFloat("sentiment_start"),
 		needs:     r.GetBool("needs_answer"), answered: r.GetString("first_response_at") != "",
 		breached: r.GetBool("breached"), winBack: r.GetBool("win_back"),
+		elsewhere: r.GetBool("answered_elsewhere"), byHand: r.GetBool("answered_by_hand"),
 	}
 }
 
@@ -169,7 +173,7 @@ func (ix *statsIndex) ensureLoaded(app core.App) error {
 	}
 	rows, err := app.DB().NewQuery(`SELECT id, first_mention_at, first_response_sec, first_response_bh_sec, resolution_sec,
 		resolution_bh_sec, mention_count, channel, assignee, status, sentiment_start, needs_answer, first_response_at != '',
-		breached, win_back FROM tickets`).Rows()
+		breached, win_back, answered_elsewhere, answered_by_hand FROM tickets`).Rows()
 	if err != nil {
 		return err
 	}
@@ -178,7 +182,7 @@ func (ix *statsIndex) ensureLoaded(app core.App) error {
 		var id, first string
 		var f ticketFact
 		if err := rows.Scan(&id, &first, &f.fr, &f.frBH, &f.res, &f.resBH, &f.mentions, &f.channel, &f.assignee, &f.status,
-			&f.sentiment, &f.needs, &f.answered, &f.breached, &f.winBack); err != nil {
+			&f.sentiment, &f.needs, &f.answered, &f.breached, &f.winBack, &f.elsewhere, &f.byHand); err != nil {
 			return err
 		}
 		if t, err := time.Parse("2006-01-02 15:04:05.000Z", first); err == nil {

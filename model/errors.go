@@ -73,6 +73,8 @@ var Messages = []Message{
 	{"source_http", "The platform answered with an error (HTTP {status}).", "La plateforme a répondu par une erreur (HTTP {status})."},
 	{"source_config", "This source is missing a setting: {detail}", "Il manque un réglage à cette source : {detail}"},
 	{"source_storage", "The mentions found could not be saved.", "Les mentions trouvées n’ont pas pu être enregistrées."},
+	{"source_disk_full", "The disk holding Mentiondesk's data is full: checks are paused until space is freed (they resume by themselves).", "Le disque qui contient les données de Mentiondesk est plein : les vérifications sont en pause jusqu’à ce que de la place soit libérée (elles reprennent d’elles-mêmes)."},
+	{"source_websub_refused", "The WebSub hub refused the subscription: {reason}", "Le hub WebSub a refusé l’abonnement : {reason}"},
 	{"source_failed", "The check failed: {detail}", "La vérification a échoué : {detail}"},
 	{"no_smtp", "E-mail alerts need the server's mail settings: a superuser sets SMTP in the admin UI (/_/ → Settings → Mail settings).", "Les alertes par e-mail demandent les réglages d’envoi du serveur : un super-utilisateur règle le SMTP dans l’interface d’administration (/_/ → Settings → Mail settings)."},
 	{"no_sms", "Text-message alerts need an SMS provider on the server (MD_SMS_URL and MD_SMS_FROM).", "Les alertes par SMS demandent un fournisseur de SMS sur le serveur (MD_SMS_URL et MD_SMS_FROM)."},

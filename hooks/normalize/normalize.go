@@ -78,6 +78,7 @@ func HTML(raw string) (safeHTML, text string) {
 	// what the cut left open) and resolves the parser's own recoveries, so
 	// the sanitiser sees exactly what a browser would build; sanitising is the
 	// last step, so nothing after it can reintroduce markup.
+	imagesToLinks(nodes)
 	var buf bytes.Buffer
 	for _, n := range nodes {
 		if err := html.Render(&buf, n); err != nil {

@@ -199,8 +199,10 @@ async function main() {
     adminToken = (await rest(base, '/api/collections/_superusers/auth-with-password', { method: 'POST', body: { identity: ADMIN.email, password: ADMIN.password } })).token
     const contact = await rest(base, '/api/collections/contacts/records', { method: 'POST', token: adminToken, body: { platform: 'hackernews', handle: 'marie_' + RUN, display_name: 'Marie Dupont' } })
     const now = Date.now()
+    // The clock fields are the server's: only a superuser may write them
+    // (an import, a correction), so the seed is the superuser's.
     seeded.ticket = await rest(base, '/api/collections/tickets/records', {
-      method: 'POST', token: ownerToken,
+      method: 'POST', token: adminToken,
       body: { subject: `Brunch on Sunday? ${RUN}`, status: 'new', priority: 'high', channel: 'hackernews', contact: contact.id, needs_answer: true, first_mention_at: iso(20 * 60e3), last_customer_at: iso(20 * 60e3), mention_count: 1, sentiment_start: 0, sentiment_end: 0 },
     })
     await rest(base, '/api/collections/mentions/records', {
@@ -208,7 +210,7 @@ async function main() {
       body: { channel: 'hackernews', external_id: 'e2e-' + RUN, url: 'https://news.example.invalid/item?id=' + RUN, author: 'marie_' + RUN, author_name: 'Marie Dupont', text: `Does Café Lune still serve brunch on Sundays? ${RUN}`, published_at: iso(20 * 60e3), fetched_at: iso(19 * 60e3), ticket: seeded.ticket.id, contact: contact.id, language: 'en', sentiment: 0, sentiment_label: 'neutral', intent: 'question', triage: 'ticket' },
     })
     seeded.late = await rest(base, '/api/collections/tickets/records', {
-      method: 'POST', token: ownerToken,
+      method: 'POST', token: adminToken,
       body: { subject: `Cold coffee again ${RUN}`, status: 'open', priority: 'normal', channel: 'mastodon', needs_answer: true, first_mention_at: iso(3 * 3600e3), last_customer_at: iso(3 * 3600e3), breached: true, sentiment_start: -0.6, sentiment_end: -0.6 },
     })
     seeded.template = await rest(base, '/api/collections/templates/records', {
@@ -230,7 +232,7 @@ async function main() {
     assert(order.indexOf(seeded.ticket.id) < order.indexOf(seeded.late.id), 'a ticket still in time is listed after a late one')
     await visible('Late: still unanswered')
     // Realtime: a ticket created elsewhere shows up without reloading.
-    seeded.live = await rest(base, '/api/collections/tickets/records', { method: 'POST', token: ownerToken, body: { subject: `Live ticket ${RUN}`, status: 'new', priority: 'normal', channel: 'email', needs_answer: true } })
+    seeded.live = await rest(base, '/api/collections/tickets/records', { method: 'POST', token: ownerToken, body: { subject: `Live ticket ${RUN}`, status: 'new', priority: 'normal', channel: 'email' } }) // opened by hand: the server starts its clock
     await page.waitForTimeout(1500)
     await findRow(seeded.live.id)
     await page.evaluate(() => window.scrollTo(0, 0))

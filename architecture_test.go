@@ -1,0 +1,109 @@
+package main
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/mentiondesk/mentiondesk/"
+
+// allowedImports is the import graph ARCHITECTURE.md draws, held by the
+// compiler's view of the tree rather than by convention: for each package,
+// the project packages it may import ("*" for any), and whether it may
+// import PocketBase. A package missing here fails the test: say where it
+// sits before adding it.
+var allowedImports = map[string]struct {
+	project    []string
+	pocketbase bool
+}{
+	// The vocabulary and the pure packages: no PocketBase, no hooks.
+	"model":            {nil, false},
+	"version":          {nil, false},
+	"connectors":       {nil, false},
+	"connectors/oauth": {[]string{"connectors"}, false},
+	"hooks/analysis":   {[]string{"hooks/normalize", "model"}, false},
+	"hooks/normalize":  {nil, false},
+	"hooks/triage":     {[]string{"hooks/normalize"}, false},
+	"hooks/sla":        {nil, false},
+	"hooks/notify":     {nil, false},
+	"hooks/vault":      {nil, false},
+	"hooks/demo":       {nil, false},
+	// Storage and schema.
+	"sqlitedb":      {nil, true},
+	"pb_migrations": {nil, true},
+	// The wiring, and the operator's side beside it.
+	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/demo", "hooks/normalize", "hooks/notify", "hooks/sla", "hooks/triage", "hooks/vault", "model", "pb_migrations", "sqlitedb", "ui"}, true},
+	"metrics":          {[]string{"internal/apptest"}, true},
+	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},
+	"internal/apptest": {[]string{"pb_migrations", "sqlitedb"}, true},
+	"ui":               {nil, false},
+	// Commands.
+	"":              {[]string{"*"}, true},
+	"tools/genui":   {[]string{"model"}, false},
+	"tools/train":   {[]string{"hooks/analysis"}, false},
+	"tools/lexicon": {nil, false},
+}
+
+// TestImportGraph reads every package's imports (tests included) and
+// fails on an import the graph does not allow: a pure package reaching for
+// PocketBase, a connector reaching into the pipeline, the vocabulary
+// depending on anything.
+func TestImportGraph(t *testing.T) {
+	fset := token.NewFileSet()
+	seen := map[string]bool{}
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if path != "." && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata" || name == "dist") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		pkg := filepath.ToSlash(filepath.Dir(path))
+		if pkg == "." {
+			pkg = ""
+		}
+		rule, ok := allowedImports[pkg]
+		if !ok {
+			if !seen[pkg] {
+				t.Errorf("package %q is not in the import graph (architecture_test.go): say what it may import", pkg)
+			}
+			seen[pkg] = true
+			return nil
+		}
+		seen[pkg] = true
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			switch {
+			case strings.HasPrefix(p, "github.com/pocketbase/"):
+				if !rule.pocketbase {
+					t.Errorf("%s imports %s: %q must stay free of PocketBase", path, p, pkg)
+				}
+			case strings.HasPrefix(p, module):
+				dep := strings.TrimPrefix(p, module)
+				if !slices.Contains(rule.project, "*") && !slices.Contains(rule.project, dep) && dep != pkg {
+					t.Errorf("%s imports %s, which %q may not import (allowed: %v)", path, dep, pkg, rule.project)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

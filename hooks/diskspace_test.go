@@ -1,0 +1,192 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tests"
+)
+
+// alertReceiver is the owner's webhook notification target, counting what
+// it receives.
+type alertReceiver struct {
+	srv    *httptest.Server
+	alerts atomic.Int32
+	last   atomic.Value
+}
+
+func newAlertReceiver(t testing.TB, app *tests.TestApp) *alertReceiver {
+	a := &alertReceiver{}
+	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 4096)
+		n, _ := r.Body.Read(b)
+		a.last.Store(string(b[:n]))
+		a.alerts.Add(1)
+	}))
+	t.Cleanup(a.srv.Close)
+	saveRecord(t, app, "notifications", map[string]any{"user": ownerID, "kind": "webhook", "target": a.srv.URL + "/alerts", "enabled": true, "events": []string{"new_ticket"}})
+	return a
+}
+
+func (a *alertReceiver) wait(t testing.TB, n int32) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if a.alerts.Load() >= n {
+			break
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // and no more than n
+	if got := a.alerts.Load(); got != n {
+		t.Fatalf("the owner got %d alerts, want %d", got, n)
+	}
+}
+
+// When the data directory's filesystem runs short, polling, pushes and the
+// outbox pause, the sources say why, the owner is alerted once, and it all
+// resumes when space is back. The free-space reading is faked here;
+// TestDiskFullOnARealFilesystem (.ci/diskfull.sh) fills a real one.
+func TestDiskShortPausesAndResumes(t *testing.T) {
+	t.Parallel()
+	app, h, fake, tk := outboxCase(t)
+	defer app.Cleanup()
+	alerts := newAlertReceiver(t, app)
+	var free atomic.Uint64
+	free.Store(1 << 30)
+	h.disk.free = func(string) (uint64, error) { return free.Load(), nil }
+	h.disk.reserve = 32 << 20
+	r := queueReply(t, app, tk.Id, "On regarde ça.")
+
+	free.Store(1 << 20) // 1 MiB left
+	for range 5 {
+		if !h.diskShort() {
+			t.Fatal("1 MiB free is not short of a 32 MiB reserve")
+		}
+	}
+	alerts.wait(t, 1)
+	if msg, _ := alerts.last.Load().(string); !strings.Contains(msg, "le disque est plein") { // in the owner's French
+		t.Fatalf("alert %q does not say the disk is full in French", msg)
+	}
+	src, _ := app.FindRecordById("sources", sourceID)
+	if src.GetString("last_error") != diskFullMessage {
+		t.Fatalf("source health %q", src.GetString("last_error"))
+	}
+	h.sendDue(context.Background())
+	if fake.created != 0 {
+		t.Fatal("the outbox sent a reply it could not record")
+	}
+	mux := benchMux(t, app)
+	call := func(method, path, user string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		req.Header.Set("Authorization", tokens[user])
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := call(http.MethodPost, "/api/md/sources/"+sourceID+"/check", ownerID); rec.Code != 503 || !strings.Contains(rec.Body.String(), "Le disque qui contient les données de Mentiondesk est plein") { // the owner reads French
+		t.Fatalf("check now while full: %d %s", rec.Code, rec.Body.String())
+	}
+	if rec := call(http.MethodGet, "/api/collections/tickets/records/"+tk.Id, agentID); rec.Code != 200 {
+		t.Fatalf("the app is not readable while full: %d %s", rec.Code, rec.Body.String())
+	}
+
+	free.Store(40 << 20) // above the reserve, below twice it: still paused
+	if !h.diskShort() {
+		t.Fatal("resumed at the edge of the reserve")
+	}
+	free.Store(1 << 30)
+	if h.diskShort() {
+		t.Fatal("still paused with 1 GiB free")
+	}
+	src, _ = app.FindRecordById("sources", sourceID)
+	if src.GetString("last_error") != "" {
+		t.Fatalf("source health %q after recovery", src.GetString("last_error"))
+	}
+	h.sendDue(context.Background())
+	r, _ = app.FindRecordById("replies", r.Id)
+	if fake.created != 1 || r.GetString("status") != "sent" {
+		t.Fatalf("after recovery: %d posts, reply %s", fake.created, r.GetString("status"))
+	}
+	alerts.wait(t, 1)
+
+	// A second episode alerts again.
+	free.Store(1 << 20)
+	h.diskShort()
+	alerts.wait(t, 2)
+}
+
+// A webhook push while the disk is full is answered 503 with Retry-After:
+// the caller keeps the mention and tries again.
+func TestDiskShortRefusesPushes(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	defer app.Cleanup()
+	h := hubOf(t, app)
+	h.disk.free = func(string) (uint64, error) { return 0, nil }
+	src := saveRecord(t, app, "sources", map[string]any{"kind": "webhook", "name": "Zapier", "enabled": true})
+	src, _ = app.FindRecordById("sources", src.Id)
+	secret, err := h.vault.Open(src.GetString("webhook_secret"))
+	if err != nil || secret == "" {
+		t.Fatalf("webhook secret: %v", err)
+	}
+	(&tests.ApiScenario{
+		Name: "webhook push", Method: http.MethodPost, URL: "/api/md/hooks/" + src.Id,
+		Headers: map[string]string{"Authorization": "Bearer " + secret}, Body: strings.NewReader(`{"text":"Café Lune, où est ma commande ?"}`),
+		TestAppFactory: func(testing.TB) *tests.TestApp { return app }, DisableTestAppCleanup: true,
+		ExpectedStatus: 503, ExpectedContent: []string{"disk is full"},
+		AfterTestFunc: expectHeader("Retry-After", "300"),
+	}).Test(t)
+	if n, _ := app.CountRecords("mentions"); n != 1 { // the fixture's
+		t.Fatalf("%d mentions stored", n)
+	}
+}
+
+// The disk fills between the platform accepting a reply and the database
+// recording it: the reply is neither lost nor posted again. It stays
+// "sending" (no worker picks that up), nothing else leaves meanwhile, and
+// it is recorded sent once the database takes writes again.
+func TestSentReplyIsRecordedOnceTheDiskTakesWrites(t *testing.T) {
+	t.Parallel()
+	app, h, fake, tk := outboxCase(t)
+	defer app.Cleanup()
+	var full atomic.Bool
+	app.OnRecordUpdate("replies").BindFunc(func(e *core.RecordEvent) error {
+		if full.Load() && e.Record.GetString("status") == "sent" {
+			return errors.New("database or disk is full (13)") // SQLite's SQLITE_FULL text
+		}
+		return e.Next()
+	})
+	h.disk.free = func(string) (uint64, error) { return 1 << 30, nil }
+	first := queueReply(t, app, tk.Id, "On regarde ça.")
+	full.Store(true)
+	if err := h.sendReply(context.Background(), first.Id); err == nil {
+		t.Fatal("the failed save went unnoticed")
+	}
+	if fake.created != 1 {
+		t.Fatalf("%d posts", fake.created)
+	}
+	if r, _ := app.FindRecordById("replies", first.Id); r.GetString("status") != "sending" {
+		t.Fatalf("reply %s in the database, want it held as sending", r.GetString("status"))
+	}
+	second := queueReply(t, app, tk.Id, "Et voici la suite.")
+	for range 3 {
+		h.sendDue(context.Background())
+	}
+	if fake.created != 1 {
+		t.Fatalf("%d posts while a sent reply was not recorded", fake.created)
+	}
+
+	full.Store(false) // SQLite's error marked the disk full; the free space says it is back
+	h.sendDue(context.Background())
+	r1, _ := app.FindRecordById("replies", first.Id)
+	r2, _ := app.FindRecordById("replies", second.Id)
+	if r1.GetString("status") != "sent" || r2.GetString("status") != "sent" || fake.created != 2 {
+		t.Fatalf("after recovery: first %s, second %s, %d posts (want 2: each reply once)", r1.GetString("status"), r2.GetString("status"), fake.created)
+	}
+}

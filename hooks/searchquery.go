@@ -1,0 +1,168 @@
+package hooks
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/hooks/normalize"
+)
+
+// searchResult is one page of a search: mention ids best first, and how
+// many matched, counted up to searchWindow (capped says there are more).
+type searchResult struct {
+	ids    []string
+	total  int
+	capped bool
+}
+
+// searchHit is a match in the window, with the indexed text to rank it.
+type searchHit struct {
+	ID     string `db:"id"`
+	At     string `db:"at"`
+	Author string `db:"author"`
+	Title  string `db:"title"`
+	Text   string `db:"text"`
+	score  float64
+}
+
+// maxPrefixTerms bounds a prefix's expansion: a prefix that starts more
+// terms than this is too short to mean much, and its first terms stand
+// for it.
+const maxPrefixTerms = 30
+
+// searchMentions reads the newest searchWindow+1 matches — FTS5 walks its
+// doclists backwards by rowid, ingest order, and stops there — and ranks
+// those (rankHits). Its cost is bounded by the window, not by the number
+// of matches: "cafe lune" matches most of a million mentions and costs
+// what a rare word costs. The count stops at the window too. SQLite's own
+// bm25() is not used: it reads the whole doclist of every term for its
+// statistics (80 ms for "cafe" at a million mentions), and in a window
+// where every hit holds every word its IDF is the same for all.
+func searchMentions(ctx context.Context, app core.App, q searchQuery, all bool, page, perPage int) (searchResult, error) {
+	var expansions []string
+	if q.prefix != "" {
+		// mentions_fts_terms is an fts5vocab table: the index's terms in
+		// order, read from the index itself.
+		err := app.DB().NewQuery(`SELECT term FROM mentions_fts_terms WHERE term >= {:lo} AND term < {:hi} ORDER BY term LIMIT {:n}`).
+			Bind(dbx.Params{"lo": q.prefix, "hi": q.prefix + string(utf8.MaxRune), "n": maxPrefixTerms}).
+			WithContext(ctx).Column(&expansions)
+		if err != nil {
+			return searchResult{}, err
+		}
+		if len(expansions) == 0 {
+			return searchResult{}, nil // no word starts so: nothing matches
+		}
+	}
+	dropped := " AND m.triage != 'dropped'"
+	if all {
+		dropped = ""
+	}
+	var hits []searchHit
+	err := app.DB().NewQuery(`
+		SELECT m.id AS id, m.published_at AS at, f.author AS author, f.title AS title, f.text AS text
+		FROM mentions_fts f JOIN mentions m ON m.id = f.mention_id
+		WHERE mentions_fts MATCH {:q}` + dropped + `
+		ORDER BY f.rowid DESC LIMIT {:lim}`).
+		Bind(dbx.Params{"q": q.match(expansions), "lim": searchWindow + 1}).WithContext(ctx).All(&hits)
+	if err != nil {
+		return searchResult{}, err
+	}
+	res := searchResult{total: len(hits)}
+	if len(hits) > searchWindow {
+		hits, res.total, res.capped = hits[:searchWindow], searchWindow, true
+	}
+	rankHits(hits, q)
+	lo := min(len(hits), (page-1)*perPage)
+	for _, hit := range hits[lo:min(len(hits), lo+perPage)] {
+		res.ids = append(res.ids, hit.ID)
+	}
+	return res, nil
+}
+
+// BM25 parameters (Robertson's usual values, SQLite's too) and column
+// weights: a word in the title counts twice.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+var columnWeights = [3]float64{1, 2, 1} // author, title, text
+
+// rankHits orders hits best first: BM25 term saturation and length
+// normalisation per column over the window, newest first on a tie. Every
+// hit holds every word, so each word's IDF would be the same for all.
+func rankHits(hits []searchHit, q searchQuery) {
+	if len(hits) == 0 {
+		return
+	}
+	words := q.words
+	if q.prefix != "" {
+		words = slices.DeleteFunc(slices.Clone(words), func(w string) bool { return w == q.prefix })
+	}
+	// tf[i][c] counts the query's words (the prefix's terms as one) in
+	// column c of hit i; lens[i][c] its length in terms.
+	type counts struct {
+		tf  [searchMaxTerms + 1]int
+		len int
+	}
+	cols := make([][3]counts, len(hits))
+	var avg [3]float64
+	for i := range hits {
+		for c, s := range [3]string{hits[i].Author, hits[i].Title, hits[i].Text} {
+			cc := &cols[i][c]
+			forEachTerm(normalize.Fold(s), func(tok string) {
+				cc.len++
+				if k := slices.Index(words, tok); k >= 0 && k < searchMaxTerms {
+					cc.tf[k]++
+				} else if q.prefix != "" && strings.HasPrefix(tok, q.prefix) {
+					cc.tf[searchMaxTerms]++
+				}
+			})
+			avg[c] += float64(cc.len)
+		}
+	}
+	for c := range avg {
+		avg[c] = max(avg[c]/float64(len(hits)), 1)
+	}
+	for i := range hits {
+		var score float64
+		for c := range 3 {
+			cc := &cols[i][c]
+			norm := bm25K1 * (1 - bm25B + bm25B*float64(cc.len)/avg[c])
+			for _, n := range cc.tf {
+				if n > 0 {
+					score += columnWeights[c] * float64(n) * (bm25K1 + 1) / (float64(n) + norm)
+				}
+			}
+		}
+		hits[i].score = score
+	}
+	slices.SortStableFunc(hits, func(a, b searchHit) int {
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(b.At, a.At))
+	})
+}
+
+// forEachTerm calls fn for each term of s as unicode61 cuts them (runs of
+// letters and digits), without allocating.
+func forEachTerm(s string, fn func(string)) {
+	start := -1
+	for i, r := range s {
+		if notTermRune(r) {
+			if start >= 0 {
+				fn(s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		fn(s[start:])
+	}
+}
