@@ -56,6 +56,21 @@ func TestSetup(t *testing.T) {
 			},
 		},
 		{
+			Name: "a business name that is already a keyword (the demo's) is kept once", Method: http.MethodPost, URL: "/api/md/setup",
+			Body: strings.NewReader(strings.Replace(valid, `"Café Lune"`, `"CAFE LUNE"`, 1)), ExpectedStatus: 200,
+			TestAppFactory: func(t testing.TB) *tests.TestApp {
+				app := emptyAppFactory(t)
+				saveRecord(t, app, "keywords", map[string]any{"term": "Café Lune", "kind": "brand"})
+				return app
+			},
+			ExpectedContent: []string{`"role":"owner"`},
+			AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+				if n, _ := app.CountRecords("keywords"); n != 1 {
+					t.Fatalf("%d keywords, want the existing one only", n)
+				}
+			},
+		},
+		{
 			Name: "missing fields are named", Method: http.MethodPost, URL: "/api/md/setup",
 			Body: strings.NewReader(`{}`), TestAppFactory: emptyAppFactory, ExpectedStatus: 400,
 			ExpectedContent: []string{`"email":{"code":"validation_required"`, `"password":{"code":"validation_required"`, `"name":{"code":"validation_required"`},

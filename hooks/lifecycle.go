@@ -238,7 +238,9 @@ func (h *hub) markAnswered(app core.App, t *core.Record, at time.Time) error {
 		t.Set("status", "pending")
 		t.Set("status_since", at)
 	}
-	return app.Save(t)
+	// Only the clock's columns: an assignment a member saved meanwhile
+	// stays.
+	return app.Save(t.IgnoreUnchangedFields(true))
 }
 
 func (h *hub) handleAnsweredElsewhere(e *core.RequestEvent) error {

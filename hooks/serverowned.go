@@ -49,6 +49,11 @@ func (h *hub) registerServerOwnedFields() error {
 		if err := refuseServerOwned(e, serverOwnedTicketFields); err != nil {
 			return err
 		}
+		// A member's edit writes only what it changes. PocketBase would
+		// write back the whole row as it was read, and a reply sent in the
+		// meantime (the server marking the ticket answered) would be
+		// undone: the first response lost, the status back to new.
+		e.Record.IgnoreUnchangedFields(true)
 		return e.Next()
 	}
 	h.app.OnRecordCreateRequest("tickets").BindFunc(guardTicket)

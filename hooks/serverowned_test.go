@@ -268,3 +268,38 @@ func TestStatsCountAnswersNotSentByUs(t *testing.T) {
 	}
 	s.Test(t)
 }
+
+// A member's edit writes only what it changes: a reply sent between the
+// edit's read and its save (the server marking the ticket answered) is
+// not undone. Before, PocketBase wrote back the whole row as read, and
+// the first response time and the pending status were lost.
+func TestMemberEditKeepsTheServersAnswer(t *testing.T) {
+	t.Parallel()
+	scenario := tests.ApiScenario{
+		Name: "assigning a ticket while its reply goes out", Method: http.MethodPatch,
+		URL: "/api/collections/tickets/records/" + ticketID, Headers: as(agentID),
+		Body:           strings.NewReader(`{"assignee":"` + agentID + `"}`),
+		TestAppFactory: func(t testing.TB) *tests.TestApp { return newTestApp(t) },
+		BeforeTestFunc: func(t testing.TB, app *tests.TestApp, e *core.ServeEvent) {
+			app.OnRecordUpdateRequest("tickets").BindFunc(func(re *core.RecordRequestEvent) error {
+				// The edit has read the ticket; the outbox answers it now.
+				fresh, err := re.App.FindRecordById("tickets", ticketID)
+				if err != nil {
+					return err
+				}
+				if err := hubOf(t, app).markAnswered(re.App, fresh, time.Now().UTC()); err != nil {
+					return err
+				}
+				return re.Next()
+			})
+		},
+		ExpectedStatus: 200, ExpectedContent: []string{`"assignee":"` + agentID + `"`},
+		AfterTestFunc: func(t testing.TB, app *tests.TestApp, _ *http.Response) {
+			tk, _ := app.FindRecordById("tickets", ticketID)
+			if tk.GetString("first_response_at") == "" || tk.GetString("status") != "pending" || tk.GetString("assignee") != agentID {
+				t.Fatalf("after the edit: first_response_at %q, status %s, assignee %q", tk.GetString("first_response_at"), tk.GetString("status"), tk.GetString("assignee"))
+			}
+		},
+	}
+	scenario.Test(t)
+}

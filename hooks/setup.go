@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/hooks/analysis"
+	"github.com/mentiondesk/mentiondesk/hooks/normalize"
 	"github.com/mentiondesk/mentiondesk/model"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
@@ -141,6 +142,17 @@ func saveBrandKeyword(tx core.App, name string) error {
 	}
 	if _, err := analysis.NewMatcher([]analysis.Keyword{{Term: name, Kind: analysis.KindBrand}}); err != nil {
 		return nil // no word to match ("!!!"): the owner adds keywords later
+	}
+	// Already there (the demo's data, a keyword the superuser added):
+	// nothing to add, and setup must not fail on it.
+	existing, err := tx.FindAllRecords("keywords")
+	if err != nil {
+		return err
+	}
+	for _, k := range existing {
+		if normalize.Fold(k.GetString("term")) == normalize.Fold(name) {
+			return nil
+		}
 	}
 	col, err := tx.FindCollectionByNameOrId("keywords")
 	if err != nil {
