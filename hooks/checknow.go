@@ -11,10 +11,16 @@ import (
 
 // "Check now" is a member's button, not a way around the poller's
 // manners: an agent once ran 543 checks in four minutes. A manual check
-// waits the shortest polling interval after the last check, and while a
-// failing source backs off (or a platform's Retry-After holds it) it waits
-// for that too — unless the owner edited the source since, which is how a
-// refused credential gets fixed and tried at once.
+// waits manualCheckGap after the last check, and while a failing source
+// backs off (or a platform's Retry-After holds it) it waits for that too —
+// unless the owner edited the source since, which is how a refused
+// credential gets fixed and tried at once.
+
+// manualCheckGap spaces checks by hand: at most six a minute, 24 in the
+// four minutes above. Shorter than the shortest polling interval (30 s):
+// an owner who adds a source (the poller checks it at once), posts a test
+// and taps "Check now" expects a real check, not the one of 15 s before.
+const manualCheckGap = 10 * time.Second
 
 // checkNowAllowedAt is when src may next be checked by hand.
 func checkNowAllowedAt(src *core.Record) time.Time {
@@ -22,7 +28,7 @@ func checkNowAllowedAt(src *core.Record) time.Time {
 	if last.IsZero() {
 		return time.Time{}
 	}
-	at := last.Add(minInterval)
+	at := last.Add(manualCheckGap)
 	edited := src.GetDateTime("updated").Time().After(last)
 	if next := src.GetDateTime("next_check_at").Time(); src.GetInt("error_count") > 0 && !edited && next.After(at) {
 		at = next
@@ -31,8 +37,8 @@ func checkNowAllowedAt(src *core.Record) time.Time {
 }
 
 // refuseEarlyCheck answers a check asked too soon and reports it did. A
-// healthy source checked less than 30 s ago (often by the poller, just
-// after the owner added it) answers with that check's outcome, fetching
+// healthy source checked less than manualCheckGap ago (often by the
+// poller, just after the owner added it) answers with that check's outcome, fetching
 // nothing ("recent": true); a failing one gets 429 with the time of the
 // next allowed check (data.next_check_at, and Retry-After in seconds).
 func refuseEarlyCheck(e *core.RequestEvent, src *core.Record) (bool, error) {
@@ -50,7 +56,7 @@ func refuseEarlyCheck(e *core.RequestEvent, src *core.Record) (bool, error) {
 	wait := at.Sub(now)
 	e.Response.Header().Set("Retry-After", strconv.FormatInt(int64(wait.Seconds())+1, 10))
 	msg := fmt.Sprintf("Too soon: this source can be checked again at %s UTC.", at.UTC().Format("15:04:05"))
-	if wait > minInterval {
+	if wait > manualCheckGap {
 		msg = fmt.Sprintf("This source is waiting after errors or a platform's request to slow down: it can be checked again at %s UTC.", at.UTC().Format("2006-01-02 15:04"))
 	}
 	return true, e.JSON(http.StatusTooManyRequests, map[string]any{

@@ -115,7 +115,7 @@ func TestCheckNowRespectsTheSourcesPace(t *testing.T) {
 			BeforeTestFunc: setSourceHealth(dbx.Params{"last_check_at": dt(now.Add(-5 * time.Second)).String(), "next_check_at": dt(now.Add(-time.Minute)).String(),
 				"error_count": 1, "last_error": "HTTP 500", "updated": dt(now.Add(-time.Hour)).String()}),
 			TestAppFactory: appFactory, ExpectedStatus: 429,
-			ExpectedContent: []string{`"next_check_at":"` + now.Add(25*time.Second).UTC().Format("2006-01-02T15:04"), "Too soon"},
+			ExpectedContent: []string{`"next_check_at":"` + now.Add(5*time.Second).UTC().Format("2006-01-02T15:04"), "Too soon"},
 			AfterTestFunc:   expectHeaderSet("Retry-After"),
 		},
 		{
@@ -164,9 +164,9 @@ func TestCheckNowAllowedAt(t *testing.T) {
 		want time.Time
 	}{
 		{"never checked", mk(time.Time{}, time.Time{}, now, 0), time.Time{}},
-		{"healthy", mk(now, now.Add(5*time.Minute), now.Add(-time.Hour), 0), now.Add(minInterval)},
+		{"healthy", mk(now, now.Add(5*time.Minute), now.Add(-time.Hour), 0), now.Add(manualCheckGap)},
 		{"backing off", mk(now, now.Add(6*time.Hour), now.Add(-time.Hour), 4), now.Add(6 * time.Hour)},
-		{"edited since", mk(now, now.Add(6*time.Hour), now.Add(time.Second), 4), now.Add(minInterval)},
+		{"edited since", mk(now, now.Add(6*time.Hour), now.Add(time.Second), 4), now.Add(manualCheckGap)},
 	}
 	for _, c := range cases {
 		if got := checkNowAllowedAt(c.rec); !got.Equal(c.want) {

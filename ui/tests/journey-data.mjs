@@ -25,6 +25,7 @@ export const TEXT = {
   fr: {
     feedName: 'Fil du quartier',
     mastodonName: 'Piaille — mentions',
+    webhookName: 'Avis Google (Zapier)',
     complaint: { guid: 'quartier-1', title: 'Café froid, service absent', name: 'Julien Morel', email: 'julien.morel@example.org', description: `Deux fois cette semaine mon café était froid à la ${BUSINESS} et personne n’a réagi quand je l’ai signalé. Très déçu, c’est inadmissible.` },
     praise: { guid: 'quartier-2', title: 'Le meilleur espresso du quartier', name: 'Sophie Carré', email: 'sophie.carre@example.org', description: `Bravo à la ${BUSINESS} : le meilleur espresso du quartier, un accueil adorable. Je recommande vivement !` },
     unrelated: { guid: 'quartier-3', title: 'La boulangerie a refait sa vitrine', name: 'Marc Aubert', email: 'marc.aubert@example.org', description: 'La boulangerie de la rue Oberkampf a refait sa vitrine pour les fêtes, elle est superbe.' },
@@ -38,6 +39,7 @@ export const TEXT = {
   en: {
     feedName: 'Neighbourhood feed',
     mastodonName: 'Piaille — mentions',
+    webhookName: 'Google reviews (Zapier)',
     complaint: { guid: 'quartier-1', title: 'Cold coffee, nobody cared', name: 'Julian Moore', email: 'julian.moore@example.org', description: `Twice this week my latte at ${BUSINESS} was cold and nobody cared when I said so. Really disappointed, this is unacceptable.` },
     praise: { guid: 'quartier-2', title: 'Best espresso around', name: 'Sophie Carr', email: 'sophie.carr@example.org', description: `Well done ${BUSINESS}: the best espresso in the neighbourhood and lovely staff. Highly recommend!` },
     unrelated: { guid: 'quartier-3', title: 'The bakery has a new window', name: 'Mark Albert', email: 'mark.albert@example.org', description: 'The bakery on Oberkampf street redid its window for the holidays, it looks great.' },
