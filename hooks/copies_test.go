@@ -79,3 +79,17 @@ func TestPersonKey(t *testing.T) {
 		}
 	}
 }
+
+func TestSubjectSkipsLeadingHandles(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"@brulerie @paul vous êtes ouverts dimanche ?": "vous êtes ouverts dimanche ?",
+		"@brulerie@piaille.fr\nOuverts ?":              "Ouverts ?",
+		"Merci @brulerie !":                            "Merci @brulerie !",
+		"@brulerie @paul":                              "@brulerie @paul",
+	} {
+		if got := withoutLeadingHandles(in); got != want {
+			t.Errorf("withoutLeadingHandles(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

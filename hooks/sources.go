@@ -113,6 +113,7 @@ type previewMention struct {
 	ExternalID string    `json:"external_id"`
 	URL        string    `json:"url"`
 	Author     string    `json:"author"`
+	AuthorName string    `json:"author_name"`
 	Title      string    `json:"title"`
 	Text       string    `json:"text"`
 	Published  time.Time `json:"published"`
@@ -201,7 +202,7 @@ func (h *hub) handlePreview(e *core.RequestEvent) error {
 		n := normalizeMention(m, now)
 		v := bc.classify(m, n)
 		list = append(list, previewMention{
-			ExternalID: n.ExternalID, URL: n.URL, Author: n.Author, Title: n.Title, Text: clip(n.Text, 500),
+			ExternalID: n.ExternalID, URL: n.URL, Author: n.Author, AuthorName: n.AuthorName, Title: n.Title, Text: clip(n.Text, 500),
 			Published: n.Published, Language: v.a.lang, Sentiment: v.a.label, Intent: v.a.intent,
 			Keywords: v.found.terms, Would: v.d.Action, Reason: v.d.Reason, Why: reasonOf(v.d.Reason),
 		})

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
@@ -363,7 +364,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	t.Set("status_since", time.Now().UTC()) // as the lifecycle hook would
 	subject := n.Title
 	if subject == "" {
-		subject = firstWords(n.Text, 80)
+		subject = firstWords(withoutLeadingHandles(n.Text), 80)
 	}
 	t.Set("subject", clip(subject, 300))
 	t.Set("priority", d.Priority)
@@ -635,4 +636,22 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// withoutLeadingHandles drops the @handles a reply starts with ("@brulerie
+// @paul vous êtes ouverts ?"): a subject starts with what the customer
+// says, not with whom they tagged. A text of handles only stays as it is.
+func withoutLeadingHandles(text string) string {
+	rest := strings.TrimSpace(text)
+	for strings.HasPrefix(rest, "@") {
+		i := strings.IndexFunc(rest, unicode.IsSpace)
+		if i < 0 {
+			return text
+		}
+		rest = strings.TrimSpace(rest[i:])
+	}
+	if rest == "" {
+		return text
+	}
+	return rest
 }

@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 1c6c11a97bbb132d).
+/* Mentiondesk service worker (version 3822e0e47685ff72).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-BvUeFvBF.js","/assets/Field-Dmrs2G3z.js","/assets/Icon-oVWyMsio.js","/assets/LangSwitch-mvGYYYb_.js","/assets/Settings-Bgvild9k.css","/assets/Settings-DkkLpHe0.js","/assets/SlaBadge-CUdN10V8.js","/assets/Sources-Bl4GNGpJ.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-CQ2wO9eN.css","/assets/Ticket-DWU-N9Ef.js","/assets/clock.svelte-Djn53ibq.js","/assets/en-DcvcK35l.js","/assets/fr-CJ-TsvlX.js","/assets/index-CMpDQFNr.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-NmVpAO4S.js","/assets/settings.svelte-CzwQVjlB.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-BvUeFvBF.js","/assets/Field-Dmrs2G3z.js","/assets/Icon-oVWyMsio.js","/assets/LangSwitch-mvGYYYb_.js","/assets/Settings-C0qyiCDQ.js","/assets/Settings-D6TwFrFX.css","/assets/SlaBadge-CUdN10V8.js","/assets/Sources-QhXcJwli.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-CQ2wO9eN.css","/assets/Ticket-DWU-N9Ef.js","/assets/clock.svelte-Djn53ibq.js","/assets/en-DcvcK35l.js","/assets/fr-CJ-TsvlX.js","/assets/index-Cc_NAdEs.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-NmVpAO4S.js","/assets/settings.svelte-CzwQVjlB.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
