@@ -42,7 +42,15 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 	}
 
 	after := tableRows(t, filepath.Join(dir, "data.db"))
-	if diffs := sameRows(before, after); len(diffs) > 0 {
+	// What an upgrade is meant to change is left out, each for a reason; a
+	// new migration that rewrites data on purpose adds its line here.
+	skip := []string{
+		"_collections", "_params", "_migrations", // the schema and PocketBase's settings: what migrations change
+		"*.updated",                               // rows the migrations or the running server touched
+		"settings.allow_private_urls",             // dropped: only the operator's flag opens the address guard
+		"tickets.sla_at_risk", "tickets.breached", // the SLA watcher's first pass: deadlines passed since the fixture was made
+	}
+	if diffs := sameRows(before, after, skip...); len(diffs) > 0 {
 		t.Errorf("the upgrade changed or lost %d rows of %d:\n%s", len(diffs), countRows(before), strings.Join(diffs, "\n"))
 	}
 	if len(before["mentions"]) == 0 || len(before["tickets"]) == 0 {
