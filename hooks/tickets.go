@@ -475,7 +475,7 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 // setLastMessage keeps the customer's latest words on the ticket, for the
 // inbox row.
 func setLastMessage(t *core.Record, n normalized, a textAnalysis) {
-	text := n.Text
+	text := withoutLeadingHandles(n.Text)
 	if text == "" {
 		text = n.Title
 	}
