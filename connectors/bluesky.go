@@ -12,7 +12,6 @@ package connectors
 //     never the account password. Search needs a logged-in session.
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -160,30 +159,9 @@ func (b *Bluesky) xrpc(ctx context.Context, base *url.URL, method, nsid string, 
 	if q != nil {
 		u.RawQuery = q.Encode()
 	}
-	var body *bytes.Reader
-	if in != nil {
-		buf, err := json.Marshal(in)
-		if err != nil {
-			return nil, xrpcError{}, fmt.Errorf("connectors: bluesky: encoding %s: %w", nsid, err)
-		}
-		body = bytes.NewReader(buf)
-	}
-	var req *http.Request
-	var err error
-	if body != nil {
-		req, err = http.NewRequestWithContext(ctx, method, u.String(), body)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, u.String(), nil)
-	}
+	req, err := newJSONRequest(ctx, method, u.String(), in, auth)
 	if err != nil {
-		return nil, xrpcError{}, fmt.Errorf("connectors: bluesky: building request: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", "Bearer "+auth)
+		return nil, xrpcError{}, fmt.Errorf("connectors: bluesky %s: %w", nsid, err)
 	}
 	resp, err := b.cfg.do(req)
 	if err != nil {

@@ -166,22 +166,9 @@ func googleURL(base *url.URL, path string, q url.Values) string {
 // a 2xx JSON answer into out (nil: the body is ignored). Non-2xx answers go
 // to onError with the decoded google.rpc error.
 func googleCall(ctx context.Context, cfg Config, method, rawURL, token string, in, out any, onError func(googleAPIError, http.Header) error) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("connectors: encoding request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
+	req, err := newJSONRequest(ctx, method, rawURL, in, token)
 	if err != nil {
-		return fmt.Errorf("connectors: building request: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		return err
 	}
 	resp, err := cfg.do(req)
 	if err != nil {

@@ -1,6 +1,9 @@
 package connectors
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -171,4 +174,30 @@ func IsRetryable(err error) bool {
 		return false
 	}
 	return true
+}
+
+// newJSONRequest builds a request that accepts JSON and, when in is not
+// nil, sends it as a JSON body; token, when set, goes as a bearer. Errors
+// say only what went wrong, never the URL (it may carry a token).
+func newJSONRequest(ctx context.Context, method, rawURL string, in any, token string) (*http.Request, error) {
+	var body io.Reader // a nil *bytes.Reader in an io.Reader is not nil: keep the interface nil
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("connectors: encoding the request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
+	if err != nil {
+		return nil, fmt.Errorf("connectors: building the request: %w", redactURLError(err))
+	}
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json") // RFC 8259 defines no charset: JSON is UTF-8
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req, nil
 }

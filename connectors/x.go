@@ -24,7 +24,6 @@ package connectors
 // (reset in epoch seconds, and no Retry-After).
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -158,28 +157,9 @@ func (x *X) call(ctx context.Context, method string, base *url.URL, path string,
 	if q != nil {
 		u.RawQuery = q.Encode()
 	}
-	var body *bytes.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return nil, fmt.Errorf("connectors: x: encoding request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	var req *http.Request
-	var err error
-	if body != nil {
-		req, err = http.NewRequestWithContext(ctx, method, u.String(), body)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, u.String(), nil)
-	}
+	req, err := newJSONRequest(ctx, method, u.String(), in, token)
 	if err != nil {
-		return nil, fmt.Errorf("%w: x: %v", ErrConfig, redactURLError(err))
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		return nil, fmt.Errorf("%w: x: %v", ErrConfig, err)
 	}
 	resp, err := x.cfg.do(req)
 	if err != nil {
