@@ -2,9 +2,7 @@ package analysis
 
 import (
 	"bufio"
-	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -19,13 +17,23 @@ func loadCorpus(t testing.TB) []sample { return loadTSVFile(t, "testdata/corpus.
 func loadFresh(t testing.TB) []sample { return loadTSVFile(t, "testdata/fresh.tsv") }
 
 func loadTSVFile(t testing.TB, path string) []sample {
+	var out []sample
+	for _, c := range readTSV(t, path, 4) {
+		out = append(out, sample{c[0], c[1], c[2], c[3]})
+	}
+	return out
+}
+
+// readTSV reads an evaluation file: "#" comments, a header line, then
+// rows of exactly cols tab-separated columns.
+func readTSV(t testing.TB, path string, cols int) [][]string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []sample
+	var out [][]string
 	sc := bufio.NewScanner(f)
 	header := true
 	for sc.Scan() {
@@ -38,10 +46,10 @@ func loadTSVFile(t testing.TB, path string) []sample {
 			continue
 		}
 		c := strings.Split(line, "\t")
-		if len(c) != 4 {
-			t.Fatalf("bad corpus line %q", line)
+		if len(c) != cols {
+			t.Fatalf("%s: %d columns, want %d: %q", path, len(c), cols, line)
 		}
-		out = append(out, sample{c[0], c[1], c[2], c[3]})
+		out = append(out, c)
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -239,62 +247,8 @@ func TestReport(t *testing.T) {
 				sentGold, sentPred = append(sentGold, row.sentiment), append(sentPred, label)
 				intGold, intPred = append(intGold, row.intent), append(intPred, intent)
 			}
-			t.Log("\n" + confusion("Sentiment, "+c.name+", "+set.name, sentGold, sentPred, []string{Negative, Neutral, Positive}))
-			t.Log("\n" + confusion("Intent, "+c.name+", "+set.name, intGold, intPred, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
+			t.Log("\n" + ConfusionTable("Sentiment, "+c.name+", "+set.name, sentGold, sentPred, []string{Negative, Neutral, Positive}))
+			t.Log("\n" + ConfusionTable("Intent, "+c.name+", "+set.name, intGold, intPred, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
 		}
 	}
-}
-
-// confusion renders a confusion matrix (rows gold, columns predicted) with
-// per-class precision and recall as a Markdown table.
-func confusion(title string, gold, pred, classes []string) string {
-	m := map[[2]string]int{}
-	for i := range gold {
-		m[[2]string{gold[i], pred[i]}]++
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n\n| gold \\ predicted |", title)
-	for _, c := range classes {
-		fmt.Fprintf(&b, " %s |", c)
-	}
-	b.WriteString(" recall |\n|---|")
-	for range classes {
-		b.WriteString("---|")
-	}
-	b.WriteString("---|\n")
-	for _, g := range classes {
-		fmt.Fprintf(&b, "| %s |", g)
-		row := 0
-		for _, p := range classes {
-			row += m[[2]string{g, p}]
-			fmt.Fprintf(&b, " %d |", m[[2]string{g, p}])
-		}
-		fmt.Fprintf(&b, " %.2f |\n", ratio(m[[2]string{g, g}], row))
-	}
-	b.WriteString("| precision |")
-	for _, p := range classes {
-		col := 0
-		for _, g := range classes {
-			col += m[[2]string{g, p}]
-		}
-		fmt.Fprintf(&b, " %.2f |", ratio(m[[2]string{p, p}], col))
-	}
-	b.WriteString(" |\n")
-	var extra []string
-	for k := range m {
-		if !slices.Contains(classes, k[0]) || !slices.Contains(classes, k[1]) {
-			extra = append(extra, fmt.Sprint(k, m[k]))
-		}
-	}
-	if len(extra) > 0 {
-		fmt.Fprintf(&b, "\nunexpected labels: %v\n", extra)
-	}
-	return b.String()
-}
-
-func ratio(a, b int) float64 {
-	if b == 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
 }

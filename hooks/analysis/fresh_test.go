@@ -1,10 +1,7 @@
 package analysis
 
 import (
-	"bufio"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -21,33 +18,10 @@ type freshPost struct {
 }
 
 func loadFreshSet(t testing.TB) []freshPost {
-	t.Helper()
-	f, err := os.Open(freshSetPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out []freshPost
-	sc := bufio.NewScanner(f)
-	header := true
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if header {
-			header = false
-			continue
-		}
-		c := strings.Split(line, "\t")
-		if len(c) != 7 {
-			t.Fatalf("bad line %q", line)
-		}
+	for _, c := range readTSV(t, freshSetPath, 7) {
 		stars, _ := strconv.Atoi(c[3])
 		out = append(out, freshPost{c[0], c[1], c[2], stars, c[4], c[5], c[6]})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
@@ -173,10 +147,10 @@ func TestFreshSetReport(t *testing.T) {
 	}
 	for _, sl := range freshSlices[:2] {
 		_, _, sg, sp, ig, ip := freshScores(posts, sl.keep)
-		t.Log("\n" + confusion("Sentiment, "+sl.name, sg, sp, []string{Negative, Neutral, Positive}))
-		t.Log("\n" + confusion("Intent, "+sl.name, ig, ip, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
+		t.Log("\n" + ConfusionTable("Sentiment, "+sl.name, sg, sp, []string{Negative, Neutral, Positive}))
+		t.Log("\n" + ConfusionTable("Intent, "+sl.name, ig, ip, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
 	}
 	_, _, sg, sp, ig, ip := freshScores(posts, freshSlices[4].keep)
-	t.Log("\n" + confusion("Sentiment, en", sg, sp, []string{Negative, Neutral, Positive}))
-	t.Log("\n" + confusion("Intent, en", ig, ip, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
+	t.Log("\n" + ConfusionTable("Sentiment, en", sg, sp, []string{Negative, Neutral, Positive}))
+	t.Log("\n" + ConfusionTable("Intent, en", ig, ip, []string{IntentComplaint, IntentQuestion, IntentPraise, IntentOther}))
 }

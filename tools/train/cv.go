@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strings"
 
 	analysis "github.com/mentiondesk/mentiondesk/hooks/analysis"
 )
@@ -165,9 +164,9 @@ func report(w io.Writer, posts []post, opt analysis.TrainOptions, k int, errs bo
 			name = lang
 		}
 		fmt.Fprintln(w)
-		fmt.Fprint(w, confusion("Sentiment, cross-validated, "+name, sg, sp, analysis.SentimentClasses()))
+		fmt.Fprint(w, analysis.ConfusionTable("Sentiment, cross-validated, "+name, sg, sp, analysis.SentimentClasses()))
 		fmt.Fprintln(w)
-		fmt.Fprint(w, confusion("Intent, cross-validated, "+name, ig, ip, analysis.IntentClasses()))
+		fmt.Fprint(w, analysis.ConfusionTable("Intent, cross-validated, "+name, ig, ip, analysis.IntentClasses()))
 	}
 	leaveOneFileOut(w, posts, opt)
 	fmt.Fprintf(w, "\nComplaint offset (added to the complaint log-probability before the arg max; the model uses %.2f, -search picks it):\n", opt.ComplaintOffset)
@@ -193,44 +192,6 @@ func report(w io.Writer, posts []post, opt analysis.TrainOptions, k int, errs bo
 	off, p, rec := chooseOffset(r)
 	fmt.Fprintf(w, "\nThe rule of -search (recall %.2f, precision %.2f, stars hidden) picks %.2f: precision %.3f, recall %.3f.\n",
 		targetRecall, targetPrecision, off, p, rec)
-}
-
-// confusion renders a confusion matrix (rows gold, columns predicted) with
-// per-class precision and recall as a Markdown table.
-func confusion(title string, gold, pred, classes []string) string {
-	m := map[[2]string]int{}
-	for i := range gold {
-		m[[2]string{gold[i], pred[i]}]++
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (n=%d)\n\n| gold \\ predicted |", title, len(gold))
-	for _, c := range classes {
-		fmt.Fprintf(&b, " %s |", c)
-	}
-	b.WriteString(" recall |\n|---|")
-	for range classes {
-		b.WriteString("---|")
-	}
-	b.WriteString("---|\n")
-	for _, g := range classes {
-		fmt.Fprintf(&b, "| %s |", g)
-		row := 0
-		for _, p := range classes {
-			row += m[[2]string{g, p}]
-			fmt.Fprintf(&b, " %d |", m[[2]string{g, p}])
-		}
-		fmt.Fprintf(&b, " %.2f |\n", ratio(m[[2]string{g, g}], row))
-	}
-	b.WriteString("| precision |")
-	for _, p := range classes {
-		col := 0
-		for _, g := range classes {
-			col += m[[2]string{g, p}]
-		}
-		fmt.Fprintf(&b, " %.2f |", ratio(m[[2]string{p, p}], col))
-	}
-	b.WriteString(" |\n")
-	return b.String()
 }
 
 // searchParams tunes one hyper-parameter at a time, from the defaults, by
