@@ -76,6 +76,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"lifecycle", h.registerLifecycle},
 		{"poller", h.registerPoller},
 		{"sources", h.registerSources},
+		{"poll soon", h.registerPollSoon},
 		{"inbound", h.registerInbound},
 		{"outbox", h.registerOutbox},
 		{"sla", h.registerSLAWatcher},
