@@ -323,7 +323,7 @@ func BenchmarkIngest100k(b *testing.B) {
 						return
 					}
 					mu.Lock()
-					total = addStats(total, stats)
+					total = total.plus(stats)
 					mu.Unlock()
 				}
 			})
@@ -385,21 +385,6 @@ func BenchmarkIngest100k(b *testing.B) {
 func settle() {
 	runtime.GC()
 	syscall.Sync()
-}
-
-func addStats(a, b IngestStats) IngestStats {
-	a.Seen += b.Seen
-	a.New += b.New
-	a.Duplicates += b.Duplicates
-	a.Reposts += b.Reposts
-	a.Own += b.Own
-	a.Dropped += b.Dropped
-	a.Ignored += b.Ignored
-	a.Logged += b.Logged
-	a.Opened += b.Opened
-	a.Joined += b.Joined
-	a.Reopened += b.Reopened
-	return a
 }
 
 // storedTable is rows read back from a table, every column.
