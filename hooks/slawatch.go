@@ -47,8 +47,8 @@ const (
 	slaRiskIndex   = "idx_tickets_sla_risk"
 	slaBreachIndex = "idx_tickets_sla_breach"
 
-	slaRiskWatch   = "sla_at_risk = 0 AND needs_answer = 1 AND status IN ('new', 'open')"
-	slaBreachWatch = "breached = 0 AND first_response_at = '' AND needs_answer = 1 AND status IN ('new', 'open')"
+	slaRiskWatch   = "sla_at_risk = 0 AND needs_answer = 1 AND status IN ('new', 'open') AND sla_due_at != ''"
+	slaBreachWatch = "breached = 0 AND first_response_at = '' AND needs_answer = 1 AND status IN ('new', 'open') AND sla_due_at != ''"
 )
 
 func (h *hub) registerSLAWatcher() error {
@@ -139,14 +139,14 @@ func (h *hub) slaRules(s settings, now time.Time) []slaRule {
 			}
 		}
 		rules = append(rules,
-			slaRule{notify.KindAtRisk, "sla_at_risk", slaRiskIndex, slaRiskWatch + " AND sla_due_at != '' AND first_response_at = ''" + prio +
+			slaRule{notify.KindAtRisk, "sla_at_risk", slaRiskIndex, slaRiskWatch + " AND first_response_at = ''" + prio +
 				" AND first_mention_at <= {:cut}", params},
-			slaRule{notify.KindAtRisk, "sla_at_risk", slaRiskIndex, slaRiskWatch + " AND sla_due_at != '' AND first_response_at != ''" + prio +
+			slaRule{notify.KindAtRisk, "sla_at_risk", slaRiskIndex, slaRiskWatch + " AND first_response_at != ''" + prio +
 				" AND last_customer_at > last_response_at AND last_customer_at <= {:cut}", params})
 	}
 	// Breached: due strictly before now, i.e. at or before the last
 	// millisecond before now.
-	rules = append(rules, slaRule{notify.KindBreached, "breached", slaBreachIndex, slaBreachWatch + " AND sla_due_at != '' AND sla_due_at <= {:due}",
+	rules = append(rules, slaRule{notify.KindBreached, "breached", slaBreachIndex, slaBreachWatch + " AND sla_due_at <= {:due}",
 		dbx.Params{"due": dt(now.Add(-1).Truncate(time.Millisecond)).String()}})
 	return rules
 }
