@@ -39,7 +39,10 @@ const (
 	slaAnnounceMax = 200
 )
 
-// The partial indexes and their conditions, word for word. Each rule
+// The partial indexes and their conditions, word for word (the risk
+// index also requires that we owe an answer: never answered, or the
+// customer wrote since our last reply, which each of its two rules
+// implies). Each rule
 // names its index (INDEXED BY): without statistics SQLite would rather
 // seek the status index and read every open ticket; with INDEXED BY, a
 // condition that stopped matching the index fails loudly instead.
