@@ -88,6 +88,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"serverowned", h.registerServerOwnedFields},
 		{"poller", h.registerPoller},
 		{"sources", h.registerSources},
+		{"poll soon", h.registerPollSoon},
 		{"inbound", h.registerInbound},
 		{"outbox", h.registerOutbox},
 		{"sla", h.registerSLAWatcher},

@@ -302,6 +302,9 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 		}
 		return IngestStats{}, nil, saveSource(h.app, IngestStats{})
 	}
+	if len(batch) > ingestChunk {
+		return h.ingestInChunks(src, batch, fetchedAt, saveSource)
+	}
 	bc, err := h.loadBatchContext(h.app, src, fetchedAt)
 	if err != nil {
 		return IngestStats{}, nil, err

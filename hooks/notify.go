@@ -29,7 +29,8 @@ import (
 )
 
 // Notifications leave the ingest and request paths at once: listeners only
-// put events on a buffered channel; one dispatcher goroutine decides who
+// put events on a buffered channel (and, when it is full, count them in a
+// burst summary: notify_burst.go); one dispatcher goroutine decides who
 // gets what (assignee or everyone, subscriptions, quiet hours, bursts) and
 // hands each message to a bounded pool of senders that retry rate limits
 // and server errors. Every failure ends on the target as last_error, and a
@@ -91,12 +92,10 @@ type notifier struct {
 
 	clientOnce          sync.Once
 	guarded, openClient *http.Client
-	droppedFlag         atomic.Bool
-	// countDropsOnly is set when workers are disabled (tests and
-	// benchmarks of other concerns): nothing drains the queue by design,
-	// so overflow is counted, not reported.
-	countDropsOnly       bool
-	dropped, sent, fails atomic.Int64
+	// burst holds what did not fit in the queue, summarised.
+	burst       burstSummary
+	lastSweep   time.Time // of recent, under mu
+	sent, fails atomic.Int64
 }
 
 func newNotifier(h *hub) *notifier {
@@ -110,7 +109,6 @@ func newNotifier(h *hub) *notifier {
 		recent: map[string]time.Time{},
 		daily:  map[string]string{},
 
-		countDropsOnly: h.cfg.DisableWorkers,
 		sms: notify.SMSConfig{
 			URL: os.Getenv("MD_SMS_URL"), From: os.Getenv("MD_SMS_FROM"), User: os.Getenv("MD_SMS_USER"),
 		},
@@ -172,31 +170,18 @@ func (h *hub) registerNotify() error {
 	return nil
 }
 
-// enqueue never blocks the caller. A full queue means thousands of events
-// waiting: the event is dropped, logged, and every enabled target is told
-// on last_error so the owner knows a notification was missed.
+// enqueue never blocks the caller, and never drops: a full queue means
+// thousands of events waiting, and the rest of the burst is summarised
+// for digests (notify_burst.go).
 func (n *notifier) enqueue(ev notifyEvent) {
 	select {
 	case n.events <- ev:
 		return
 	default:
 	}
-	n.dropped.Add(1)
-	if n.countDropsOnly {
-		return
+	if n.burst.add(ev) {
+		n.h.app.Logger().Warn("notify: burst of events, the rest goes out in digests", "queue", cap(n.events))
 	}
-	n.h.app.Logger().Error("notify: queue full, notification dropped", "kind", ev.Kind, "ticket_id", ev.TicketID)
-	if !n.droppedFlag.CompareAndSwap(false, true) {
-		return
-	}
-	go func() {
-		defer n.droppedFlag.Store(false)
-		msg := fmt.Sprintf("Some notifications were skipped at %s UTC: too many events at once. Check the inbox.", n.now().Format("2006-01-02 15:04"))
-		_, err := n.h.app.DB().Update("notifications", dbx.Params{"last_error": msg}, dbx.HashExp{"enabled": true}).Execute()
-		if err != nil {
-			n.h.app.Logger().Error("notify: recording dropped notifications", "error", err)
-		}
-	}()
 }
 
 // run is the dispatcher: events in arrival order, digests every tick.
@@ -207,16 +192,20 @@ func (n *notifier) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			if held := n.batch.Held() + len(n.events); held > 0 {
+			if held := n.batch.Held() + len(n.events) + n.burst.size(); held > 0 {
 				n.h.app.Logger().Warn("notify: stopping with notifications not sent", "held", held)
 			}
 			return
 		case ev := <-n.events:
-			for _, d := range n.plan(ev) {
+			for _, d := range n.plan(ev, false) {
 				n.dispatch(ctx, d, true)
+			}
+			if len(n.events) == 0 {
+				n.releaseBurst()
 			}
 			n.keepHolds()
 		case <-t.C:
+			n.releaseBurst()
 			for _, d := range append(n.dueDigests(), n.dailyDigests()...) {
 				n.dispatch(ctx, d, true)
 			}
@@ -231,7 +220,7 @@ func (n *notifier) drain(ctx context.Context) {
 	for {
 		select {
 		case ev := <-n.events:
-			for _, d := range n.plan(ev) {
+			for _, d := range n.plan(ev, false) {
 				n.dispatch(ctx, d, false)
 			}
 			continue
@@ -239,6 +228,7 @@ func (n *notifier) drain(ctx context.Context) {
 		}
 		break
 	}
+	n.releaseBurst()
 	for _, d := range append(n.dueDigests(), n.dailyDigests()...) {
 		n.dispatch(ctx, d, false)
 	}
@@ -344,8 +334,9 @@ type recipient struct {
 }
 
 // plan turns one event into the messages to send now; the others wait in
-// the batcher for a digest.
-func (n *notifier) plan(ev notifyEvent) []delivery {
+// the batcher for a digest. hold: the event came in a burst too big for
+// messages one by one, it waits for a digest whatever the burst guard says.
+func (n *notifier) plan(ev notifyEvent, hold bool) []delivery {
 	n.restoreHolds()
 	app := n.h.app
 	now := n.now()
@@ -401,6 +392,12 @@ func (n *notifier) plan(ev notifyEvent) []delivery {
 		if r.hasQ {
 			quietUntil = r.quiet.Until(now)
 		}
+		if hold {
+			for _, it := range byUser[uid] {
+				n.batch.Hold(uid, it.Key, now, quietUntil, []notify.Event{it.Event}, nil)
+			}
+			continue
+		}
 		for _, it := range n.batch.Offer(uid, now, quietUntil, byUser[uid], ev.Notify) {
 			out = append(out, delivery{target: byID[it.Key], msg: notify.Build(r.lang, it.Event, now)})
 		}
@@ -437,9 +434,14 @@ func (n *notifier) duplicate(where string, ev notifyEvent, now time.Time) bool {
 	key := where + "|" + ev.TicketID + "|" + group
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for k, at := range n.recent {
-		if now.Sub(at) > notifyDedupeWindow {
-			delete(n.recent, k)
+	// Swept once a minute, not on every call: in a burst of thousands of
+	// events a sweep per event is quadratic.
+	if now.Sub(n.lastSweep) >= time.Minute || now.Before(n.lastSweep) {
+		n.lastSweep = now
+		for k, at := range n.recent {
+			if now.Sub(at) > notifyDedupeWindow {
+				delete(n.recent, k)
+			}
 		}
 	}
 	if at, ok := n.recent[key]; ok && now.Sub(at) <= notifyDedupeWindow {
@@ -572,7 +574,7 @@ func (n *notifier) dueDigests() []delivery {
 		if b.Total == 1 && len(b.Events) == 1 {
 			m = notify.Build(lang, b.Events[0], now)
 		} else {
-			m = notify.Digest(lang, b.Events, b.Total, n.home(s))
+			m = notify.DigestOf(lang, b, n.home(s))
 		}
 		out = append(out, delivery{target: tg, msg: m})
 	}

@@ -436,27 +436,6 @@ func TestNotifyRetriesRateLimit(t *testing.T) {
 	}
 }
 
-func TestNotifyQueueFullIsNotSilent(t *testing.T) {
-	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
-	env.n.events = make(chan notifyEvent, 1)
-	env.n.countDropsOnly = false // as with workers on
-	env.h.emit([]ingestEvent{{Kind: "new_ticket", TicketID: ticketID}, {Kind: "sla_breached", TicketID: ticketID}})
-	if env.n.dropped.Load() != 1 {
-		t.Fatalf("dropped %d", env.n.dropped.Load())
-	}
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		r, _ := env.app.FindRecordById("notifications", notifID)
-		if strings.Contains(r.GetString("last_error"), "notifications were skipped") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("dropped notification not recorded on the targets")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestNotifyRoutesAndValidation(t *testing.T) {
 	f := newFakeTargets(t)
 	pointFixture := func(path string) func(testing.TB) *tests.TestApp {

@@ -2,20 +2,56 @@ package hooks
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/hooks/notify"
+	"github.com/mentiondesk/mentiondesk/hooks/sla"
 )
 
-// The SLA watcher looks at every ticket waiting for our answer once a
-// minute: at 80 % of the target it flags the ticket at risk, past the due
-// time it marks the first response breached, and each of those is emitted
-// once for notifications. One goroutine, so runs never overlap.
+// The SLA watcher looks at the tickets waiting for our answer once a
+// minute: at 80 % of the target it flags the ticket at risk (sla.AtRisk),
+// past the due time it marks an unanswered ticket breached, and each of
+// those is written in the ticket's history and emitted once for
+// notifications. One goroutine, so passes never overlap.
+//
+// A pass works in sets. Whether a ticket is at risk depends only on when
+// its clock started, so for each first-response target the rule becomes
+// one instant (sla.LatestStart on the business calendar, or the wall
+// clock): every waiting ticket that started by then is at risk. Each rule
+// is one UPDATE … RETURNING id over the partial indexes that hold only
+// the tickets not yet flagged (migration 1732401000), so a pass costs what
+// changed since the last one, not what is open. The history rows of the
+// flagged tickets are then written with one INSERT.
 const (
-	slaTick      = time.Minute
-	atRiskShare  = 0.8
-	slaBatchSize = 500
+	slaTick = time.Minute
+	// slaChunk bounds one transaction: a first pass over a big backlog
+	// lets the poller's batches in between chunks.
+	slaChunk = 2000
+	// slaAnnounceMax: a pass flagging more tickets than this does not
+	// tell realtime about each (the app works lateness out from the due
+	// time itself); the stats index is told of every breach.
+	slaAnnounceMax = 200
+)
+
+// The partial indexes and their conditions, word for word (the risk
+// index also requires that we owe an answer: never answered, or the
+// customer wrote since our last reply, which each of its two rules
+// implies). Each rule
+// names its index (INDEXED BY): without statistics SQLite would rather
+// seek the status index and read every open ticket; with INDEXED BY, a
+// condition that stopped matching the index fails loudly instead.
+const (
+	slaRiskIndex   = "idx_tickets_sla_risk"
+	slaBreachIndex = "idx_tickets_sla_breach"
+
+	slaRiskWatch   = "sla_at_risk = 0 AND needs_answer = 1 AND status IN ('new', 'open') AND sla_due_at != ''"
+	slaBreachWatch = "breached = 0 AND first_response_at = '' AND needs_answer = 1 AND status IN ('new', 'open') AND sla_due_at != ''"
 )
 
 func (h *hub) registerSLAWatcher() error {
@@ -41,78 +77,172 @@ func (h *hub) registerSLAWatcher() error {
 	return nil
 }
 
-// checkSLA evaluates the waiting tickets at `now`.
+// slaRule is one set-based step of a pass: the tickets matching where
+// get set to 1 and an event of kind.
+type slaRule struct {
+	kind, set, index, where string
+	params                  dbx.Params
+}
+
+// slaRules are the pass's statements at now: at risk per first-response
+// target (unanswered tickets from their first message, answered ones
+// from the customer's message we owe an answer to), then breaches.
+func (h *hub) slaRules(s settings, now time.Time) []slaRule {
+	var cal *sla.Calendar
+	if s.SLABusinessHours {
+		cal = h.calendar(s) // nil when unusable: the wall clock
+	}
+	// Priorities sharing a target share a rule; "" and unknown
+	// priorities have the default target.
+	byTarget := map[time.Duration][]string{}
+	for _, p := range slaPriorities(s) {
+		target, _ := s.targets(p)
+		byTarget[target] = append(byTarget[target], p)
+	}
+	def, _ := s.targets("")
+	var overridden []string
+	for target, ps := range byTarget {
+		if target != def {
+			overridden = append(overridden, ps...)
+		}
+	}
+	targets := make([]time.Duration, 0, len(byTarget)+1)
+	for target := range byTarget {
+		targets = append(targets, target)
+	}
+	if _, ok := byTarget[def]; !ok {
+		targets = append(targets, def)
+	}
+	slices.Sort(targets)
+
+	var rules []slaRule
+	for i, target := range targets {
+		if target <= 0 {
+			continue
+		}
+		// A clock that started at or before cut has used AtRiskAfter:
+		// stored times have whole milliseconds, so comparing with cut
+		// truncated to the millisecond is exact.
+		cut := dt(cal.LatestStart(now, sla.AtRiskAfter(target)).Truncate(time.Millisecond)).String()
+		params := dbx.Params{"cut": cut}
+		prio := ""
+		if target == def {
+			if len(overridden) > 0 {
+				names, p := inList("op", overridden)
+				prio = " AND priority NOT IN (" + names + ")"
+				for k, v := range p {
+					params[k] = v
+				}
+			}
+		} else {
+			names, p := inList(fmt.Sprintf("p%d_", i), byTarget[target])
+			prio = " AND priority IN (" + names + ")"
+			for k, v := range p {
+				params[k] = v
+			}
+		}
+		rules = append(rules,
+			slaRule{notify.KindAtRisk, "sla_at_risk", slaRiskIndex, slaRiskWatch + " AND first_response_at = ''" + prio +
+				" AND first_mention_at <= {:cut}", params},
+			slaRule{notify.KindAtRisk, "sla_at_risk", slaRiskIndex, slaRiskWatch + " AND first_response_at != ''" + prio +
+				" AND last_customer_at > last_response_at AND last_customer_at <= {:cut}", params})
+	}
+	// Breached: due strictly before now, i.e. at or before the last
+	// millisecond before now.
+	rules = append(rules, slaRule{notify.KindBreached, "breached", slaBreachIndex, slaBreachWatch + " AND sla_due_at <= {:due}",
+		dbx.Params{"due": dt(now.Add(-1).Truncate(time.Millisecond)).String()}})
+	return rules
+}
+
+// slaPriorities are the ticket priorities with their own target, and the
+// ones the schema knows.
+func slaPriorities(s settings) []string {
+	ps := []string{"low", "normal", "high", "urgent"}
+	for p := range s.PriorityOverrides {
+		if !slices.Contains(ps, p) {
+			ps = append(ps, p)
+		}
+	}
+	slices.Sort(ps)
+	return ps
+}
+
+// checkSLA runs one pass at now.
 func (h *hub) checkSLA(ctx context.Context, now time.Time) error {
 	s, err := loadSettings(h.app)
 	if err != nil {
 		return err
 	}
+	var flagged, breached []string
 	var events []ingestEvent
-	last := "" // keyset paging: the flags we set take rows out of the filter
-	for ctx.Err() == nil {
-		recs, err := h.app.FindRecordsByFilter("tickets",
-			"id > {:last} && needs_answer = true && (status = 'new' || status = 'open') && sla_due_at != '' && "+
-				"(first_response_at = '' || last_customer_at > last_response_at) && (breached = false || sla_at_risk = false)",
-			"id", slaBatchSize, 0, dbx.Params{"last": last})
-		if err != nil {
-			return err
-		}
-		for _, t := range recs {
-			ev, err := h.slaStep(t, s, now)
+	for _, r := range h.slaRules(s, now) {
+		for ctx.Err() == nil {
+			ids, err := h.applySLARule(r, now)
 			if err != nil {
 				return err
 			}
-			events = append(events, ev...)
-		}
-		if len(recs) < slaBatchSize {
-			break
-		}
-		last = recs[len(recs)-1].Id
-	}
-	h.emit(events)
-	return nil
-}
-
-func (h *hub) slaStep(t *core.Record, s settings, now time.Time) ([]ingestEvent, error) {
-	due := t.GetDateTime("sla_due_at").Time()
-	answered := t.GetString("first_response_at") != ""
-	start := t.GetDateTime("first_mention_at").Time()
-	if answered {
-		start = t.GetDateTime("last_customer_at").Time()
-	}
-	target, _ := s.targets(t.GetString("priority"))
-	var used time.Duration
-	if s.SLABusinessHours { // the same clock as the due date
-		used = h.businessElapsed(s, start, now)
-	} else {
-		used = now.Sub(start)
-	}
-
-	var events []ingestEvent
-	changed := false
-	if !t.GetBool("sla_at_risk") && float64(used) >= atRiskShare*float64(target) {
-		t.Set("sla_at_risk", true)
-		changed = true
-		events = append(events, ingestEvent{Kind: "sla_at_risk", TicketID: t.Id})
-	}
-	if !answered && !t.GetBool("breached") && now.After(due) {
-		t.Set("breached", true)
-		changed = true
-		events = append(events, ingestEvent{Kind: "sla_breached", TicketID: t.Id})
-	}
-	if !changed {
-		return nil, nil
-	}
-	err := h.app.RunInTransaction(func(tx core.App) error {
-		if err := tx.Save(t); err != nil {
-			return err
-		}
-		for _, ev := range events {
-			if err := (ticketEvent{Ticket: t.Id, Kind: ev.Kind, At: now}).save(tx); err != nil {
-				return err
+			for _, id := range ids {
+				events = append(events, ingestEvent{Kind: r.kind, TicketID: id})
+			}
+			flagged = append(flagged, ids...)
+			if r.kind == notify.KindBreached {
+				breached = append(breached, ids...)
+			}
+			if len(ids) < slaChunk {
+				break
 			}
 		}
-		return nil
+	}
+	h.stats.markBreached(breached)
+	h.announceSLA(flagged)
+	h.emit(events)
+	return ctx.Err()
+}
+
+// applySLARule flags up to slaChunk tickets matching r and writes their
+// history, in one transaction; it returns the tickets flagged.
+func (h *hub) applySLARule(r slaRule, now time.Time) ([]string, error) {
+	at := dt(now).String()
+	params := dbx.Params{"now": at, "chunk": slaChunk}
+	for k, v := range r.params {
+		params[k] = v
+	}
+	var ids []string
+	err := h.app.RunInTransaction(func(tx core.App) error {
+		ids = ids[:0]
+		err := tx.DB().NewQuery("UPDATE tickets SET " + r.set + " = 1, updated = {:now} WHERE id IN (SELECT id FROM tickets INDEXED BY " +
+			r.index + " WHERE " + r.where + " LIMIT {:chunk}) RETURNING id").Bind(params).Column(&ids)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		rows := make([][2]string, len(ids))
+		for i, id := range ids {
+			rows[i] = [2]string{newID(), id}
+		}
+		raw, err := json.Marshal(rows)
+		if err != nil {
+			return err
+		}
+		_, err = tx.DB().NewQuery(`INSERT INTO ticket_events (id, ticket, kind, at)
+			SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), {:kind}, {:at} FROM json_each({:rows})`).
+			Bind(dbx.Params{"kind": r.kind, "at": at, "rows": string(raw)}).Execute()
+		return err
 	})
-	return events, err
+	return ids, err
+}
+
+// announceSLA tells realtime subscribers (the inbox) of the tickets a
+// small pass flagged, as a Save would have.
+func (h *hub) announceSLA(ids []string) {
+	if len(ids) == 0 || len(ids) > slaAnnounceMax {
+		return
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	recs, err := h.app.FindRecordsByIds("tickets", ids)
+	if err != nil {
+		h.app.Logger().Warn("sla: announcing flagged tickets", "error", err)
+		return
+	}
+	h.announce(nil, recs)
 }

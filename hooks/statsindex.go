@@ -136,6 +136,18 @@ func (ix *statsIndex) putLocked(id string, f ticketFact) {
 	ix.order = nil
 }
 
+// markBreached records tickets flagged breached by a set-based UPDATE,
+// which no record hook sees.
+func (ix *statsIndex) markBreached(ids []string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for _, id := range ids {
+		if i, ok := ix.byID[id]; ok {
+			ix.facts[i].breached = true
+		}
+	}
+}
+
 func (ix *statsIndex) deleteTicket(id string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()

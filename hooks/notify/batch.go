@@ -2,6 +2,7 @@ package notify
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -29,7 +30,10 @@ type Batch struct {
 	User   string
 	Key    string
 	Events []Event // the first events held, at most keptPerDigest
-	Total  int     // every event held
+	// More counts, by kind, the events held beyond Events: a burst of
+	// thousands is summarised, never kept whole.
+	More  map[string]int `json:"more,omitempty"`
+	Total int            // every event held: len(Events) + the sum of More
 }
 
 // Batcher decides, per user, whether events go out now or wait for a
@@ -105,9 +109,31 @@ func (b *Batcher) Offer(user string, now, quietUntil time.Time, items []Item, by
 	}
 	b.version++
 	for _, it := range items {
-		u.hold(user, it.Key, 1, it.Event)
+		u.hold(user, it.Key, []Event{it.Event}, nil)
 	}
 	return nil
+}
+
+// Hold holds a burst too big to look at event by event, for one target
+// of one user: events kept as they are (up to keptPerDigest per target,
+// like any digest) and counts by kind of those only counted. They wait
+// like a burst does: until the user's quiet hours end (quietUntil), or
+// the end of the current hold, or a burst window from now.
+func (b *Batcher) Hold(user, key string, now, quietUntil time.Time, events []Event, counts map[string]int) {
+	if len(events) == 0 && len(counts) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u := b.userOf(user)
+	switch {
+	case quietUntil.After(u.until):
+		u.until = quietUntil
+	case !u.until.After(now):
+		u.until = now.Add(b.Window)
+	}
+	b.version++
+	u.hold(user, key, events, counts)
 }
 
 // userOf returns what is held for user, made on first use. b.mu is held.
@@ -120,17 +146,36 @@ func (b *Batcher) userOf(user string) *userHold {
 	return u
 }
 
-// hold adds total events for a target to its digest, keeping the first
-// keptPerDigest of them.
-func (u *userHold) hold(user, key string, total int, events ...Event) {
+// hold adds events, and events counted by kind, to a target's digest,
+// keeping the first keptPerDigest events and counting the rest.
+func (u *userHold) hold(user, key string, events []Event, counts map[string]int) {
 	h := u.held[key]
 	if h == nil {
 		h = &Batch{User: user, Key: key}
 		u.held[key] = h
 		u.order = append(u.order, key)
 	}
-	h.Total += total
-	h.Events = append(h.Events, events[:max(0, min(len(events), keptPerDigest-len(h.Events)))]...)
+	for _, ev := range events {
+		h.Total++
+		if len(h.Events) < keptPerDigest {
+			h.Events = append(h.Events, ev)
+			continue
+		}
+		h.count(ev.Kind, 1)
+	}
+	for kind, n := range counts {
+		if n > 0 {
+			h.Total += n
+			h.count(kind, n)
+		}
+	}
+}
+
+func (h *Batch) count(kind string, n int) {
+	if h.More == nil {
+		h.More = map[string]int{}
+	}
+	h.More[kind] += n
 }
 
 // Due returns and forgets the digests whose hold is over at now. quiet,
@@ -193,6 +238,7 @@ func (b *Batcher) Snapshot() []HeldUser {
 		for _, k := range u.order {
 			bt := *u.held[k]
 			bt.Events = slices.Clone(bt.Events)
+			bt.More = maps.Clone(bt.More)
 			h.Batches = append(h.Batches, bt)
 		}
 		out = append(out, h)
@@ -211,7 +257,16 @@ func (b *Batcher) Restore(held []HeldUser) {
 			u.until = h.Until
 		}
 		for _, bt := range h.Batches {
-			u.hold(h.User, bt.Key, bt.Total, bt.Events...)
+			more := maps.Clone(bt.More)
+			// Held before More existed: the events beyond those kept
+			// were only a total, counted as arrivals.
+			if rest := bt.Total - len(bt.Events) - sum(bt.More); rest > 0 {
+				if more == nil {
+					more = map[string]int{}
+				}
+				more[KindNewTicket] += rest
+			}
+			u.hold(h.User, bt.Key, bt.Events, more)
 		}
 	}
 	b.version++
@@ -222,4 +277,12 @@ func (b *Batcher) Version() uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.version
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

@@ -256,13 +256,21 @@ var digestOrder = []string{KindNewTicket, KindReopened, KindNegative, KindAtRisk
 
 // Digest folds events held during quiet hours or a burst into one message:
 // "7 new tickets · 2 late tickets" and who wrote. total counts every event
-// folded, events may hold only the first of them. A digest about one ticket
-// opens it; about several, the inbox (home).
+// folded, events may hold only the first of them; the others count as new
+// tickets (DigestOf knows their kinds). A digest about one ticket opens
+// it; about several, the inbox (home).
 func Digest(lang string, events []Event, total int, home string) Message {
+	return digest(lang, events, map[string]int{KindNewTicket: total - len(events)}, home)
+}
+
+// DigestOf renders a held batch: its kept events, and those it only
+// counted, by kind ("12 400 late tickets · 3 new tickets").
+func DigestOf(lang string, b Batch, home string) Message {
+	return digest(lang, b.Events, b.More, home)
+}
+
+func digest(lang string, events []Event, more map[string]int, home string) Message {
 	p := texts[Lang(lang)]
-	if total < len(events) {
-		total = len(events)
-	}
 	byKind := map[string]int{}
 	tickets := map[string]bool{}
 	var authors []string
@@ -284,9 +292,20 @@ func Digest(lang string, events []Event, total int, home string) Message {
 			authors = append(authors, a)
 		}
 	}
-	// Events beyond the kept ones are counted as new tickets: bursts are
-	// made of arrivals.
-	byKind[KindNewTicket] += total - len(events)
+	total := len(events)
+	for k, n := range more {
+		if n <= 0 {
+			continue
+		}
+		if _, ok := p.counts[k]; !ok {
+			k = KindNewTicket
+		}
+		byKind[k] += n
+		total += n
+		if k == KindBreached {
+			urgent = true
+		}
+	}
 	var parts []string
 	for _, k := range digestOrder {
 		if n := byKind[k]; n > 0 {

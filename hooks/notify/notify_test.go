@@ -278,3 +278,47 @@ func TestDailyDigest(t *testing.T) {
 		t.Fatalf("%q", got.Body)
 	}
 }
+
+// A burst held as counts goes out as one digest per target that says what
+// the events were, and survives a restart with its counts.
+func TestBatcherHoldCounts(t *testing.T) {
+	b := NewBatcher(5, 10*time.Minute)
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	b.Hold("u1", "push", t0, time.Time{}, []Event{ev(KindBreached, "t1", "Ana")}, map[string]int{KindBreached: 12399, KindNewTicket: 3})
+	if due := b.Due(t0.Add(9*time.Minute), nil); len(due) != 0 {
+		t.Fatal("released inside the burst window")
+	}
+	raw, _ := json.Marshal(b.Snapshot())
+	var held []HeldUser
+	if err := json.Unmarshal(raw, &held); err != nil {
+		t.Fatal(err)
+	}
+	after := NewBatcher(5, 10*time.Minute)
+	after.Restore(held)
+	due := after.Due(t0.Add(10*time.Minute), nil)
+	if len(due) != 1 || due[0].Total != 12403 || len(due[0].Events) != 1 {
+		t.Fatalf("due = %+v", due)
+	}
+	m := DigestOf("en", due[0], "https://desk.example")
+	if m.Title != "Mentiondesk: 3 new tickets · 12400 late tickets" || m.Count != 12403 || !m.Urgent {
+		t.Fatalf("digest = %+v", m)
+	}
+}
+
+// Past keptPerDigest, held events are counted by their own kind.
+func TestBatcherCountsBeyondKeptByKind(t *testing.T) {
+	b := NewBatcher(1, time.Hour)
+	t0 := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	var evs []Event
+	for i := 0; i < keptPerDigest+20; i++ {
+		evs = append(evs, ev(KindAtRisk, "t", "A"))
+	}
+	b.Hold("u", "k", t0, time.Time{}, evs, nil)
+	due := b.Due(t0.Add(2*time.Hour), nil)
+	if len(due) != 1 || due[0].More[KindAtRisk] != 20 || len(due[0].Events) != keptPerDigest {
+		t.Fatalf("due = %+v", due)
+	}
+	if m := DigestOf("en", due[0], "h"); m.Title != "Mentiondesk: 70 tickets due soon" {
+		t.Fatalf("title %q", m.Title)
+	}
+}

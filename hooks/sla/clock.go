@@ -194,7 +194,8 @@ func activeStatus(s string) bool { return s != StatusPending && !closedStatus(s)
 //     is on time); LimitBreached likewise with LimitAt.
 //   - AtRisk: we owe an answer now (WaitingSince set) and the time used
 //     since WaitingSince, measured like DueAt, is >= 80 % of the target,
-//     exactly (used*5 >= target*4). It stays true once breached.
+//     exactly (used*5 >= target*4: AtRisk, which the SLA watcher uses
+//     too). It stays true once breached.
 //   - NextDueAt/NextBreached apply the first-response target to the
 //     pending next response.
 //   - NeedsAnswer: there is a customer message, and the ticket was not
@@ -337,7 +338,7 @@ func Compute(events []Event, policy Policy, cal *Calendar, now time.Time) Clock 
 	if policy.FirstResponseLimit > 0 {
 		c.LimitAt = c.FirstMentionAt.Add(policy.FirstResponseLimit)
 	}
-	c.AtRiskAt = due(c.FirstMentionAt, policy.FirstResponseTarget*4/5)
+	c.AtRiskAt = due(c.FirstMentionAt, AtRiskAfter(policy.FirstResponseTarget))
 	waitEnd := now
 	switch {
 	case answered:
@@ -357,9 +358,8 @@ func Compute(events []Event, policy Policy, cal *Calendar, now time.Time) Clock 
 		c.NextDueAt = due(nextStart, policy.FirstResponseTarget)
 		c.NextBreached = !c.NextDueAt.IsZero() && now.After(c.NextDueAt)
 	}
-	if !c.WaitingSince.IsZero() && policy.FirstResponseTarget > 0 {
-		used := sla(c.WaitingSince, now)
-		c.AtRisk = used*5 >= policy.FirstResponseTarget*4
+	if !c.WaitingSince.IsZero() {
+		c.AtRisk = AtRisk(sla(c.WaitingSince, now), policy.FirstResponseTarget)
 	}
 	return c
 }

@@ -1,0 +1,91 @@
+package hooks
+
+import (
+	"context"
+	"time"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/hooks/sla"
+)
+
+// checkSLAPerTicket is the SLA watcher as it was before it worked in
+// sets, kept as the reference its results are compared with and the
+// baseline of BenchmarkSLAPass: every waiting ticket read, its clock
+// measured in Go, each flagged ticket saved on its own with its history.
+// The at-risk rule is sla.AtRisk, as in the watcher.
+func (h *hub) checkSLAPerTicket(ctx context.Context, now time.Time) error {
+	s, err := loadSettings(h.app)
+	if err != nil {
+		return err
+	}
+	const batch = 500
+	var events []ingestEvent
+	last := "" // keyset paging: the flags set take rows out of the filter
+	for ctx.Err() == nil {
+		recs, err := h.app.FindRecordsByFilter("tickets",
+			"id > {:last} && needs_answer = true && (status = 'new' || status = 'open') && sla_due_at != '' && "+
+				"(first_response_at = '' || last_customer_at > last_response_at) && (breached = false || sla_at_risk = false)",
+			"id", batch, 0, dbx.Params{"last": last})
+		if err != nil {
+			return err
+		}
+		for _, t := range recs {
+			ev, err := h.slaStepPerTicket(t, s, now)
+			if err != nil {
+				return err
+			}
+			events = append(events, ev...)
+		}
+		if len(recs) < batch {
+			break
+		}
+		last = recs[len(recs)-1].Id
+	}
+	h.emit(events)
+	return nil
+}
+
+func (h *hub) slaStepPerTicket(t *core.Record, s settings, now time.Time) ([]ingestEvent, error) {
+	due := t.GetDateTime("sla_due_at").Time()
+	answered := t.GetString("first_response_at") != ""
+	start := t.GetDateTime("first_mention_at").Time()
+	if answered {
+		start = t.GetDateTime("last_customer_at").Time()
+	}
+	target, _ := s.targets(t.GetString("priority"))
+	var used time.Duration
+	if s.SLABusinessHours {
+		used = h.businessElapsed(s, start, now)
+	} else {
+		used = now.Sub(start)
+	}
+	var events []ingestEvent
+	changed := false
+	if !t.GetBool("sla_at_risk") && sla.AtRisk(used, target) {
+		t.Set("sla_at_risk", true)
+		changed = true
+		events = append(events, ingestEvent{Kind: "sla_at_risk", TicketID: t.Id})
+	}
+	if !answered && !t.GetBool("breached") && now.After(due) {
+		t.Set("breached", true)
+		changed = true
+		events = append(events, ingestEvent{Kind: "sla_breached", TicketID: t.Id})
+	}
+	if !changed {
+		return nil, nil
+	}
+	err := h.app.RunInTransaction(func(tx core.App) error {
+		if err := tx.Save(t); err != nil {
+			return err
+		}
+		for _, ev := range events {
+			if err := (ticketEvent{Ticket: t.Id, Kind: ev.Kind, At: now}).save(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return events, err
+}
