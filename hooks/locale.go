@@ -94,8 +94,8 @@ func translate(msg, lang string) string {
 	if lang != model.LangFR {
 		return msg
 	}
-	if m, ok := model.MessageOf(msg); ok {
-		return m.FR
+	if m, params, ok := model.MatchMessage(msg); ok {
+		return m.Render(lang, params)
 	}
 	return toFrench(msg)
 }
@@ -150,4 +150,23 @@ var frPatterns = []struct {
 	{regexp.MustCompile(`^Invalid period: (.+)\.$`), "Période invalide : $1."},
 	{regexp.MustCompile(`^At most (\d+) characters\.$`), "$1 caractères au plus."},
 	{regexp.MustCompile(`^[Bb]ad keyword: (".*") has no word to match\.?$`), "Le mot-clé $1 ne contient aucun mot."},
+}
+
+// writeError writes an error answer the way the middleware would, for the
+// routes whose answer carries more than PocketBase keeps in an error's
+// data (a check's next allowed time): the message in the user's
+// language, its code, and data as given.
+func writeError(e *core.RequestEvent, status int, msg string, data map[string]any) error {
+	body := map[string]any{"status": status, "message": translate(msg, requestLang(e)), "data": data}
+	if m, _, ok := model.MatchMessage(msg); ok {
+		body["code"] = m.Code
+	}
+	if data == nil {
+		body["data"] = map[string]any{}
+	}
+	out, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	return e.Blob(status, "application/json", out)
 }

@@ -163,7 +163,7 @@ func (h *hub) registerNotify() error {
 		se.Router.GET("/api/md/push/key", n.handlePushKey).Bind(apis.RequireAuth("users"))
 		se.Router.POST("/api/md/notifications/{id}/test", n.handleTest).Bind(apis.RequireAuth("users"))
 		if !h.cfg.DisableWorkers {
-			go n.run(h.ctx)
+			h.goWork("notifier", n.run)
 		}
 		return se.Next()
 	})

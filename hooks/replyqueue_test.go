@@ -126,7 +126,7 @@ func TestCheckNowRespectsTheSourcesPace(t *testing.T) {
 				"error_count": 1, "last_error": "rate limited (HTTP 429), retry after 20h0m0s", "updated": dt(now.Add(-time.Hour)).String(),
 			}),
 			TestAppFactory: appFactory, ExpectedStatus: 429,
-			ExpectedContent: []string{`"next_check_at":"` + now.Add(20*time.Hour).UTC().Format("2006-01-02T15:04"), "waiting after errors"},
+			ExpectedContent: []string{`"next_check_at":"` + now.Add(20*time.Hour).UTC().Format("2006-01-02T15:04"), `"code":"check_backing_off"`, "patiente après des erreurs"},
 		},
 	}
 	for _, s := range scenarios {

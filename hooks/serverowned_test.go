@@ -46,7 +46,7 @@ func TestMembersCannotWriteTheClock(t *testing.T) {
 				Method: http.MethodPatch, URL: "/api/collections/tickets/records/" + ticketID, Headers: as(who),
 				Body:           strings.NewReader(`{"` + field + `":` + value + `}`),
 				TestAppFactory: appFactory, ExpectedStatus: 400,
-				ExpectedContent: []string{`"` + field + `":{"code":"validation_server_owned"`, "Only Mentiondesk sets " + field},
+				ExpectedContent: []string{`"` + field + `":{"code":"validation_server_owned"`, `"code":"server_owned_fields"`, field + "."},
 				AfterTestFunc:   ticketUntouched,
 			})
 		}

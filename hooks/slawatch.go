@@ -57,20 +57,20 @@ const (
 func (h *hub) registerSLAWatcher() error {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if !h.cfg.DisableWorkers {
-			go func() {
+			h.goWork("sla watcher", func(ctx context.Context) {
 				t := time.NewTicker(slaTick)
 				defer t.Stop()
 				for {
-					if err := h.checkSLA(h.ctx, time.Now().UTC()); err != nil {
+					if err := h.checkSLA(ctx, time.Now().UTC()); err != nil {
 						h.app.Logger().Error("sla: check failed", "error", err)
 					}
 					select {
-					case <-h.ctx.Done():
+					case <-ctx.Done():
 						return
 					case <-t.C:
 					}
 				}
-			}()
+			})
 		}
 		return se.Next()
 	})

@@ -66,7 +66,7 @@ func failureOf(err error, host string) sourceFailure {
 	case errors.As(err, &he):
 		st := strconv.Itoa(he.Status)
 		if he.Status == 404 || he.Status == 410 {
-			return sourceFailure{Code: "source_not_found", Params: map[string]string{"status": st}}
+			return sourceFailure{Code: "source_address_gone", Params: map[string]string{"status": st}}
 		}
 		return sourceFailure{Code: "source_http", Params: map[string]string{"status": st}}
 	case errors.As(err, &dnsErr):

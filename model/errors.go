@@ -1,6 +1,7 @@
 package model
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -69,7 +70,7 @@ var Messages = []Message{
 	{"source_not_feed", "This address is not a feed (RSS, Atom or JSON Feed).", "Cette adresse n’est pas un flux (RSS, Atom ou JSON Feed)."},
 	{"source_too_large", "The platform sent more than the size limit.", "La plateforme a envoyé plus que la taille maximale."},
 	{"source_rate_limited", "The platform asks us to wait {wait} before the next check.", "La plateforme demande d’attendre {wait} avant la prochaine vérification."},
-	{"source_not_found", "Nothing at this address (HTTP {status}): check it.", "Rien à cette adresse (HTTP {status}) : vérifiez-la."},
+	{"source_address_gone", "Nothing at this address (HTTP {status}): check it.", "Rien à cette adresse (HTTP {status}) : vérifiez-la."},
 	{"source_http", "The platform answered with an error (HTTP {status}).", "La plateforme a répondu par une erreur (HTTP {status})."},
 	{"source_config", "This source is missing a setting: {detail}", "Il manque un réglage à cette source : {detail}"},
 	{"source_storage", "The mentions found could not be saved.", "Les mentions trouvées n’ont pas pu être enregistrées."},
@@ -82,6 +83,23 @@ var Messages = []Message{
 
 	{"mention_not_found", "Mention not found.", "Mention introuvable."},
 	{"exports_list", "Exports are tickets.csv, mentions.csv, replies.csv and labels.csv.", "Les exports sont tickets.csv, mentions.csv, replies.csv et labels.csv."},
+
+	{"byhand_not_yours", "Only its author or an owner can mark this reply answered by hand.", "Seuls son auteur ou un propriétaire peuvent marquer cette réponse comme envoyée à la main."},
+	{"byhand_not_manual", "Only a reply you post yourself can be marked answered by hand.", "Seule une réponse que vous publiez vous-même peut être marquée comme envoyée à la main."},
+	{"byhand_not_draft", "Only a draft can be marked answered by hand.", "Seul un brouillon peut être marqué comme envoyé à la main."},
+	{"push_unavailable", "Push notifications are not available on this server.", "Les notifications push ne sont pas disponibles sur ce serveur."},
+	{"reply_sending", "This reply is being sent right now.", "Cette réponse est en cours d’envoi."},
+	{"search_slow", "The search took too long: add a word to narrow it.", "La recherche a pris trop de temps : ajoutez un mot pour la préciser."},
+	{"search_too_long", "The search is too long ({n} characters): use at most {max}.", "La recherche est trop longue ({n} caractères) : {max} au plus."},
+	{"search_too_many_words", "Search for at most {max} words at once (you typed {n}).", "Cherchez au plus {max} mots à la fois (vous en avez tapé {n})."},
+	{"search_window", "Search results stop at {n}: add a word to narrow the search.", "Les résultats s’arrêtent à {n} : ajoutez un mot pour préciser la recherche."},
+	{"server_owned", "Set by Mentiondesk from the ticket's history; a superuser can correct it in the admin UI.", "Renseigné par Mentiondesk d’après l’historique du ticket ; un super-utilisateur peut le corriger dans l’interface d’administration."},
+	{"server_owned_fields", "Only Mentiondesk sets {fields}.", "Seul Mentiondesk renseigne {fields}."},
+	{"reply_status_server", "A reply is saved as a draft or queued; Mentiondesk marks it {status} itself.", "Une réponse s’enregistre en brouillon ou en file d’attente ; Mentiondesk la marque {status} lui-même."},
+	{"reply_status_sent", "A reply is saved as a draft or queued; it is marked sent when the platform has it, or when you mark it answered by hand.", "Une réponse s’enregistre en brouillon ou en file d’attente ; elle est marquée envoyée quand la plateforme l’a reçue, ou quand vous la marquez envoyée à la main."},
+	{"reply_manual_draft", "A reply you post yourself is saved as a draft, then marked answered by hand.", "Une réponse que vous publiez vous-même s’enregistre en brouillon, puis se marque envoyée à la main."},
+	{"check_too_soon", "Too soon: this source can be checked again at {time} UTC.", "Trop tôt : cette source pourra être vérifiée de nouveau à {time} UTC."},
+	{"check_backing_off", "This source is waiting after errors or a platform's request to slow down: it can be checked again at {time} UTC.", "Cette source patiente après des erreurs ou à la demande d’une plateforme : elle pourra être vérifiée de nouveau le {time} UTC."},
 
 	// Why triage did what it did with a mention ("test this source", the
 	// ticket's history). The English is what mentions.triage_reason stores.
@@ -119,9 +137,64 @@ func ErrorCodes() []string {
 
 // MessageOf finds the message whose English text is en.
 func MessageOf(en string) (Message, bool) {
-	m, ok := byEnglish[en]
+	m, _, ok := MatchMessage(en)
 	return m, ok
 }
+
+// MatchMessage finds the message en was rendered from, with the values
+// its {parameters} took: "Too soon: … at 10:42:05 UTC." is check_too_soon
+// with time 10:42:05.
+func MatchMessage(en string) (Message, map[string]string, bool) {
+	if m, ok := byEnglish[en]; ok {
+		return m, nil, true
+	}
+	for _, t := range templates {
+		if sub := t.re.FindStringSubmatch(en); sub != nil {
+			params := map[string]string{}
+			for i, name := range t.names {
+				params[name] = sub[i+1]
+			}
+			return t.msg, params, true
+		}
+	}
+	return Message{}, nil, false
+}
+
+// templates are the messages with parameters, as patterns.
+var templates = func() []struct {
+	msg   Message
+	re    *regexp.Regexp
+	names []string
+} {
+	var out []struct {
+		msg   Message
+		re    *regexp.Regexp
+		names []string
+	}
+	param := regexp.MustCompile(`\{(\w+)\}`)
+	for _, m := range Messages {
+		locs := param.FindAllStringSubmatchIndex(m.EN, -1)
+		if locs == nil {
+			continue
+		}
+		var pat strings.Builder
+		var names []string
+		last := 0
+		for _, l := range locs {
+			pat.WriteString(regexp.QuoteMeta(m.EN[last:l[0]]))
+			pat.WriteString("(.+?)")
+			names = append(names, m.EN[l[2]:l[3]])
+			last = l[1]
+		}
+		pat.WriteString(regexp.QuoteMeta(m.EN[last:]))
+		out = append(out, struct {
+			msg   Message
+			re    *regexp.Regexp
+			names []string
+		}{m, regexp.MustCompile("^" + pat.String() + "$"), names})
+	}
+	return out
+}()
 
 // Lookup finds a message by its code.
 func Lookup(code string) (Message, bool) {

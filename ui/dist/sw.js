@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 3822e0e47685ff72).
+/* Mentiondesk service worker (version b0806aa48007f802).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-BvUeFvBF.js","/assets/Field-Dmrs2G3z.js","/assets/Icon-oVWyMsio.js","/assets/LangSwitch-mvGYYYb_.js","/assets/Settings-C0qyiCDQ.js","/assets/Settings-D6TwFrFX.css","/assets/SlaBadge-CUdN10V8.js","/assets/Sources-QhXcJwli.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-CQ2wO9eN.css","/assets/Ticket-DWU-N9Ef.js","/assets/clock.svelte-Djn53ibq.js","/assets/en-DcvcK35l.js","/assets/fr-CJ-TsvlX.js","/assets/index-Cc_NAdEs.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-NmVpAO4S.js","/assets/settings.svelte-CzwQVjlB.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-Dxdr5KQ1.js","/assets/Field-Bgq42izs.js","/assets/Icon-CK7rT5jE.js","/assets/LangSwitch-h3e5MnZe.js","/assets/Settings-4bkdQ-zl.js","/assets/Settings-D6TwFrFX.css","/assets/SlaBadge-BXeuFgnE.js","/assets/Sources-CQ7gCFkO.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-CQ2wO9eN.css","/assets/Ticket-CT7k8E3A.js","/assets/clock.svelte-m00Ogige.js","/assets/en-DcvcK35l.js","/assets/fr-CJ-TsvlX.js","/assets/index-CvhVSoue.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-D_QVHmYl.js","/assets/settings.svelte-CxPGIYjq.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -141,8 +141,11 @@ export function describeFailure(info, fallback = '') {
 export function describeError(err) {
   if (!err) return t('error.unknown')
   const status = err.status ?? 0
+  // A message with values ("at most 10 words, you typed 14") is the
+  // server's own rendering, already in the user's language; a plain one is
+  // translated here, so it follows the app's language switch.
   const coded = serverMessage(err.response?.code || err.data?.code)
-  if (coded) return coded
+  if (coded && !/\{\w+\}/.test(coded)) return coded
   const message = err.response?.message || err.data?.message
   if (status === 0 && !message) return err.isAbort ? t('error.aborted') : t('error.network')
   if (message && !/^something went wrong/i.test(message)) return message
