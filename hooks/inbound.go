@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"time"
@@ -142,6 +143,24 @@ func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
 	}
 	return e.NoContent(http.StatusNoContent)
 }
+
+// webSubUpkeep runs maintainWebSub every ten minutes until ctx ends.
+func (h *hub) webSubUpkeep(ctx context.Context) {
+	t := time.NewTicker(webSubUpkeepEvery)
+	defer t.Stop()
+	for {
+		if !h.diskShort() {
+			h.maintainWebSub()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+const webSubUpkeepEvery = 10 * time.Minute
 
 // maintainWebSub subscribes sources whose feed advertises a hub, and
 // renews leases a day before they end. It needs the instance's public URL:

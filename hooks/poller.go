@@ -55,6 +55,9 @@ func (h *hub) registerPoller() error {
 		g.POST("/{id}/check", h.handleCheckNow)
 		if !h.cfg.DisableWorkers {
 			h.goWork("poller", h.poller.loop)
+			// WebSub upkeep asks hubs one after another: its own worker,
+			// so a slow hub never holds up a poll round.
+			h.goWork("websub upkeep", h.webSubUpkeep)
 		}
 		return se.Next()
 	})
@@ -68,13 +71,8 @@ func (h *hub) registerPoller() error {
 func (p *poller) loop(ctx context.Context) {
 	t := time.NewTicker(p.h.cfg.PollTick)
 	defer t.Stop()
-	var lastWebSub time.Time
 	for {
 		p.dispatchDue(ctx)
-		if time.Since(lastWebSub) > 10*time.Minute && !p.h.diskShort() {
-			lastWebSub = time.Now()
-			p.h.maintainWebSub()
-		}
 		select {
 		case <-ctx.Done():
 			return

@@ -59,7 +59,7 @@ func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {
 	}
 	src.Set("websub_pending", "")
 	src.Set("websub_pending_at", "")
-	if err := e.App.Save(src); err != nil {
+	if err := e.App.Save(src.IgnoreUnchangedFields(true)); err != nil { // the hub's answer: WebSub columns only
 		return err
 	}
 	if in.Mode == "denied" {
@@ -79,7 +79,10 @@ func (h *hub) subscribeWebSub(s settings, src *core.Record) {
 	}
 	src.Set("websub_pending", connectors.WebSubSubscribe)
 	src.Set("websub_pending_at", time.Now().UTC())
-	if err := h.app.Save(src); err != nil {
+	// src was read before the upkeep's network calls for other sources:
+	// write the WebSub columns only, never the cursor and health a poll
+	// stored since.
+	if err := h.app.Save(src.IgnoreUnchangedFields(true)); err != nil {
 		h.app.Logger().Error("websub: saving source", "source_id", src.Id, "error", err)
 		return
 	}
@@ -104,7 +107,7 @@ func (h *hub) subscribeWebSub(s settings, src *core.Record) {
 	default:
 		return // already verified while we waited for the hub's answer
 	}
-	if err := h.app.Save(fresh); err != nil {
+	if err := h.app.Save(fresh.IgnoreUnchangedFields(true)); err != nil {
 		h.app.Logger().Error("websub: saving source", "source_id", src.Id, "error", err)
 	}
 }

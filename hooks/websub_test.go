@@ -1,12 +1,15 @@
 package hooks
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/pb_migrations"
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 )
@@ -109,5 +112,53 @@ func TestWebSubVerifiesOnlyWhatWeAsked(t *testing.T) {
 	}
 	for _, s := range scenarios {
 		s.Test(t)
+	}
+}
+
+// WebSub upkeep handles sources one after another, with network calls
+// between them; a poll that stores a source's cursor and health meanwhile
+// must not be undone by upkeep saving that source as it read it before.
+func TestWebSubUpkeepKeepsAConcurrentPoll(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	defer app.Cleanup()
+	h := hubOf(t, app)
+	s, err := app.FindRecordById("settings", pb_migrations.SettingsID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Set("public_url", "https://desk.example")
+	if err := app.Save(s); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := 0; i < 2; i++ {
+		src := saveRecord(t, app, "sources", map[string]any{"kind": "feed", "name": fmt.Sprint("Blog ", i), "url": "https://blog.example/feed", "enabled": true,
+			"websub_hub": "https://hub.example/", "websub_topic": "https://blog.example/feed", "last_check_at": time.Now().UTC().Add(-time.Minute), "cursor": "before"})
+		ids = append(ids, src.Id)
+	}
+	// While upkeep works on one source, the poller stores a poll of the
+	// others (a targeted UPDATE, as pollSource writes health).
+	polled := map[string]bool{}
+	app.OnRecordAfterUpdateSuccess("sources").BindFunc(func(e *core.RecordEvent) error {
+		for _, id := range ids {
+			if id != e.Record.Id && !polled[id] {
+				polled[id] = true
+				if _, err := e.App.DB().Update("sources", dbx.Params{"cursor": "polled", "last_new": 7}, dbx.HashExp{"id": id}).Execute(); err != nil {
+					return err
+				}
+			}
+		}
+		return e.Next()
+	})
+	h.maintainWebSub()
+	for _, id := range ids {
+		src, _ := app.FindRecordById("sources", id)
+		if polled[id] && (src.GetString("cursor") != "polled" || src.GetInt("last_new") != 7) {
+			t.Errorf("source %s after upkeep: cursor %q, last_new %d: the poll was undone", id, src.GetString("cursor"), src.GetInt("last_new"))
+		}
+	}
+	if len(polled) == 0 {
+		t.Fatal("upkeep saved no source: the test proves nothing")
 	}
 }
