@@ -1,28 +1,17 @@
 package hooks
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"maps"
-	"net/url"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/hook"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
-	"github.com/mentiondesk/mentiondesk/hooks/normalize"
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
 
@@ -95,31 +84,6 @@ type batchItem struct {
 	rec *core.Record // its row to store; nil for a repost or a mention known already
 }
 
-// query returns sql prepared once for the batch: the lookups ingest runs
-// per mention (threads, replies) were each built and prepared anew per
-// row, a seventh of the pipeline's time.
-func (bc *batchContext) query(tx core.App, sql string) *dbx.Query {
-	if q, ok := bc.prepared[sql]; ok {
-		return q
-	}
-	if bc.prepared == nil {
-		bc.prepared = map[string]*dbx.Query{}
-	}
-	q := tx.DB().NewQuery(sql).Prepare()
-	bc.prepared[sql] = q
-	return q
-}
-
-func (bc *batchContext) close() {
-	for _, w := range bc.writes {
-		_ = w.q.Close()
-	}
-	for _, q := range bc.prepared {
-		_ = q.Close()
-	}
-	bc.writes, bc.prepared = nil, nil
-}
-
 // saveMention inserts a mention the batch built with one statement
 // prepared per batch, not a PocketBase Save: mentions are most of what
 // ingest writes, their values were all built and checked here, and a Save
@@ -148,140 +112,6 @@ func noteHit(m map[string]ticketHit, key string, hit ticketHit) {
 	if old, ok := m[key]; !ok || !hit.at.Before(old.at) {
 		m[key] = hit
 	}
-}
-
-// insertRecord writes a new record of a collection ingest fills in bulk
-// (mentions, tickets, contacts) with the batch's prepared INSERT.
-func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
-	if rec.Id == "" {
-		rec.Id = newID()
-	}
-	now := types.NowDateTime()
-	if rec.Collection().Fields.GetByName("created") != nil {
-		rec.SetRaw("created", now)
-		rec.SetRaw("updated", now)
-	}
-	if err := bc.writeRow(tx, rec, "INSERT"); err != nil {
-		return err
-	}
-	rec.MarkAsNotNew()
-	return nil
-}
-
-// updateRecord writes every column of a record the batch changed with
-// the batch's prepared UPDATE.
-func (bc *batchContext) updateRecord(tx core.App, rec *core.Record) error {
-	if rec.Collection().Fields.GetByName("updated") != nil {
-		rec.SetRaw("updated", types.NowDateTime())
-	}
-	return bc.writeRow(tx, rec, "UPDATE")
-}
-
-// writeRow runs the batch's INSERT or UPDATE of rec's collection, prepared
-// at its first use, with every column of rec as PocketBase exports it.
-func (bc *batchContext) writeRow(tx core.App, rec *core.Record, op string) error {
-	data, err := rec.DBExport(tx)
-	if err != nil {
-		return err
-	}
-	if op == "UPDATE" {
-		delete(data, "id")
-	}
-	name := rec.Collection().Name
-	w := bc.writes[op+" "+name]
-	if w == nil {
-		w = &preparedWrite{cols: slices.Sorted(maps.Keys(data))}
-		terms := make([]string, len(w.cols))
-		for i, c := range w.cols {
-			w.params = append(w.params, "c"+strconv.Itoa(i))
-			terms[i] = "{:" + w.params[i] + "}"
-			if op == "UPDATE" {
-				terms[i] = "`" + c + "` = " + terms[i]
-			}
-		}
-		sql := "INSERT INTO `" + name + "` (`" + strings.Join(w.cols, "`, `") + "`) VALUES (" + strings.Join(terms, ", ") + ")"
-		if op == "UPDATE" {
-			sql = "UPDATE `" + name + "` SET " + strings.Join(terms, ", ") + " WHERE id = {:id}"
-		}
-		w.q = tx.DB().NewQuery(sql).Prepare()
-		if bc.writes == nil {
-			bc.writes = map[string]*preparedWrite{}
-		}
-		bc.writes[op+" "+name] = w
-	}
-	params := make(dbx.Params, len(w.cols)+1)
-	params["id"] = rec.Id // the UPDATE's key; the INSERT has it among its columns
-	for i, c := range w.cols {
-		v, ok := data[c]
-		if !ok {
-			return fmt.Errorf("%s column %q missing from the export", name, c)
-		}
-		params[w.params[i]] = v
-	}
-	_, err = w.q.Bind(params).Execute()
-	return err
-}
-
-// preparedWrite is a statement prepared for one collection (an INSERT or
-// an UPDATE of every column), with its columns and their parameter names.
-type preparedWrite struct {
-	q            *dbx.Query
-	cols, params []string
-}
-
-// announce runs PocketBase's after-success hooks for the records the
-// batch wrote without a Save, once the batch committed, as PocketBase
-// does for records saved in a transaction: realtime subscribers and the
-// stats index see every mention and ticket ingest writes.
-func (h *hub) announce(created, updated []*core.Record) {
-	ctx := context.Background()
-	for _, list := range []struct {
-		recs []*core.Record
-		kind string
-		hook func(...string) *hook.TaggedHook[*core.ModelEvent]
-	}{
-		{created, core.ModelEventTypeCreate, h.app.OnModelAfterCreateSuccess},
-		{updated, core.ModelEventTypeUpdate, h.app.OnModelAfterUpdateSuccess},
-	} {
-		for _, rec := range list.recs {
-			e := &core.ModelEvent{App: h.app, Context: ctx, Type: list.kind}
-			e.Model = rec
-			if err := list.hook().Trigger(e); err != nil {
-				h.app.Logger().Warn("ingest: after-save hook", "collection", rec.Collection().Name, "id", rec.Id, "error", err)
-			}
-		}
-	}
-}
-
-// indexBatch adds the batch's mentions to the full-text index in one
-// statement: one FTS5 segment per batch instead of one per row.
-func (bc *batchContext) indexBatch(tx core.App) error {
-	for ids := range slices.Chunk(bc.stored, inChunk) {
-		names, params := inList("id", ids)
-		_, err := tx.DB().NewQuery(`INSERT INTO mentions_fts(mention_id, author, title, text)
-			SELECT id, author || ' ' || author_name, title, text FROM mentions WHERE id IN (` + names + `)`).Bind(params).Execute()
-		if err != nil {
-			return err
-		}
-	}
-	bc.stored = nil
-	return nil
-}
-
-// inChunk bounds the values of one IN list, well under SQLite's limit on
-// bound parameters whatever the batch size.
-const inChunk = 500
-
-// inList is an IN list of named parameters for values, with its params.
-func inList(prefix string, values []string) (string, dbx.Params) {
-	names := make([]string, len(values))
-	params := make(dbx.Params, len(values))
-	for i, v := range values {
-		k := prefix + strconv.Itoa(i)
-		names[i] = "{:" + k + "}"
-		params[k] = v
-	}
-	return strings.Join(names, ","), params
 }
 
 // ingest writes one fetched batch of one source in one transaction: the
@@ -559,118 +389,4 @@ func automatedMail(meta map[string]string) bool {
 		return true
 	}
 	return meta["list_id"] != ""
-}
-
-// normalized is a Mention made safe to store and display.
-type normalized struct {
-	ExternalID, URL, Author, AuthorName, AuthorURL string
-	Title, Text, HTML, InReplyTo, ThreadID         string
-	ContentHash                                    string
-	Published                                      time.Time
-	Meta                                           map[string]string
-}
-
-// normalizeMention sanitises what a platform sent: display HTML through
-// the UGC policy, plain text, valid UTF-8, capped sizes, UTC times, and
-// URLs that are really http(s) URLs.
-func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
-	n := normalized{
-		URL:       safeURL(m.URL),
-		Author:    clip(normalize.Text(m.Author), 300),
-		AuthorURL: safeURL(m.AuthorURL),
-		Title:     clip(normalize.Text(m.Title), 1000),
-		InReplyTo: clip(strings.TrimSpace(m.InReplyTo), 1000),
-		ThreadID:  clip(strings.TrimSpace(m.ThreadID), 1000),
-		Meta:      m.Meta,
-	}
-	n.AuthorName = clip(normalize.Text(m.AuthorName), 300)
-	if m.HTML != "" {
-		n.HTML, n.Text = normalize.HTML(m.HTML)
-	}
-	if strings.TrimSpace(m.Text) != "" {
-		n.Text = normalize.Text(m.Text)
-	}
-	n.Text = clip(n.Text, 40000)
-	n.HTML = clip(n.HTML, 200000) // already under normalize's cap; belt and braces
-	n.ExternalID = externalID(m)
-	if n.ExternalID == "" {
-		sum := sha256.Sum256([]byte(m.URL + "\x00" + m.Title + "\x00" + n.Text))
-		n.ExternalID = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	n.Published = m.Published.UTC()
-	// A post cannot come from the future, and a missing date is the
-	// moment we first saw it.
-	if n.Published.IsZero() || n.Published.After(fetchedAt.Add(5*time.Minute)) {
-		n.Published = fetchedAt
-	}
-	if len([]rune(n.Text)) >= 20 {
-		n.ContentHash = normalize.ContentHash(n.Text)
-	}
-	return n
-}
-
-// externalID is the platform's id of a mention, cleaned; "" when it has
-// none (normalizeMention then derives one from its content).
-func externalID(m connectors.Mention) string {
-	return clip(strings.TrimSpace(strings.ToValidUTF8(m.ExternalID, "")), 1000)
-}
-
-func (n normalized) fill(rec *core.Record, bc *batchContext) {
-	rec.Set("source", bc.src.Id)
-	rec.Set("channel", bc.kind)
-	rec.Set("external_id", n.ExternalID)
-	rec.Set("url", n.URL)
-	rec.Set("author", n.Author)
-	rec.Set("author_name", n.AuthorName)
-	rec.Set("author_url", n.AuthorURL)
-	rec.Set("title", n.Title)
-	rec.Set("text", n.Text)
-	rec.Set("html", n.HTML)
-	rec.Set("in_reply_to", n.InReplyTo)
-	rec.Set("content_hash", n.ContentHash)
-	rec.Set("published_at", n.Published)
-	rec.Set("fetched_at", bc.fetchedAt)
-	if len(n.Meta) > 0 {
-		rec.Set("meta", n.Meta)
-	}
-}
-
-func safeURL(raw string) string {
-	raw = strings.TrimSpace(raw)
-	if raw == "" || len(raw) > 2000 || !utf8.ValidString(raw) {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return u.String()
-}
-
-// clip cuts s to at most n runes.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n])
-}
-
-// sourceOptions reads the options object; non-string values (a checkbox
-// sent as true) become their text form rather than failing the lot.
-func sourceOptions(src *core.Record) map[string]string {
-	raw := map[string]any{}
-	_ = src.UnmarshalJSONField("options", &raw)
-	out := make(map[string]string, len(raw))
-	for k, v := range raw {
-		if v != nil {
-			out[k] = strings.TrimSpace(fmt.Sprint(v))
-		}
-	}
-	return out
-}
-
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t)
-	return d
 }

@@ -1,0 +1,134 @@
+package hooks
+
+// What a platform sent, made safe to store: sanitised HTML, plain text,
+// valid UTF-8, capped sizes, UTC times, real http(s) URLs.
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+
+	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/normalize"
+)
+
+// normalized is a Mention made safe to store and display.
+type normalized struct {
+	ExternalID, URL, Author, AuthorName, AuthorURL string
+	Title, Text, HTML, InReplyTo, ThreadID         string
+	ContentHash                                    string
+	Published                                      time.Time
+	Meta                                           map[string]string
+}
+
+// normalizeMention sanitises what a platform sent: display HTML through
+// the UGC policy, plain text, valid UTF-8, capped sizes, UTC times, and
+// URLs that are really http(s) URLs.
+func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
+	n := normalized{
+		URL:       safeURL(m.URL),
+		Author:    clip(normalize.Text(m.Author), 300),
+		AuthorURL: safeURL(m.AuthorURL),
+		Title:     clip(normalize.Text(m.Title), 1000),
+		InReplyTo: clip(strings.TrimSpace(m.InReplyTo), 1000),
+		ThreadID:  clip(strings.TrimSpace(m.ThreadID), 1000),
+		Meta:      m.Meta,
+	}
+	n.AuthorName = clip(normalize.Text(m.AuthorName), 300)
+	if m.HTML != "" {
+		n.HTML, n.Text = normalize.HTML(m.HTML)
+	}
+	if strings.TrimSpace(m.Text) != "" {
+		n.Text = normalize.Text(m.Text)
+	}
+	n.Text = clip(n.Text, 40000)
+	n.HTML = clip(n.HTML, 200000) // already under normalize's cap; belt and braces
+	n.ExternalID = externalID(m)
+	if n.ExternalID == "" {
+		sum := sha256.Sum256([]byte(m.URL + "\x00" + m.Title + "\x00" + n.Text))
+		n.ExternalID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	n.Published = m.Published.UTC()
+	// A post cannot come from the future, and a missing date is the
+	// moment we first saw it.
+	if n.Published.IsZero() || n.Published.After(fetchedAt.Add(5*time.Minute)) {
+		n.Published = fetchedAt
+	}
+	if len([]rune(n.Text)) >= 20 {
+		n.ContentHash = normalize.ContentHash(n.Text)
+	}
+	return n
+}
+
+// externalID is the platform's id of a mention, cleaned; "" when it has
+// none (normalizeMention then derives one from its content).
+func externalID(m connectors.Mention) string {
+	return clip(strings.TrimSpace(strings.ToValidUTF8(m.ExternalID, "")), 1000)
+}
+
+func (n normalized) fill(rec *core.Record, bc *batchContext) {
+	rec.Set("source", bc.src.Id)
+	rec.Set("channel", bc.kind)
+	rec.Set("external_id", n.ExternalID)
+	rec.Set("url", n.URL)
+	rec.Set("author", n.Author)
+	rec.Set("author_name", n.AuthorName)
+	rec.Set("author_url", n.AuthorURL)
+	rec.Set("title", n.Title)
+	rec.Set("text", n.Text)
+	rec.Set("html", n.HTML)
+	rec.Set("in_reply_to", n.InReplyTo)
+	rec.Set("content_hash", n.ContentHash)
+	rec.Set("published_at", n.Published)
+	rec.Set("fetched_at", bc.fetchedAt)
+	if len(n.Meta) > 0 {
+		rec.Set("meta", n.Meta)
+	}
+}
+
+func safeURL(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > 2000 || !utf8.ValidString(raw) {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+// clip cuts s to at most n runes.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n])
+}
+
+// sourceOptions reads the options object; non-string values (a checkbox
+// sent as true) become their text form rather than failing the lot.
+func sourceOptions(src *core.Record) map[string]string {
+	raw := map[string]any{}
+	_ = src.UnmarshalJSONField("options", &raw)
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		if v != nil {
+			out[k] = strings.TrimSpace(fmt.Sprint(v))
+		}
+	}
+	return out
+}
+
+func dt(t time.Time) types.DateTime {
+	d, _ := types.ParseDateTime(t)
+	return d
+}
