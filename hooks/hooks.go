@@ -83,6 +83,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"password reset", h.registerPasswordResetCheck},
 		{"keywords", h.registerKeywordChecks},
 		{"policy", h.registerPolicy},
+		{"ingest writer", h.registerBulkWriterCheck},
 		{"settings", h.registerSettingsChecks},
 		{"lifecycle", h.registerLifecycle},
 		{"serverowned", h.registerServerOwnedFields},

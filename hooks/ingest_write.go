@@ -151,15 +151,22 @@ func (h *hub) announce(created, updated []*core.Record) {
 // statement: one FTS5 segment per batch instead of one per row.
 func (bc *batchContext) indexBatch(tx core.App) error {
 	for ids := range slices.Chunk(bc.stored, inChunk) {
-		names, params := inList("id", ids)
-		_, err := tx.DB().NewQuery(`INSERT INTO mentions_fts(mention_id, author, title, text)
-			SELECT id, author || ' ' || author_name, title, text FROM mentions WHERE id IN (` + names + `)`).Bind(params).Execute()
-		if err != nil {
+		if err := indexMentions(tx, ids); err != nil {
 			return err
 		}
 	}
 	bc.stored = nil
 	return nil
+}
+
+// indexMentions adds stored mentions to the full-text index: what a
+// search reads of a mention is decided here and nowhere else (ingest's
+// batches and a mention saved through PocketBase both come through).
+func indexMentions(tx core.App, ids []string) error {
+	names, params := inList("id", ids)
+	_, err := tx.DB().NewQuery(`INSERT INTO mentions_fts(mention_id, author, title, text)
+		SELECT id, author || ' ' || author_name, title, text FROM mentions WHERE id IN (` + names + `)`).Bind(params).Execute()
+	return err
 }
 
 // inChunk bounds the values of one IN list, well under SQLite's limit on
@@ -176,4 +183,45 @@ func inList(prefix string, values []string) (string, dbx.Params) {
 		params[k] = v
 	}
 	return strings.Join(names, ","), params
+}
+
+// bulkWritable are the field types the writer may write without a Save:
+// plain values whose export is the column as PocketBase stores it. A file,
+// a password or an editor field has work in its Save (uploads, hashing,
+// sanitising) that the writer would skip.
+var bulkWritable = []string{
+	core.FieldTypeText, core.FieldTypeNumber, core.FieldTypeBool, core.FieldTypeDate, core.FieldTypeAutodate,
+	core.FieldTypeSelect, core.FieldTypeJSON, core.FieldTypeRelation, core.FieldTypeURL, core.FieldTypeEmail,
+}
+
+// bulkCollections are the collections ingest writes without Saves.
+var bulkCollections = []string{"mentions", "tickets", "contacts"}
+
+// checkBulkWritable refuses to start when a collection ingest fills in
+// bulk has gained a field the writer cannot write as PocketBase would.
+func checkBulkWritable(app core.App) error {
+	for _, name := range bulkCollections {
+		col, err := app.FindCachedCollectionByNameOrId(name)
+		if err != nil {
+			return err
+		}
+		for _, f := range col.Fields {
+			if !slices.Contains(bulkWritable, f.Type()) {
+				return fmt.Errorf("ingest writes %s without PocketBase's Save, and its field %q is a %s field, which needs one: "+
+					"write it through a Save, or teach the writer what that Save does", name, f.GetName(), f.Type())
+			}
+		}
+	}
+	return nil
+}
+
+// registerBulkWriterCheck checks the writer's collections once migrated.
+func (h *hub) registerBulkWriterCheck() error {
+	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		if err := checkBulkWritable(se.App); err != nil {
+			return err
+		}
+		return se.Next()
+	})
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -25,10 +24,7 @@ func (h *hub) registerSearch() error {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		_, err := e.App.DB().NewQuery(`INSERT INTO mentions_fts(mention_id, author, title, text) VALUES ({:id}, {:author}, {:title}, {:text})`).
-			Bind(dbx.Params{"id": e.Record.Id, "author": e.Record.GetString("author") + " " + e.Record.GetString("author_name"),
-				"title": e.Record.GetString("title"), "text": e.Record.GetString("text")}).Execute()
-		return err
+		return indexMentions(e.App, []string{e.Record.Id})
 	})
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/md/search", h.handleSearch).Bind(apis.RequireAuth("users"))
