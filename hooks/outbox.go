@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/model"
 )
 
 // The outbox sends queued replies on the customer's platform. A reply is
@@ -280,13 +281,6 @@ func mentionOf(m *core.Record) connectors.Mention {
 }
 
 // Platform limits a reply must fit.
-var replyLimits = map[string]struct {
-	max  int
-	unit string
-}{
-	"bluesky":  {300, "graphemes"},
-	"mastodon": {500, "characters"},
-}
 
 // validateReply refuses at creation what the platform would refuse later,
 // with the reason in words.
@@ -302,15 +296,15 @@ func validateReply(app core.App, r *core.Record) error {
 	if err != nil {
 		return nil // the relation validator reports it
 	}
-	lim, ok := replyLimits[t.GetString("channel")]
+	lim, ok := model.ReplyLimits[t.GetString("channel")]
 	if !ok {
 		return nil
 	}
-	n := replyLength(body, lim.unit)
-	if n > lim.max {
-		msg := fmt.Sprintf("Too long for %s: %d %s, the limit is %d.", t.GetString("channel"), n, lim.unit, lim.max)
+	n := replyLength(body, lim.Unit)
+	if n > lim.Max {
+		msg := fmt.Sprintf("Too long for %s: %d %s, the limit is %d.", t.GetString("channel"), n, lim.Unit, lim.Max)
 		return apis.NewBadRequestError(msg, validation.Errors{
-			"body": validation.NewError("validation_too_long", msg).SetParams(map[string]any{"max": lim.max, "length": n}),
+			"body": validation.NewError("validation_too_long", msg).SetParams(map[string]any{"max": lim.Max, "length": n}),
 		})
 	}
 	return nil

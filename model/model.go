@@ -52,6 +52,19 @@ var (
 	ReplyStatuses = []string{"draft", "queued", "sending", "sent", "failed"}
 )
 
+// ReplyLimit is the longest reply a platform accepts, and what it counts.
+type ReplyLimit struct {
+	Max  int
+	Unit string // "characters" (code points) or "graphemes" (what people see as one)
+}
+
+// ReplyLimits are the platforms' limits the composer counts down to and
+// the server enforces before queueing a reply.
+var ReplyLimits = map[string]ReplyLimit{
+	KindBluesky:  {300, "graphemes"},
+	KindMastodon: {500, "characters"},
+}
+
 // NotificationKinds: where an alert is delivered.
 var NotificationKinds = []string{"webpush", "ntfy", "slack", "discord", "webhook", "email", "sms"}
 

@@ -50,6 +50,11 @@ func render() []byte {
 		fmt.Fprintf(&b, "export const %s = %s\n", l.name, js(l.values))
 	}
 	fmt.Fprintf(&b, "export const LANG_ANY = %s\n\n", js(model.LangAny))
+	limits := map[string]int{}
+	for kind, l := range model.ReplyLimits {
+		limits[kind] = l.Max
+	}
+	fmt.Fprintf(&b, "// The longest reply each platform accepts.\nexport const REPLY_LIMITS = %s\n\n", js(limits))
 	b.WriteString("// The server's messages by stable code; {name} stands for a parameter.\nexport const MESSAGES = {\n")
 	for _, code := range model.ErrorCodes() {
 		m, _ := model.Lookup(code)

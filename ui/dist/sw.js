@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version b0806aa48007f802).
+/* Mentiondesk service worker (version a7a05c28951ac230).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-Dxdr5KQ1.js","/assets/Field-Bgq42izs.js","/assets/Icon-CK7rT5jE.js","/assets/LangSwitch-h3e5MnZe.js","/assets/Settings-4bkdQ-zl.js","/assets/Settings-D6TwFrFX.css","/assets/SlaBadge-BXeuFgnE.js","/assets/Sources-CQ7gCFkO.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-CQ2wO9eN.css","/assets/Ticket-CT7k8E3A.js","/assets/clock.svelte-m00Ogige.js","/assets/en-DcvcK35l.js","/assets/fr-CJ-TsvlX.js","/assets/index-CvhVSoue.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-D_QVHmYl.js","/assets/settings.svelte-CxPGIYjq.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-CMJMP2Ty.js","/assets/Field-B_2mWlpQ.js","/assets/Icon-BxFAomtU.js","/assets/LangSwitch-CEEZoOtz.js","/assets/Settings-BHus7cD4.js","/assets/Settings-D6TwFrFX.css","/assets/SlaBadge-CM5ERqnR.js","/assets/Sources-afQ7wkhI.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-CIYBE4vA.js","/assets/Ticket-CQ2wO9eN.css","/assets/clock.svelte-BxV-ZyR4.js","/assets/en-DcvcK35l.js","/assets/fr-CJ-TsvlX.js","/assets/index-CUdSxNcn.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-BEBEH5ea.js","/assets/settings.svelte-hQ2Zi7EN.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

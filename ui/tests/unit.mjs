@@ -15,7 +15,7 @@ export const unitTests = [
     eq(graphemes('👨‍👩‍👧'), 1, 'family ZWJ sequence')
     eq(graphemes('🇫🇷 café'), 6, 'flag + text')
     eq(graphemes(''), 0, 'empty')
-    eq(LIMITS, { mastodon: 500, bluesky: 300 }, 'limits')
+    eq([LIMITS.mastodon, LIMITS.bluesky], [500, 300], 'limits')
   }],
   ['compose: reply route per platform', () => {
     eq(['mastodon', 'bluesky', 'email', 'feed', 'hackernews', 'reddit', 'webhook', ''].map(replyVia),

@@ -1,7 +1,7 @@
 // Reply composer logic kept free of Svelte so it is easy to reason about.
 
-/** Per-platform limits in graphemes (what people see as characters). */
-export const LIMITS = { mastodon: 500, bluesky: 300 }
+/** Per-platform reply limits: the server's (model/model.go), generated. */
+export { REPLY_LIMITS as LIMITS } from './model.gen.js'
 
 let segmenter
 export function graphemes(s) {

@@ -15,6 +15,9 @@ export const KEYWORD_LANGUAGES = ["any","fr","en"]
 export const UI_LANGUAGES = ["fr","en"]
 export const LANG_ANY = "any"
 
+// The longest reply each platform accepts.
+export const REPLY_LIMITS = {"bluesky":300,"mastodon":500}
+
 // The server's messages by stable code; {name} stands for a parameter.
 export const MESSAGES = {
   already_set_up: { en: "Mentiondesk is already set up: sign in instead.", fr: "Mentiondesk est déjà configuré : connectez-vous." },

@@ -1,1 +1,0 @@
-import{S as e,St as t,T as n}from"./Icon-CK7rT5jE.js";var r=t({record:null});async function i(){try{r.record=await n.collection(`settings`).getOne(e)}catch{r.record=null}return r.record}function a(){return(r.record?.first_response_target_min||60)*60}export{r as n,a as r,i as t};
