@@ -114,17 +114,7 @@ func (e xrpcError) String() string {
 var errTokenExpired = errors.New("bluesky: access token expired")
 
 func blueskyBase(src Source) (*url.URL, error) {
-	raw := strings.TrimSpace(src.URL)
-	if raw == "" {
-		raw = BlueskyDefaultURL
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%w: bluesky: service URL must look like https://bsky.social, got %q", ErrConfig, src.URL)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawQuery, u.Fragment, u.User = "", "", nil
-	return u, nil
+	return apiBase(src.URL, BlueskyDefaultURL, "bluesky", BlueskyDefaultURL)
 }
 
 func (b *Bluesky) session(src Source, base *url.URL) (*bskySession, string, string, error) {

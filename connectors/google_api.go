@@ -138,17 +138,7 @@ func googleCommonError(platform string, e googleAPIError, h http.Header, now tim
 
 // googleBase parses an override base URL (Source.URL), or returns def.
 func googleBase(raw, def, platform string) (*url.URL, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		raw = def
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%w: %s: the API base URL must look like https://host, got %q", ErrConfig, platform, raw)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawQuery, u.Fragment, u.User = "", "", nil
-	return u, nil
+	return apiBase(raw, def, platform, def)
 }
 
 // googleURL joins base, an escaped path and a query.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -200,4 +201,23 @@ func newJSONRequest(ctx context.Context, method, rawURL string, in any, token st
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	return req, nil
+}
+
+// apiBase is a platform API's base URL: raw (the source's URL, when the
+// owner points it at a mirror, a proxy or another version) or def; http(s)
+// with a host, no query, fragment or credentials, no trailing slash.
+// example says what the address should look like; the error shows raw
+// redacted, since a pasted URL can carry a token.
+func apiBase(raw, def, platform, example string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		raw = def
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%w: %s: the address must look like %s, got %q", ErrConfig, platform, example, redactURL(raw))
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return u, nil
 }

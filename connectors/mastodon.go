@@ -111,13 +111,7 @@ func mastodonIDLess(a, b string) bool {
 }
 
 func mastodonBase(src Source) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(src.URL))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%w: mastodon: instance URL must look like https://mastodon.example, got %q", ErrConfig, src.URL)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawQuery, u.Fragment, u.User = "", "", nil
-	return u, nil
+	return apiBase(src.URL, "", "mastodon", "https://mastodon.example")
 }
 
 func (m *Mastodon) newRequest(ctx context.Context, method string, base *url.URL, path string, q url.Values, token string, body string) (*http.Request, error) {

@@ -277,17 +277,7 @@ type metaClient struct {
 // metaBase returns the Graph base URL: Source.URL when set (another
 // version, or a test server), else graph.facebook.com at MetaGraphVersion.
 func metaBase(raw string) (*url.URL, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		raw = metaDefaultBase
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%w: the Graph API URL must look like %s", ErrConfig, metaDefaultBase)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawQuery, u.Fragment, u.User = "", "", nil
-	return u, nil
+	return apiBase(raw, metaDefaultBase, "meta", metaDefaultBase)
 }
 
 func newMetaClient(cfg Config, baseURL, token, who string) (*metaClient, error) {

@@ -127,17 +127,7 @@ type xCursor struct {
 }
 
 func xBase(src Source) (*url.URL, error) {
-	raw := strings.TrimSpace(src.URL)
-	if raw == "" {
-		raw = xDefaultBase
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%w: x: the API URL must look like %s", ErrConfig, xDefaultBase)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawQuery, u.Fragment, u.User = "", "", nil
-	return u, nil
+	return apiBase(src.URL, xDefaultBase, "x", xDefaultBase)
 }
 
 func xToken(src Source) (string, error) {
