@@ -82,46 +82,62 @@ func byModel(t testing.TB) classifier {
 	}
 }
 
-func evaluate(corpus []sample, keep func(sample) bool, classify classifier) (s scores, n int) {
-	var tp, fp, fn float64
+func evaluate(corpus []sample, keep func(sample) bool, classify classifier) (scores, int) {
+	var t tally
 	for _, c := range corpus {
 		if !keep(c) {
 			continue
 		}
-		n++
-		if DetectLanguage(c.text, "") == c.lang {
-			s.lang++
-		}
 		// Sentiment and intent are judged with the true language, so a
 		// language error is counted once, in its own column.
 		label, intent := classify(c.text, c.lang)
-		if label == c.sentiment {
-			s.sentiment++
-		}
-		if intent == c.intent {
-			s.intent++
-		}
-		switch gold, got := c.intent == IntentComplaint, intent == IntentComplaint; {
-		case gold && got:
-			tp++
-		case got:
-			fp++
-		case gold:
-			fn++
-		}
+		t.add(c.lang, DetectLanguage(c.text, ""), c.sentiment, label, c.intent, intent)
 	}
-	if n > 0 {
-		s.lang /= float64(n)
-		s.sentiment /= float64(n)
-		s.intent /= float64(n)
+	return t.scores(), t.n
+}
+
+// tally adds up one evaluation: accuracy of language, sentiment and
+// intent, and the complaint class's precision and recall.
+type tally struct {
+	n                       int
+	lang, sentiment, intent float64
+	tp, fp, fn              float64 // complaints found, called wrongly, missed
+}
+
+func (t *tally) add(goldLang, lang, goldSentiment, sentiment, goldIntent, intent string) {
+	t.n++
+	if lang == goldLang {
+		t.lang++
 	}
-	if tp+fp > 0 {
-		s.cPrecision = tp / (tp + fp)
+	if sentiment == goldSentiment {
+		t.sentiment++
 	}
-	if tp+fn > 0 {
-		s.cRecall = tp / (tp + fn)
+	if intent == goldIntent {
+		t.intent++
 	}
-	return s, n
+	switch gold, got := goldIntent == IntentComplaint, intent == IntentComplaint; {
+	case gold && got:
+		t.tp++
+	case got:
+		t.fp++
+	case gold:
+		t.fn++
+	}
+}
+
+func (t tally) scores() (s scores) {
+	if t.n > 0 {
+		s.lang = t.lang / float64(t.n)
+		s.sentiment = t.sentiment / float64(t.n)
+		s.intent = t.intent / float64(t.n)
+	}
+	if t.tp+t.fp > 0 {
+		s.cPrecision = t.tp / (t.tp + t.fp)
+	}
+	if t.tp+t.fn > 0 {
+		s.cRecall = t.tp / (t.tp + t.fn)
+	}
+	return s
 }
 
 // TestCorpusAccuracy keeps the measured quality of the model from

@@ -40,45 +40,17 @@ func rulesOnly(p freshPost) Result {
 }
 
 func scoreWith(posts []freshPost, keep func(freshPost) bool, analyse func(freshPost) Result) (s scores, n int, sentGold, sentPred, intGold, intPred []string) {
-	var tp, fp, fn float64
+	var t tally
 	for _, p := range posts {
 		if !keep(p) {
 			continue
 		}
-		n++
 		r := analyse(p)
-		if r.Lang == p.lang {
-			s.lang++
-		}
-		if r.Label == p.sentiment {
-			s.sentiment++
-		}
-		if r.Intent == p.intent {
-			s.intent++
-		}
-		switch gold, got := p.intent == IntentComplaint, r.Intent == IntentComplaint; {
-		case gold && got:
-			tp++
-		case got:
-			fp++
-		case gold:
-			fn++
-		}
+		t.add(p.lang, r.Lang, p.sentiment, r.Label, p.intent, r.Intent)
 		sentGold, sentPred = append(sentGold, p.sentiment), append(sentPred, r.Label)
 		intGold, intPred = append(intGold, p.intent), append(intPred, r.Intent)
 	}
-	if n > 0 {
-		s.lang /= float64(n)
-		s.sentiment /= float64(n)
-		s.intent /= float64(n)
-	}
-	if tp+fp > 0 {
-		s.cPrecision = tp / (tp + fp)
-	}
-	if tp+fn > 0 {
-		s.cRecall = tp / (tp + fn)
-	}
-	return s, n, sentGold, sentPred, intGold, intPred
+	return t.scores(), t.n, sentGold, sentPred, intGold, intPred
 }
 
 var freshSlices = []struct {
