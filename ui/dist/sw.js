@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version a7a05c28951ac230).
+/* Mentiondesk service worker (version 7b0df95b415b5dda).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-CMJMP2Ty.js","/assets/Field-B_2mWlpQ.js","/assets/Icon-BxFAomtU.js","/assets/LangSwitch-CEEZoOtz.js","/assets/Settings-BHus7cD4.js","/assets/Settings-D6TwFrFX.css","/assets/SlaBadge-CM5ERqnR.js","/assets/Sources-afQ7wkhI.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-CIYBE4vA.js","/assets/Ticket-CQ2wO9eN.css","/assets/clock.svelte-BxV-ZyR4.js","/assets/en-DcvcK35l.js","/assets/fr-CJ-TsvlX.js","/assets/index-CUdSxNcn.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-BEBEH5ea.js","/assets/settings.svelte-hQ2Zi7EN.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-CH3ba-6q.js","/assets/Field-5pqTTIiF.js","/assets/Icon-969v6Yj5.js","/assets/LangSwitch-DLz7lwCK.js","/assets/Settings-C6CnaldW.js","/assets/Settings-D6TwFrFX.css","/assets/SlaBadge-BGWzUNGp.js","/assets/Sources-Bq4s5SrI.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-B7OuBKVe.js","/assets/Ticket-CQ2wO9eN.css","/assets/clock.svelte-BUVZjLbe.js","/assets/en-DcvcK35l.js","/assets/fr-CJ-TsvlX.js","/assets/index-DyEFBkpn.css","/assets/index-HFJDoFVG.js","/assets/router.svelte-Cb5Au60R.js","/assets/settings.svelte-C06SPaVG.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -6,6 +6,8 @@ import { MESSAGES, UI_LANGUAGES } from './model.gen.js'
 const loaders = { en: () => import('./i18n/en.js'), fr: () => import('./i18n/fr.js') }
 const dicts = {}
 export const LANGS = UI_LANGUAGES
+/** Each language by its own name, as a person picking it looks for it. */
+export const LANG_NAMES = { fr: 'Français', en: 'English' }
 const KEY = 'md.lang'
 
 function initial() {

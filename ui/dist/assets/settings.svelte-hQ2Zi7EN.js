@@ -1,1 +1,0 @@
-import{Ct as e,S as t,T as n}from"./Icon-BxFAomtU.js";var r=e({record:null});async function i(){try{r.record=await n.collection(`settings`).getOne(t)}catch{r.record=null}return r.record}function a(){return(r.record?.first_response_target_min||60)*60}export{r as n,a as r,i as t};
