@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -59,5 +60,5 @@ func refuseEarlyCheck(e *core.RequestEvent, src *core.Record) (bool, error) {
 	if wait > manualCheckGap {
 		msg = fmt.Sprintf("This source is waiting after errors or a platform's request to slow down: it can be checked again at %s UTC.", at.UTC().Format("2006-01-02 15:04"))
 	}
-	return true, writeError(e, http.StatusTooManyRequests, msg, map[string]any{"next_check_at": at.UTC().Format(time.RFC3339)})
+	return true, web.WriteError(e, http.StatusTooManyRequests, msg, map[string]any{"next_check_at": at.UTC().Format(time.RFC3339)})
 }

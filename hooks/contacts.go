@@ -6,6 +6,7 @@ package hooks
 import (
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -31,7 +32,7 @@ func (bc *batchContext) upsertContact(n normalized, sentiment float64) *contactR
 	}
 	c := bc.contacts[n.Author]
 	if c == nil {
-		c = &contactRef{ID: newID(), handle: n.Author, name: n.AuthorName, url: n.AuthorURL, sentiment: sentiment, created: true}
+		c = &contactRef{ID: records.NewID(), handle: n.Author, name: n.AuthorName, url: n.AuthorURL, sentiment: sentiment, created: true}
 		bc.contacts[n.Author] = c
 		return c
 	}

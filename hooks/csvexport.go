@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -115,7 +117,7 @@ func (h *hub) handleExport(e *core.RequestEvent) error {
 	if !ok {
 		return apis.NewNotFoundError("Exports are tickets.csv, mentions.csv, replies.csv and labels.csv.", nil)
 	}
-	loc, err := businessLocation(e.App)
+	loc, err := settings.BusinessLocation(e.App)
 	if err != nil {
 		return err
 	}
@@ -134,7 +136,7 @@ func (h *hub) handleExport(e *core.RequestEvent) error {
 	}
 	rows, err := e.App.DB().NewQuery("SELECT " + strings.Join(cols, ", ") + " FROM " + spec.from +
 		" WHERE " + spec.dateCol + " >= {:from} AND " + spec.dateCol + " < {:to}" + and(spec.where) + " ORDER BY " + spec.dateCol).
-		Bind(dbx.Params{"from": dt(from).String(), "to": dt(to).String()}).Rows()
+		Bind(dbx.Params{"from": records.DT(from).String(), "to": records.DT(to).String()}).Rows()
 	if err != nil {
 		return err
 	}

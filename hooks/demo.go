@@ -13,6 +13,7 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/demo"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/model"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
@@ -128,7 +129,7 @@ func (h *hub) saveDemo(collection string, fields map[string]any) (*core.Record, 
 		r.Set(k, v)
 	}
 	if c.IsAuth() {
-		r.SetPassword(randomToken(16)) // demo agents cannot sign in
+		r.SetPassword(records.RandomToken(16)) // demo agents cannot sign in
 	}
 	return r, h.app.Save(r)
 }

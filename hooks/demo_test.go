@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/pocketbase/tests"
 )
 
@@ -58,7 +59,7 @@ func TestDemoDataset(t *testing.T) {
 			t.Errorf("the demo shows nothing for %s", q)
 		}
 	}
-	if count("SELECT count(*) FROM mentions WHERE published_at > '"+dt(now).String()+"'") != 0 {
+	if count("SELECT count(*) FROM mentions WHERE published_at > '"+records.DT(now).String()+"'") != 0 {
 		t.Error("a mention from the future")
 	}
 	if count("SELECT count(*) FROM users WHERE role = 'owner'") != 0 {

@@ -67,7 +67,7 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 	mastoSrv := httptest.NewServer(masto)
 	defer mastoSrv.Close()
 	msrc := saveRecord(t, app, "sources", map[string]any{"kind": "mastodon", "name": "Mentions", "url": mastoSrv.URL, "enabled": true})
-	h.setCredentials(msrc, map[string]string{"token": "tok_outbox"})
+	h.secrets.Set(msrc, map[string]string{"token": "tok_outbox"})
 	if err := app.Save(msrc); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -157,14 +160,14 @@ func (h *hub) onDiskFull() {
 		g.mu.Unlock()
 		// Off the caller's path: a request or a worker must not wait for
 		// a slow notification channel.
-		h.goWork("disk alert", func(context.Context) { h.alertOwners(diskFullAlert) })
+		h.workers.Go("disk alert", func(context.Context) { h.alertOwners(diskFullAlert) })
 	}
 }
 
 // onDiskBack clears the health error and makes the paused sources due.
 func (h *hub) onDiskBack() {
 	g := h.disk
-	_, err := h.app.DB().Update("sources", dbx.Params{"last_error": "", "last_error_info": "null", "next_check_at": dt(time.Now()).String()},
+	_, err := h.app.DB().Update("sources", dbx.Params{"last_error": "", "last_error_info": "null", "next_check_at": records.DT(time.Now()).String()},
 		dbx.HashExp{"last_error": diskFullMessage}).Execute()
 	if err != nil {
 		h.app.Logger().Warn("disk: clearing sources", "error", err)
@@ -217,7 +220,7 @@ func (h *hub) alertOwners(a systemAlert) {
 	if err != nil {
 		return
 	}
-	s, _ := loadSettings(h.app)
+	s, _ := settings.Load(h.app)
 	for _, o := range owners {
 		lang := o.GetString("language")
 		if a.title[lang] == "" {
@@ -246,5 +249,5 @@ func (h *hub) alertOwners(a systemAlert) {
 // back later: both retry on a 503.
 func diskFullResponse(e *core.RequestEvent) error {
 	e.Response.Header().Set("Retry-After", fmt.Sprint(int(diskFullRetry.Seconds())))
-	return e.JSON(http.StatusServiceUnavailable, apiError(http.StatusServiceUnavailable, userMessage(errDiskFull)))
+	return e.JSON(http.StatusServiceUnavailable, web.APIError(http.StatusServiceUnavailable, userMessage(errDiskFull)))
 }

@@ -3,20 +3,24 @@ package hooks
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/secrets"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
+	"github.com/mentiondesk/mentiondesk/hooks/web"
+	"github.com/mentiondesk/mentiondesk/hooks/workers"
 )
 
 // hub carries what every concern shares. Each concern is a method named
 // after it (registerPoller, registerIngest...) in a file of its own.
 type hub struct {
-	app   core.App
-	cfg   Config
-	vault *vault.Vault
+	app     core.App
+	cfg     Config
+	vault   *vault.Vault
+	secrets *secrets.Store // sources' credentials, sealed by the vault
 	// ctx is cancelled when the app terminates: background workers stop
 	// mid-flight instead of being killed with the process.
 	ctx context.Context
@@ -35,11 +39,9 @@ type hub struct {
 	listeners []func(ingestEvent)
 	// notifier delivers notifications (hooks/notify.go).
 	notifier *notifier
-	// calendars keeps business-hours calendars parsed once per distinct
-	// setting (clock.go): every ticket save asks for one.
-	calendars sync.Map // timezone + "\x00" + hours JSON → *sla.Calendar (nil: unusable)
+	clock    *settings.Clock // SLA time, business hours or the wall clock
 	// workers are the background goroutines, joined on terminate.
-	workers workers
+	workers *workers.Pool
 	// beforeCommit, when a test sets it, runs at the end of every ingest
 	// transaction, everything written and nothing committed: the crash
 	// test kills its child process there.
@@ -65,10 +67,11 @@ func Register(app core.App, cfg Config) error {
 func register(app core.App, cfg Config) (*hub, error) {
 	cfg = cfg.Defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &hub{app: app, cfg: cfg, vault: vault.New(cfg.EncryptionKey), ctx: ctx}
+	v := vault.New(cfg.EncryptionKey)
+	h := &hub{app: app, cfg: cfg, vault: v, secrets: secrets.New(v), ctx: ctx, workers: workers.New(ctx, app.Logger()), clock: settings.NewClock(app.Logger())}
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
 		cancel()
-		h.joinWorkers() // before PocketBase closes the database under them
+		h.workers.Join() // before PocketBase closes the database under them
 		return e.Next()
 	})
 
@@ -76,15 +79,15 @@ func register(app core.App, cfg Config) (*hub, error) {
 		name string
 		fn   func() error
 	}{
-		{"locale", h.registerLocale},
-		{"secrets", h.registerSecrets},
+		{"locale", func() error { return web.Register(app) }},
+		{"secrets", func() error { return secrets.Register(app, h.secrets) }},
 		{"disk", h.registerDiskGuard},
 		{"setup", h.registerSetup},
 		{"password reset", h.registerPasswordResetCheck},
 		{"keywords", h.registerKeywordChecks},
 		{"policy", h.registerPolicy},
 		{"ingest writer", h.registerBulkWriterCheck},
-		{"settings", h.registerSettingsChecks},
+		{"settings", func() error { return settings.Register(app) }},
 		{"lifecycle", h.registerLifecycle},
 		{"serverowned", h.registerServerOwnedFields},
 		{"poller", h.registerPoller},

@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"time"
 
@@ -11,6 +10,9 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/web"
 )
 
 // Inbound routes: mentions pushed to us instead of polled. Both are public
@@ -23,23 +25,11 @@ func (h *hub) registerInbound() error {
 		se.Router.GET("/api/md/websub/{source}", h.handleWebSubVerify)
 		se.Router.POST("/api/md/websub/{source}", h.handleWebSubDelivery)
 		owner := se.Router.Group("/api/md/sources")
-		owner.Bind(apis.RequireAuth("users")).BindFunc(requireOwner())
+		owner.Bind(apis.RequireAuth("users")).BindFunc(web.RequireOwner())
 		owner.GET("/{id}/webhook", h.handleWebhookInfo)
 		return se.Next()
 	})
 	return nil
-}
-
-// readCapped reads a request body up to the configured cap.
-func (h *hub) readCapped(e *core.RequestEvent) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(e.Request.Body, h.cfg.MaxBody+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(body)) > h.cfg.MaxBody {
-		return nil, connectors.ErrTooLarge
-	}
-	return body, nil
 }
 
 func (h *hub) handleWebhook(e *core.RequestEvent) error {
@@ -50,16 +40,16 @@ func (h *hub) handleWebhook(e *core.RequestEvent) error {
 	if h.diskShort() {
 		return diskFullResponse(e)
 	}
-	body, err := h.readCapped(e)
+	body, err := web.ReadCapped(e, h.cfg.MaxBody)
 	if err != nil {
-		return e.JSON(http.StatusRequestEntityTooLarge, apiError(413, "The body is too large."))
+		return e.JSON(http.StatusRequestEntityTooLarge, web.APIError(413, "The body is too large."))
 	}
 	secret, err := h.vault.Open(src.GetString("webhook_secret"))
 	if err != nil {
 		return err
 	}
 	if err := connectors.VerifyWebhook(secret, e.Request.Header, body); err != nil {
-		return e.JSON(http.StatusUnauthorized, apiError(401, "Bad signature or token: sign the body with the source's secret ("+connectors.WebhookSignatureHeader+": sha256=<hex>) or send Authorization: Bearer <secret>."))
+		return e.JSON(http.StatusUnauthorized, web.APIError(401, "Bad signature or token: sign the body with the source's secret ("+connectors.WebhookSignatureHeader+": sha256=<hex>) or send Authorization: Bearer <secret>."))
 	}
 	mentions, err := connectors.ParseWebhook(body)
 	if err != nil {
@@ -77,7 +67,7 @@ func (h *hub) ingestPushed(src *core.Record, mentions []connectors.Mention) (Ing
 	now := time.Now().UTC()
 	stats, events, err := h.ingest(src, mentions, now, func(tx core.App, stats IngestStats) error {
 		_, err := tx.DB().Update("sources", dbx.Params{
-			"last_ok_at": dt(now).String(), "last_check_at": dt(now).String(),
+			"last_ok_at": records.DT(now).String(), "last_check_at": records.DT(now).String(),
 			"last_new": stats.New, "error_count": 0, "last_error": "",
 		}, dbx.HashExp{"id": src.Id}).Execute()
 		return err
@@ -100,16 +90,10 @@ func (h *hub) handleWebhookInfo(e *core.RequestEvent) error {
 		return err
 	}
 	return e.JSON(http.StatusOK, map[string]string{
-		"url":    h.publicURL(e) + "/api/md/hooks/" + src.Id,
+		"url":    web.PublicURL(h.app, e) + "/api/md/hooks/" + src.Id,
 		"secret": secret,
 		"header": connectors.WebhookSignatureHeader,
 	})
-}
-
-// publicURL is the instance's address as the outside world reaches it.
-func (h *hub) publicURL(e *core.RequestEvent) string {
-	s, _ := loadSettings(h.app)
-	return baseURL(h.app, s, e)
 }
 
 func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
@@ -121,7 +105,7 @@ func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
 	if h.diskShort() {
 		return diskFullResponse(e)
 	}
-	body, err := h.readCapped(e)
+	body, err := web.ReadCapped(e, h.cfg.MaxBody)
 	if err != nil {
 		return e.NoContent(http.StatusRequestEntityTooLarge)
 	}
@@ -130,7 +114,7 @@ func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
 		return err
 	}
 	if !connectors.VerifySignature(secret, e.Request.Header.Get("X-Hub-Signature"), body) {
-		return e.JSON(http.StatusForbidden, apiError(403, "Bad WebSub signature."))
+		return e.JSON(http.StatusForbidden, web.APIError(403, "Bad WebSub signature."))
 	}
 	feed := connectors.NewFeed(connectors.Config{MaxBody: h.cfg.MaxBody})
 	mentions, err := feed.ParseBody(body, e.Request.Header.Get("Content-Type"), src.GetString("websub_topic"))
@@ -166,11 +150,11 @@ const webSubUpkeepEvery = 10 * time.Minute
 // renews leases a day before they end. It needs the instance's public URL:
 // a hub cannot call back an address only this machine knows.
 func (h *hub) maintainWebSub() {
-	s, err := loadSettings(h.app)
+	s, err := settings.Load(h.app)
 	if err != nil || s.PublicURL == "" {
 		return
 	}
-	due := dt(time.Now().Add(24 * time.Hour)).String()
+	due := records.DT(time.Now().Add(24 * time.Hour)).String()
 	recs, err := h.app.FindRecordsByFilter("sources",
 		"enabled = true && kind = 'feed' && websub_hub != '' && (websub_expires_at = '' || websub_expires_at < {:due}) && (last_check_at != '')",
 		"", 20, 0, dbx.Params{"due": due})
@@ -179,19 +163,5 @@ func (h *hub) maintainWebSub() {
 	}
 	for _, src := range recs {
 		h.subscribeWebSub(s, src)
-	}
-}
-
-func apiError(status int, msg string) map[string]any {
-	return map[string]any{"status": status, "message": msg, "data": map[string]any{}}
-}
-
-// requireOwner lets only owners through (after RequireAuth).
-func requireOwner() func(*core.RequestEvent) error {
-	return func(e *core.RequestEvent) error {
-		if e.Auth == nil || e.Auth.GetString("role") != "owner" {
-			return apis.NewForbiddenError("Only the owner can do this.", nil)
-		}
-		return e.Next()
 	}
 }

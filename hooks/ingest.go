@@ -12,6 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
 
@@ -44,7 +46,7 @@ type ingestEvent struct {
 type batchContext struct {
 	src       *core.Record
 	kind      string
-	settings  settings
+	settings  settings.Settings
 	matcher   *keywordMatcher
 	rules     []triage.Rule
 	broad     bool // a search: mentions must name the brand themselves
@@ -165,7 +167,7 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 			seen[it.n.ExternalID] = true
 			ev, err := h.ingestOne(tx, bc, it, &stats)
 			if err != nil {
-				return fmt.Errorf("mention %q: %w", clip(it.m.ExternalID, 80), err)
+				return fmt.Errorf("mention %q: %w", records.Clip(it.m.ExternalID, 80), err)
 			}
 			events = append(events, ev...)
 		}
@@ -198,7 +200,7 @@ func (h *hub) loadBatchContext(app core.App, src *core.Record, fetchedAt time.Ti
 		return nil, err
 	}
 	bc := &batchContext{src: src, kind: src.GetString("kind"), settings: p.settings, matcher: matcher, rules: p.rules, fetchedAt: fetchedAt.UTC()}
-	opts := sourceOptions(src)
+	opts := records.SourceOptions(src)
 	switch bc.kind {
 	case "email", "webhook":
 		bc.direct = true
@@ -262,7 +264,7 @@ func (bc *batchContext) prepare(app core.App, batch []connectors.Mention) ([]bat
 // knownIDs returns which of ids the source has stored.
 func (bc *batchContext) knownIDs(app core.App, ids []string) (map[string]bool, error) {
 	known := map[string]bool{}
-	err := eachRow(app, "SELECT external_id FROM mentions WHERE source = {:src} AND external_id IN (%s)", dbx.Params{"src": bc.src.Id}, ids,
+	err := records.EachRow(app, "SELECT external_id FROM mentions WHERE source = {:src} AND external_id IN (%s)", dbx.Params{"src": bc.src.Id}, ids,
 		func(r dbx.NullStringMap) { known[r["external_id"].String] = true })
 	return known, err
 }
@@ -278,7 +280,7 @@ func (bc *batchContext) mentionRow(col *core.Collection, n normalized, v verdict
 	rec.Set("sentiment_label", v.a.label)
 	rec.Set("intent", v.a.intent)
 	rec.Set("triage", v.d.Action)
-	rec.Set("triage_reason", clip(v.d.Reason, 300))
+	rec.Set("triage_reason", records.Clip(v.d.Reason, 300))
 	return rec
 }
 

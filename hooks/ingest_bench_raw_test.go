@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -202,7 +203,7 @@ func BenchmarkRawInsert(b *testing.B) {
 		"language", "sentiment", "sentiment_label", "intent", "keywords", "in_reply_to", "thread_key", "ticket", "contact",
 		"content_hash", "published_at", "fetched_at", "triage", "triage_reason", "own", "repost", "deleted", "meta", "created", "updated"}
 	var rows [][]any
-	fetched := dt(fx.now).String()
+	fetched := records.DT(fx.now).String()
 	for _, batch := range fx.batches {
 		for _, raw := range batch {
 			n := normalizeMention(raw, fx.now)
@@ -210,9 +211,9 @@ func BenchmarkRawInsert(b *testing.B) {
 			a := analyze(text, raw.Lang, nil)
 			found := m.match(text, a.lang)
 			kw, _ := json.Marshal(nonNil(found.terms))
-			rows = append(rows, []any{newID(), "benchsource0001", "feed", n.ExternalID, n.URL, n.Author, n.AuthorName, n.AuthorURL,
+			rows = append(rows, []any{records.NewID(), "benchsource0001", "feed", n.ExternalID, n.URL, n.Author, n.AuthorName, n.AuthorURL,
 				n.Title, n.Text, n.HTML, a.lang, a.score, a.label, a.intent, string(kw), n.InReplyTo, "feed:" + n.ExternalID, "", "",
-				n.ContentHash, dt(n.Published).String(), fetched, "ignored", "", false, false, false, "null", fetched, fetched})
+				n.ContentHash, records.DT(n.Published).String(), fetched, "ignored", "", false, false, false, "null", fetched, fetched})
 		}
 	}
 	variants := []struct {

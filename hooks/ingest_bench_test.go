@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
@@ -312,7 +313,7 @@ func BenchmarkIngest100k(b *testing.B) {
 				for i := w; i < len(fx.batches); i += len(feeds) {
 					stats, _, err := h.ingest(src, fx.batches[i], fx.now, func(tx core.App, stats IngestStats) error {
 						// What pollSource does with the source in the same transaction.
-						_, err := tx.DB().Update("sources", dbx.Params{"last_check_at": dt(fx.now).String(), "last_ok_at": dt(fx.now).String(),
+						_, err := tx.DB().Update("sources", dbx.Params{"last_check_at": records.DT(fx.now).String(), "last_ok_at": records.DT(fx.now).String(),
 							"last_new": stats.New}, dbx.HashExp{"id": src.Id}).Execute()
 						return err
 					})

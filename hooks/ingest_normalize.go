@@ -6,17 +6,16 @@ package hooks
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/normalize"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 )
 
 // normalized is a Mention made safe to store and display.
@@ -34,22 +33,22 @@ type normalized struct {
 func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
 	n := normalized{
 		URL:       safeURL(m.URL),
-		Author:    clip(normalize.Text(m.Author), 300),
+		Author:    records.Clip(normalize.Text(m.Author), 300),
 		AuthorURL: safeURL(m.AuthorURL),
-		Title:     clip(normalize.Text(m.Title), 1000),
-		InReplyTo: clip(strings.TrimSpace(m.InReplyTo), 1000),
-		ThreadID:  clip(strings.TrimSpace(m.ThreadID), 1000),
+		Title:     records.Clip(normalize.Text(m.Title), 1000),
+		InReplyTo: records.Clip(strings.TrimSpace(m.InReplyTo), 1000),
+		ThreadID:  records.Clip(strings.TrimSpace(m.ThreadID), 1000),
 		Meta:      m.Meta,
 	}
-	n.AuthorName = clip(normalize.Text(m.AuthorName), 300)
+	n.AuthorName = records.Clip(normalize.Text(m.AuthorName), 300)
 	if m.HTML != "" {
 		n.HTML, n.Text = normalize.HTML(m.HTML)
 	}
 	if strings.TrimSpace(m.Text) != "" {
 		n.Text = normalize.Text(m.Text)
 	}
-	n.Text = clip(n.Text, 40000)
-	n.HTML = clip(n.HTML, 200000) // already under normalize's cap; belt and braces
+	n.Text = records.Clip(n.Text, 40000)
+	n.HTML = records.Clip(n.HTML, 200000) // already under normalize's cap; belt and braces
 	n.ExternalID = externalID(m)
 	if n.ExternalID == "" {
 		sum := sha256.Sum256([]byte(m.URL + "\x00" + m.Title + "\x00" + n.Text))
@@ -70,7 +69,7 @@ func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
 // externalID is the platform's id of a mention, cleaned; "" when it has
 // none (normalizeMention then derives one from its content).
 func externalID(m connectors.Mention) string {
-	return clip(strings.TrimSpace(strings.ToValidUTF8(m.ExternalID, "")), 1000)
+	return records.Clip(strings.TrimSpace(strings.ToValidUTF8(m.ExternalID, "")), 1000)
 }
 
 func (n normalized) fill(rec *core.Record, bc *batchContext) {
@@ -103,32 +102,4 @@ func safeURL(raw string) string {
 		return ""
 	}
 	return u.String()
-}
-
-// clip cuts s to at most n runes.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n])
-}
-
-// sourceOptions reads the options object; non-string values (a checkbox
-// sent as true) become their text form rather than failing the lot.
-func sourceOptions(src *core.Record) map[string]string {
-	raw := map[string]any{}
-	_ = src.UnmarshalJSONField("options", &raw)
-	out := make(map[string]string, len(raw))
-	for k, v := range raw {
-		if v != nil {
-			out[k] = strings.TrimSpace(fmt.Sprint(v))
-		}
-	}
-	return out
-}
-
-func dt(t time.Time) types.DateTime {
-	d, _ := types.ParseDateTime(t)
-	return d
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
@@ -48,7 +49,7 @@ func (bc *batchContext) close() {
 // (mentions, tickets, contacts) with the batch's prepared INSERT.
 func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 	if rec.Id == "" {
-		rec.Id = newID()
+		rec.Id = records.NewID()
 	}
 	now := types.NowDateTime()
 	if rec.Collection().Fields.GetByName("created") != nil {
@@ -150,7 +151,7 @@ func (h *hub) announce(created, updated []*core.Record) {
 // indexBatch adds the batch's mentions to the full-text index in one
 // statement: one FTS5 segment per batch instead of one per row.
 func (bc *batchContext) indexBatch(tx core.App) error {
-	for ids := range slices.Chunk(bc.stored, inChunk) {
+	for ids := range slices.Chunk(bc.stored, records.InChunk) {
 		if err := indexMentions(tx, ids); err != nil {
 			return err
 		}
@@ -163,26 +164,10 @@ func (bc *batchContext) indexBatch(tx core.App) error {
 // search reads of a mention is decided here and nowhere else (ingest's
 // batches and a mention saved through PocketBase both come through).
 func indexMentions(tx core.App, ids []string) error {
-	names, params := inList("id", ids)
+	names, params := records.InList("id", ids)
 	_, err := tx.DB().NewQuery(`INSERT INTO mentions_fts(mention_id, author, title, text)
 		SELECT id, author || ' ' || author_name, title, text FROM mentions WHERE id IN (` + names + `)`).Bind(params).Execute()
 	return err
-}
-
-// inChunk bounds the values of one IN list, well under SQLite's limit on
-// bound parameters whatever the batch size.
-const inChunk = 500
-
-// inList is an IN list of named parameters for values, with its params.
-func inList(prefix string, values []string) (string, dbx.Params) {
-	names := make([]string, len(values))
-	params := make(dbx.Params, len(values))
-	for i, v := range values {
-		k := prefix + strconv.Itoa(i)
-		names[i] = "{:" + k + "}"
-		params[k] = v
-	}
-	return strings.Join(names, ","), params
 }
 
 // bulkWritable are the field types the writer may write without a Save:

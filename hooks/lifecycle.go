@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 	"github.com/pocketbase/pocketbase/tools/types"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/sla"
 )
 
@@ -37,7 +39,7 @@ func (h *hub) registerLifecycle() error {
 			e.Record.Set("needs_answer", true)
 		}
 		if e.Record.GetString("sla_due_at") == "" && e.Record.GetBool("needs_answer") {
-			if s, err := loadSettings(e.App); err == nil {
+			if s, err := settings.Load(e.App); err == nil {
 				due, limit := h.deadlines(s, e.Record.GetString("priority"), e.Record.GetDateTime("first_mention_at").Time())
 				e.Record.Set("sla_due_at", due)
 				e.Record.Set("sla_limit_at", limit)
@@ -55,7 +57,7 @@ func (h *hub) registerLifecycle() error {
 	h.app.OnRecordCreate("replies").BindFunc(func(e *core.RecordEvent) error {
 		r := e.Record
 		if r.GetString("idempotency_key") == "" {
-			r.Set("idempotency_key", randomToken(16))
+			r.Set("idempotency_key", records.RandomToken(16))
 		}
 		if r.GetString("via") == "note" {
 			r.Set("status", "sent") // notes are never sent anywhere
@@ -175,13 +177,13 @@ func (h *hub) resolutionTime(app core.App, t *core.Record, at time.Time) (wall, 
 		events = append(events, sla.Event{At: r.At.Time(), Kind: sla.EventKind(r.Kind), Status: r.To})
 	}
 	events = append(events, sla.Event{At: at, Kind: sla.StatusChange, Status: sla.StatusResolved})
-	s, err := loadSettings(app)
+	s, err := settings.Load(app)
 	if err != nil {
 		return 0, 0, err
 	}
-	target, limit := s.targets(t.GetString("priority"))
+	target, limit := s.Targets(t.GetString("priority"))
 	policy := sla.Policy{FirstResponseTarget: target, FirstResponseLimit: limit, ResolutionTarget: s.Resolution, BusinessHours: s.SLABusinessHours}
-	c := sla.Compute(events, policy, h.calendar(s), at)
+	c := sla.Compute(events, policy, h.clock.Calendar(s), at)
 	return c.Resolution, c.ResolutionBusiness, nil
 }
 
@@ -216,11 +218,11 @@ func (h *hub) markAnswered(app core.App, t *core.Record, at time.Time) error {
 		first := t.GetDateTime("first_mention_at").Time()
 		if !first.IsZero() {
 			t.Set("first_response_sec", max(0, int64(at.Sub(first).Seconds())))
-			s, err := loadSettings(app)
+			s, err := settings.Load(app)
 			if err != nil {
 				return err
 			}
-			t.Set("first_response_bh_sec", int64(h.businessElapsed(s, first, at).Seconds()))
+			t.Set("first_response_bh_sec", int64(h.clock.BusinessElapsed(s, first, at).Seconds()))
 			due := t.GetDateTime("sla_due_at").Time()
 			if due.IsZero() {
 				due, _ = h.deadlines(s, t.GetString("priority"), first)

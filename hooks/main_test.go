@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	_ "github.com/mentiondesk/mentiondesk/pb_migrations"
 )
@@ -101,7 +102,7 @@ const (
 )
 
 func seed(app core.App) error {
-	h := &hub{app: app, vault: vault.New(testKey)}
+	store := secrets.New(vault.New(testKey))
 	rows := []struct {
 		collection string
 		fields     map[string]any
@@ -134,7 +135,7 @@ func seed(app core.App) error {
 			r.SetPassword(fixturePasswd)
 		}
 		if row.collection == "sources" {
-			h.setCredentials(r, map[string]string{"token": fixtureToken})
+			store.Set(r, map[string]string{"token": fixtureToken})
 		}
 		if err := app.Save(r); err != nil {
 			return err

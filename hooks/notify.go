@@ -15,6 +15,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/web"
 )
 
 // Notifications leave the ingest and request paths at once: listeners only
@@ -152,7 +154,7 @@ func (h *hub) registerNotify() error {
 		se.Router.GET("/api/md/push/key", n.handlePushKey).Bind(apis.RequireAuth("users"))
 		se.Router.POST("/api/md/notifications/{id}/test", n.handleTest).Bind(apis.RequireAuth("users"))
 		if !h.cfg.DisableWorkers {
-			h.goWork("notifier", n.run)
+			h.workers.Go("notifier", n.run)
 		}
 		return se.Next()
 	})
@@ -267,7 +269,7 @@ func (n *notifier) plan(ev notifyEvent, hold bool) []delivery {
 	if err != nil {
 		return nil // deleted in the meantime: nothing to open
 	}
-	s, err := loadSettings(app)
+	s, err := settings.Load(app)
 	if err != nil {
 		app.Logger().Error("notify: settings", "error", err)
 		return nil
@@ -378,7 +380,7 @@ func (n *notifier) duplicate(where string, ev notifyEvent, now time.Time) bool {
 // agent. "assigned" goes to the assignee only.
 func (n *notifier) recipients(t *core.Record, ev notifyEvent) (map[string]recipient, error) {
 	app := n.h.app
-	s, _ := loadSettings(app)
+	s, _ := settings.Load(app)
 	out := map[string]recipient{}
 	add := func(u *core.Record) {
 		r := recipient{user: u, lang: notify.Lang(u.GetString("language"))}
@@ -410,7 +412,7 @@ func (n *notifier) recipients(t *core.Record, ev notifyEvent) (map[string]recipi
 
 // eventInfo loads what a message shows: who wrote (contact, else the first
 // mention's author), where, and the first words of the first mention.
-func (n *notifier) eventInfo(t *core.Record, ev notifyEvent, s settings) notify.Event {
+func (n *notifier) eventInfo(t *core.Record, ev notifyEvent, s settings.Settings) notify.Event {
 	app := n.h.app
 	info := notify.Event{
 		Kind: ev.Kind, TicketID: t.Id, URL: n.ticketURL(s, t.Id), Platform: t.GetString("channel"),
@@ -456,6 +458,8 @@ func (n *notifier) eventInfo(t *core.Record, ev notifyEvent, s settings) notify.
 }
 
 // home is the app's address for links (see baseURL).
-func (n *notifier) home(s settings) string { return baseURL(n.h.app, s, nil) }
+func (n *notifier) home(s settings.Settings) string { return web.BaseURL(n.h.app, s, nil) }
 
-func (n *notifier) ticketURL(s settings, id string) string { return ticketLink(n.home(s), id) }
+func (n *notifier) ticketURL(s settings.Settings, id string) string {
+	return web.TicketLink(n.home(s), id)
+}

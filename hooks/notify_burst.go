@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 )
 
 // A burst (an SLA pass flagging thousands of tickets, a flood of new
@@ -115,7 +116,7 @@ func (n *notifier) holdCounts(counts map[burstKey]int) error {
 	n.restoreHolds()
 	app := n.h.app
 	now := n.now()
-	s, err := loadSettings(app)
+	s, err := settings.Load(app)
 	if err != nil {
 		return err
 	}

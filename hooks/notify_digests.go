@@ -13,6 +13,8 @@ import (
 	"github.com/pocketbase/pocketbase/tools/types"
 
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
@@ -94,7 +96,7 @@ func (n *notifier) dueDigests() []delivery {
 		if err != nil {
 			return time.Time{}
 		}
-		s, _ := loadSettings(app)
+		s, _ := settings.Load(app)
 		q, ok := notify.ParseQuiet(u.GetString("quiet_start"), u.GetString("quiet_end"), u.GetString("timezone"), s.Timezone)
 		if !ok {
 			return time.Time{}
@@ -104,7 +106,7 @@ func (n *notifier) dueDigests() []delivery {
 	if len(batches) == 0 {
 		return nil
 	}
-	s, _ := loadSettings(app)
+	s, _ := settings.Load(app)
 	var out []delivery
 	for _, b := range batches {
 		tg, err := app.FindRecordById("notifications", b.Key)
@@ -136,7 +138,7 @@ func (n *notifier) dailyDigests() []delivery {
 	if err != nil {
 		return nil
 	}
-	s, _ := loadSettings(app)
+	s, _ := settings.Load(app)
 	var sum *notify.Summary
 	var out []delivery
 	for _, tg := range targets {
@@ -185,7 +187,7 @@ func (n *notifier) summary(now time.Time) notify.Summary {
 	}
 	waiting := "needs_answer = 1 AND status IN ('new', 'open') AND first_response_at = ''"
 	return notify.Summary{
-		New:     count("needs_answer = 1 AND first_mention_at >= {:since}", dbx.Params{"since": dt(now.Add(-24 * time.Hour)).String()}),
+		New:     count("needs_answer = 1 AND first_mention_at >= {:since}", dbx.Params{"since": records.DT(now.Add(-24 * time.Hour)).String()}),
 		Waiting: count(waiting, nil),
 		Late:    count(waiting+" AND breached = 1", nil),
 	}

@@ -22,6 +22,8 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
@@ -66,7 +68,7 @@ func (n *notifier) buildSender() (*notify.Sender, error) {
 			})
 		},
 	}
-	if st, err := loadSettings(app); err == nil && strings.HasPrefix(st.PublicURL, "https://") {
+	if st, err := settings.Load(app); err == nil && strings.HasPrefix(st.PublicURL, "https://") {
 		s.Subscriber = st.PublicURL
 	} else {
 		s.Subscriber = app.Settings().Meta.SenderAddress
@@ -127,7 +129,7 @@ func (n *notifier) record(id string, m notify.Message, sendErr error) {
 	} else {
 		n.fails.Add(1)
 		msg := notifyErrorMessage(sendErr, n.now())
-		r.Set("last_error", clip(msg, 1000))
+		r.Set("last_error", records.Clip(msg, 1000))
 		if errors.Is(sendErr, notify.ErrGone) {
 			r.Set("enabled", false)
 		}
@@ -206,7 +208,7 @@ func (n *notifier) handleTest(e *core.RequestEvent) error {
 	if err != nil || e.Auth == nil || r.GetString("user") != e.Auth.Id {
 		return apis.NewNotFoundError("Notification target not found.", nil)
 	}
-	s, _ := loadSettings(e.App)
+	s, _ := settings.Load(e.App)
 	m := notify.Build(e.Auth.GetString("language"), notify.Event{Kind: notify.KindTest}, n.now())
 	m.URL = n.home(s) + "/"
 	noRetry := func(context.Context, time.Duration) error { return context.Canceled }

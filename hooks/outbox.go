@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -52,7 +53,7 @@ func (h *hub) registerOutbox() error {
 		g.POST("/{id}/retry", h.handleRetryReply)
 		g.POST("/{id}/cancel", h.handleCancelReply)
 		if !h.cfg.DisableWorkers {
-			h.goWork("outbox", h.outboxLoop)
+			h.workers.Go("outbox", h.outboxLoop)
 		}
 		return se.Next()
 	})
@@ -121,7 +122,7 @@ func (h *hub) sendDue(ctx context.Context) {
 	var ids []string
 	err := h.app.DB().Select("id").From("replies").
 		Where(dbx.HashExp{"status": "queued"}).
-		AndWhere(dbx.NewExp("(next_attempt_at = '' OR next_attempt_at <= {:now})", dbx.Params{"now": dt(time.Now()).String()})).
+		AndWhere(dbx.NewExp("(next_attempt_at = '' OR next_attempt_at <= {:now})", dbx.Params{"now": records.DT(time.Now()).String()})).
 		OrderBy("created ASC").Limit(50).Column(&ids)
 	if err != nil {
 		h.app.Logger().Error("outbox: listing", "error", err)
@@ -154,7 +155,7 @@ func (h *hub) sendReply(ctx context.Context, id string) error {
 	sent, sendErr := h.deliver(ctx, r)
 	if sendErr == nil {
 		r.Set("status", "sent")
-		r.Set("external_id", clip(sent.ExternalID, 1000))
+		r.Set("external_id", records.Clip(sent.ExternalID, 1000))
 		r.Set("external_url", safeURL(sent.URL))
 		r.Set("sent_at", time.Now().UTC())
 		r.Set("error", "")
@@ -172,7 +173,7 @@ func (h *hub) sendReply(ctx context.Context, id string) error {
 	}
 	attempts := r.GetInt("attempts") + 1
 	r.Set("attempts", attempts)
-	r.Set("error", clip(userMessage(sendErr), 2000))
+	r.Set("error", records.Clip(userMessage(sendErr), 2000))
 	if connectors.IsRetryable(sendErr) && attempts < outboxMaxAttempts {
 		wait := time.Duration(1<<(2*(attempts-1))) * time.Minute // 1, 4, 16, 64 min
 		var rl *connectors.RateLimitedError

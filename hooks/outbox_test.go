@@ -91,7 +91,7 @@ func outboxCase(t *testing.T) (*tests.TestApp, *hub, *fakeMastodon, *core.Record
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
 	src := saveRecord(t, app, "sources", map[string]any{"kind": "mastodon", "name": "Mentions", "url": srv.URL, "enabled": true})
-	h.setCredentials(src, map[string]string{"token": "tok_outbox"})
+	h.secrets.Set(src, map[string]string{"token": "tok_outbox"})
 	if err := app.Save(src); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
 
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
 
@@ -16,7 +17,7 @@ import (
 // poll (three queries and a matcher build, even for a feed that answered
 // 304), so it is kept until one of those collections changes.
 type policy struct {
-	settings settings
+	settings settings.Settings
 	rules    []triage.Rule
 	matchers map[string]*keywordMatcher // by source query (it stands in for missing brand terms)
 }
@@ -57,7 +58,7 @@ func (h *hub) policy(app core.App, query string) (*policy, *keywordMatcher, erro
 	// leaves the cache one version behind, and the next call reloads.
 	v := c.version.Load()
 	if c.current == nil || c.builtAt != v {
-		s, err := loadSettings(app)
+		s, err := settings.Load(app)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -54,10 +55,10 @@ func (h *hub) registerPoller() error {
 		g.Bind(apis.RequireAuth("users"))
 		g.POST("/{id}/check", h.handleCheckNow)
 		if !h.cfg.DisableWorkers {
-			h.goWork("poller", h.poller.loop)
+			h.workers.Go("poller", h.poller.loop)
 			// WebSub upkeep asks hubs one after another: its own worker,
 			// so a slow hub never holds up a poll round.
-			h.goWork("websub upkeep", h.webSubUpkeep)
+			h.workers.Go("websub upkeep", h.webSubUpkeep)
 		}
 		return se.Next()
 	})
@@ -91,7 +92,7 @@ func (p *poller) dispatchDue(ctx context.Context) {
 	err := p.h.app.DB().Select("id").From("sources").
 		Where(dbx.HashExp{"enabled": true}).
 		AndWhere(dbx.Not(dbx.HashExp{"kind": "webhook"})).
-		AndWhere(dbx.NewExp("(next_check_at = '' OR next_check_at <= {:now})", dbx.Params{"now": dt(time.Now()).String()})).
+		AndWhere(dbx.NewExp("(next_check_at = '' OR next_check_at <= {:now})", dbx.Params{"now": records.DT(time.Now()).String()})).
 		OrderBy("next_check_at ASC").Limit(1000).Column(&ids)
 	if err != nil {
 		p.h.app.Logger().Error("poller: listing due sources", "error", err)
@@ -188,7 +189,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 	// one UPDATE of the columns the poller owns: a concurrent edit of the
 	// source (its name, its interval) is neither read nor written over.
 	health := dbx.Params{
-		"last_check_at": dt(now).String(), "last_ok_at": dt(now).String(), "next_check_at": dt(next).String(),
+		"last_check_at": records.DT(now).String(), "last_ok_at": records.DT(now).String(), "next_check_at": records.DT(next).String(),
 		"error_count": 0, "last_error": "", "last_error_info": "null",
 	}
 	c := batch.Cursor
@@ -260,10 +261,10 @@ func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (
 	info, _ := json.Marshal(f)
 	health := dbx.Params{
 		"error_count":     count,
-		"last_error":      clip(msg, 2000),
+		"last_error":      records.Clip(msg, 2000),
 		"last_error_info": string(info),
-		"last_check_at":   dt(now).String(),
-		"next_check_at":   dt(next).String(),
+		"last_check_at":   records.DT(now).String(),
+		"next_check_at":   records.DT(next).String(),
 	}
 	if _, err := h.app.DB().Update("sources", health, dbx.HashExp{"id": src.Id}).Execute(); err != nil {
 		h.app.Logger().Error("poller: recording failure", "source_id", src.Id, "error", err)
@@ -326,14 +327,14 @@ func userMessage(err error) string {
 
 // connectorSource builds what a connector needs from a source record.
 func (h *hub) connectorSource(src *core.Record) (connectors.Source, error) {
-	secrets, err := h.openCredentials(src)
+	secrets, err := h.secrets.Open(src)
 	if err != nil {
 		return connectors.Source{}, err
 	}
 	return connectors.Source{
 		ID: src.Id, Kind: src.GetString("kind"), Name: src.GetString("name"),
 		URL: strings.TrimSpace(src.GetString("url")), Query: strings.TrimSpace(src.GetString("query")),
-		Options: sourceOptions(src), Secrets: secrets,
+		Options: records.SourceOptions(src), Secrets: secrets,
 	}, nil
 }
 

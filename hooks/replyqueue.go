@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -37,7 +38,7 @@ func (h *hub) moveQueuedReply(e *core.RequestEvent, from []string, set dbx.Param
 	if err != nil {
 		return apis.NewNotFoundError("Reply not found.", nil)
 	}
-	set["updated"] = dt(time.Now()).String()
+	set["updated"] = records.DT(time.Now()).String()
 	res, err := e.App.DB().Update("replies", set,
 		dbx.And(dbx.HashExp{"id": id}, dbx.In("status", anySlice(from)...))).Execute()
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
@@ -19,7 +20,7 @@ func parkReply(status string) func(testing.TB, *tests.TestApp, *core.ServeEvent)
 	return func(t testing.TB, app *tests.TestApp, _ *core.ServeEvent) {
 		saveRecord(t, app, "replies", map[string]any{"id": parkedReplyID, "ticket": ticketID, "author": agentID, "body": "On regarde ça.", "via": "platform", "status": "draft"})
 		_, err := app.DB().Update("replies", dbx.Params{"status": status, "attempts": 2, "error": "rate limited (HTTP 429)",
-			"next_attempt_at": dt(time.Now().AddDate(1, 0, 0)).String()}, dbx.HashExp{"id": parkedReplyID}).Execute()
+			"next_attempt_at": records.DT(time.Now().AddDate(1, 0, 0)).String()}, dbx.HashExp{"id": parkedReplyID}).Execute()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,15 +106,15 @@ func TestCheckNowRespectsTheSourcesPace(t *testing.T) {
 		{
 			Name: "a healthy source checked 5 s ago answers with that check", Method: http.MethodPost,
 			URL: "/api/md/sources/" + sourceID + "/check", Headers: as(agentID),
-			BeforeTestFunc: setSourceHealth(dbx.Params{"last_check_at": dt(now.Add(-5 * time.Second)).String(), "next_check_at": dt(now.Add(5 * time.Minute)).String(), "last_new": 3}),
+			BeforeTestFunc: setSourceHealth(dbx.Params{"last_check_at": records.DT(now.Add(-5 * time.Second)).String(), "next_check_at": records.DT(now.Add(5 * time.Minute)).String(), "last_new": 3}),
 			TestAppFactory: appFactory, ExpectedStatus: 200,
 			ExpectedContent: []string{`"recent":true`, `"new":3`, `"ok":true`},
 		},
 		{
 			Name: "a failing source checked 5 s ago waits", Method: http.MethodPost,
 			URL: "/api/md/sources/" + sourceID + "/check", Headers: as(agentID),
-			BeforeTestFunc: setSourceHealth(dbx.Params{"last_check_at": dt(now.Add(-5 * time.Second)).String(), "next_check_at": dt(now.Add(-time.Minute)).String(),
-				"error_count": 1, "last_error": "HTTP 500", "updated": dt(now.Add(-time.Hour)).String()}),
+			BeforeTestFunc: setSourceHealth(dbx.Params{"last_check_at": records.DT(now.Add(-5 * time.Second)).String(), "next_check_at": records.DT(now.Add(-time.Minute)).String(),
+				"error_count": 1, "last_error": "HTTP 500", "updated": records.DT(now.Add(-time.Hour)).String()}),
 			TestAppFactory: appFactory, ExpectedStatus: 429,
 			ExpectedContent: []string{`"next_check_at":"` + now.Add(5*time.Second).UTC().Format("2006-01-02T15:04"), "Too soon"},
 			AfterTestFunc:   expectHeaderSet("Retry-After"),
@@ -122,8 +123,8 @@ func TestCheckNowRespectsTheSourcesPace(t *testing.T) {
 			Name: "a rate-limited source waits for the platform", Method: http.MethodPost,
 			URL: "/api/md/sources/" + sourceID + "/check", Headers: as(ownerID),
 			BeforeTestFunc: setSourceHealth(dbx.Params{
-				"last_check_at": dt(now.Add(-10 * time.Minute)).String(), "next_check_at": dt(now.Add(20 * time.Hour)).String(),
-				"error_count": 1, "last_error": "rate limited (HTTP 429), retry after 20h0m0s", "updated": dt(now.Add(-time.Hour)).String(),
+				"last_check_at": records.DT(now.Add(-10 * time.Minute)).String(), "next_check_at": records.DT(now.Add(20 * time.Hour)).String(),
+				"error_count": 1, "last_error": "rate limited (HTTP 429), retry after 20h0m0s", "updated": records.DT(now.Add(-time.Hour)).String(),
 			}),
 			TestAppFactory: appFactory, ExpectedStatus: 429,
 			ExpectedContent: []string{`"next_check_at":"` + now.Add(20*time.Hour).UTC().Format("2006-01-02T15:04"), `"code":"check_backing_off"`, "patiente après des erreurs"},
@@ -154,7 +155,7 @@ func TestCheckNowAllowedAt(t *testing.T) {
 		r := core.NewRecord(col)
 		r.Set("last_check_at", last)
 		r.Set("next_check_at", next)
-		r.SetRaw("updated", dt(updated))
+		r.SetRaw("updated", records.DT(updated))
 		r.Set("error_count", errors)
 		return r
 	}

@@ -165,7 +165,7 @@ func TestCollectionRules(t *testing.T) {
 					t.Fatalf("credentials stored in clear: %s", stored)
 				}
 				h := &hub{vault: vault.New(testKey)}
-				creds, err := h.openCredentials(r)
+				creds, err := h.secrets.Open(r)
 				if err != nil || creds["app_password"] != "abcd-efgh-ijkl-mnop" {
 					t.Fatalf("openCredentials = %v, %v", creds, err)
 				}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -194,9 +195,9 @@ func (h *hub) recordCorrections(e *core.RecordRequestEvent) error {
 			ev.Set("ticket", e.Record.Id)
 			ev.Set("kind", "correction")
 			ev.Set("field", f)
-			ev.Set("from", clip(before[f], 40))
-			ev.Set("to", clip(after, 40))
-			ev.Set("by", clip(by, 200))
+			ev.Set("from", records.Clip(before[f], 40))
+			ev.Set("to", records.Clip(after, 40))
+			ev.Set("by", records.Clip(by, 200))
 			ev.Set("at", now)
 			if err := tx.Save(ev); err != nil {
 				return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/hooks/analysis"
 	"github.com/mentiondesk/mentiondesk/hooks/normalize"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/model"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
@@ -40,7 +41,7 @@ func (r setupRequest) validate() error {
 		validation.Field(&r.PasswordConfirm, validation.Required, validation.In(r.Password).Error("Passwords don't match.")),
 		validation.Field(&r.Language, validation.In("fr", "en")),
 		validation.Field(&r.BusinessName, validation.Length(0, 200)),
-		validation.Field(&r.Timezone, validation.By(validTimezone)),
+		validation.Field(&r.Timezone, validation.By(settings.ValidTimezone)),
 		validation.Field(&r.PublicURL, validation.Length(0, 500), is.URL, validation.By(httpURL)),
 	)
 }
@@ -102,20 +103,20 @@ func (h *hub) handleSetup(e *core.RequestEvent) error {
 		if err := tx.Save(owner); err != nil {
 			return err
 		}
-		settings, err := tx.FindRecordById("settings", pb_migrations.SettingsID)
+		row, err := tx.FindRecordById("settings", pb_migrations.SettingsID)
 		if err != nil {
 			return err
 		}
 		if req.BusinessName != "" {
-			settings.Set("business_name", req.BusinessName)
+			row.Set("business_name", req.BusinessName)
 		}
 		if req.Timezone != "" {
-			settings.Set("timezone", req.Timezone)
+			row.Set("timezone", req.Timezone)
 		}
 		if req.PublicURL != "" {
-			settings.Set("public_url", strings.TrimRight(req.PublicURL, "/"))
+			row.Set("public_url", strings.TrimRight(req.PublicURL, "/"))
 		}
-		if err := tx.Save(settings); err != nil {
+		if err := tx.Save(row); err != nil {
 			return err
 		}
 		return saveBrandKeyword(tx, req.BusinessName)

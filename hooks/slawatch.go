@@ -11,6 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/sla"
 )
 
@@ -57,7 +59,7 @@ const (
 func (h *hub) registerSLAWatcher() error {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if !h.cfg.DisableWorkers {
-			h.goWork("sla watcher", func(ctx context.Context) {
+			h.workers.Go("sla watcher", func(ctx context.Context) {
 				t := time.NewTicker(slaTick)
 				defer t.Stop()
 				for {
@@ -87,19 +89,19 @@ type slaRule struct {
 // slaRules are the pass's statements at now: at risk per first-response
 // target (unanswered tickets from their first message, answered ones
 // from the customer's message we owe an answer to), then breaches.
-func (h *hub) slaRules(s settings, now time.Time) []slaRule {
+func (h *hub) slaRules(s settings.Settings, now time.Time) []slaRule {
 	var cal *sla.Calendar
 	if s.SLABusinessHours {
-		cal = h.calendar(s) // nil when unusable: the wall clock
+		cal = h.clock.Calendar(s) // nil when unusable: the wall clock
 	}
 	// Priorities sharing a target share a rule; "" and unknown
 	// priorities have the default target.
 	byTarget := map[time.Duration][]string{}
 	for _, p := range slaPriorities(s) {
-		target, _ := s.targets(p)
+		target, _ := s.Targets(p)
 		byTarget[target] = append(byTarget[target], p)
 	}
-	def, _ := s.targets("")
+	def, _ := s.Targets("")
 	var overridden []string
 	for target, ps := range byTarget {
 		if target != def {
@@ -123,19 +125,19 @@ func (h *hub) slaRules(s settings, now time.Time) []slaRule {
 		// A clock that started at or before cut has used AtRiskAfter:
 		// stored times have whole milliseconds, so comparing with cut
 		// truncated to the millisecond is exact.
-		cut := dt(cal.LatestStart(now, sla.AtRiskAfter(target)).Truncate(time.Millisecond)).String()
+		cut := records.DT(cal.LatestStart(now, sla.AtRiskAfter(target)).Truncate(time.Millisecond)).String()
 		params := dbx.Params{"cut": cut}
 		prio := ""
 		if target == def {
 			if len(overridden) > 0 {
-				names, p := inList("op", overridden)
+				names, p := records.InList("op", overridden)
 				prio = " AND priority NOT IN (" + names + ")"
 				for k, v := range p {
 					params[k] = v
 				}
 			}
 		} else {
-			names, p := inList(fmt.Sprintf("p%d_", i), byTarget[target])
+			names, p := records.InList(fmt.Sprintf("p%d_", i), byTarget[target])
 			prio = " AND priority IN (" + names + ")"
 			for k, v := range p {
 				params[k] = v
@@ -150,13 +152,13 @@ func (h *hub) slaRules(s settings, now time.Time) []slaRule {
 	// Breached: due strictly before now, i.e. at or before the last
 	// millisecond before now.
 	rules = append(rules, slaRule{notify.KindBreached, "breached", slaBreachIndex, slaBreachWatch + " AND sla_due_at <= {:due}",
-		dbx.Params{"due": dt(now.Add(-1).Truncate(time.Millisecond)).String()}})
+		dbx.Params{"due": records.DT(now.Add(-1).Truncate(time.Millisecond)).String()}})
 	return rules
 }
 
 // slaPriorities are the ticket priorities with their own target, and the
 // ones the schema knows.
-func slaPriorities(s settings) []string {
+func slaPriorities(s settings.Settings) []string {
 	ps := []string{"low", "normal", "high", "urgent"}
 	for p := range s.PriorityOverrides {
 		if !slices.Contains(ps, p) {
@@ -169,7 +171,7 @@ func slaPriorities(s settings) []string {
 
 // checkSLA runs one pass at now.
 func (h *hub) checkSLA(ctx context.Context, now time.Time) error {
-	s, err := loadSettings(h.app)
+	s, err := settings.Load(h.app)
 	if err != nil {
 		return err
 	}
@@ -202,7 +204,7 @@ func (h *hub) checkSLA(ctx context.Context, now time.Time) error {
 // applySLARule flags up to slaChunk tickets matching r and writes their
 // history, in one transaction; it returns the tickets flagged.
 func (h *hub) applySLARule(r slaRule, now time.Time) ([]string, error) {
-	at := dt(now).String()
+	at := records.DT(now).String()
 	params := dbx.Params{"now": at, "chunk": slaChunk}
 	for k, v := range r.params {
 		params[k] = v
@@ -217,7 +219,7 @@ func (h *hub) applySLARule(r slaRule, now time.Time) ([]string, error) {
 		}
 		rows := make([][2]string, len(ids))
 		for i, id := range ids {
-			rows[i] = [2]string{newID(), id}
+			rows[i] = [2]string{records.NewID(), id}
 		}
 		raw, err := json.Marshal(rows)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/sla"
 )
 
@@ -16,7 +17,7 @@ import (
 // measured in Go, each flagged ticket saved on its own with its history.
 // The at-risk rule is sla.AtRisk, as in the watcher.
 func (h *hub) checkSLAPerTicket(ctx context.Context, now time.Time) error {
-	s, err := loadSettings(h.app)
+	s, err := settings.Load(h.app)
 	if err != nil {
 		return err
 	}
@@ -47,17 +48,17 @@ func (h *hub) checkSLAPerTicket(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-func (h *hub) slaStepPerTicket(t *core.Record, s settings, now time.Time) ([]ingestEvent, error) {
+func (h *hub) slaStepPerTicket(t *core.Record, s settings.Settings, now time.Time) ([]ingestEvent, error) {
 	due := t.GetDateTime("sla_due_at").Time()
 	answered := t.GetString("first_response_at") != ""
 	start := t.GetDateTime("first_mention_at").Time()
 	if answered {
 		start = t.GetDateTime("last_customer_at").Time()
 	}
-	target, _ := s.targets(t.GetString("priority"))
+	target, _ := s.Targets(t.GetString("priority"))
 	var used time.Duration
 	if s.SLABusinessHours {
-		used = h.businessElapsed(s, start, now)
+		used = h.clock.BusinessElapsed(s, start, now)
 	} else {
 		used = now.Sub(start)
 	}

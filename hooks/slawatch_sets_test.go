@@ -15,6 +15,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
@@ -26,7 +28,7 @@ import (
 // Deterministic for a seed.
 func slaFixture(tb testing.TB, app core.App, h *hub, seed uint64, n int, at time.Time) {
 	tb.Helper()
-	s, err := loadSettings(app)
+	s, err := settings.Load(app)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func slaFixture(tb testing.TB, app core.App, h *hub, seed uint64, n int, at time
 		}
 		return keys[0]
 	}
-	ts := func(t time.Time) string { return dt(t.Truncate(time.Millisecond)).String() }
+	ts := func(t time.Time) string { return records.DT(t.Truncate(time.Millisecond)).String() }
 	err = app.RunInTransaction(func(tx core.App) error {
 		for i := range n {
 			first := at.Add(-time.Duration(r.Int64N(int64(72 * time.Hour)))).Add(time.Duration(r.IntN(1000)) * time.Millisecond)
@@ -272,7 +274,7 @@ func TestSLAPassWritesInSets(t *testing.T) {
 func TestSLAPassUsesWatchIndexes(t *testing.T) {
 	t.Parallel()
 	app, h, _ := slaApp(t, map[string]any{"priority_overrides": map[string]any{"urgent": map[string]int{"first_response_target_min": 15}}})
-	s, err := loadSettings(app)
+	s, err := settings.Load(app)
 	if err != nil {
 		t.Fatal(err)
 	}

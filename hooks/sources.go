@@ -13,6 +13,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/web"
 )
 
 // Source checks at save time and the "test this source" preview. A source
@@ -30,7 +32,7 @@ func (h *hub) registerSources() error {
 	h.app.OnRecordUpdateRequest("sources").BindFunc(check)
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/md/sources")
-		g.Bind(apis.RequireAuth("users")).BindFunc(requireOwner())
+		g.Bind(apis.RequireAuth("users")).BindFunc(web.RequireOwner())
 		g.POST("/preview", h.handlePreview)
 		return se.Next()
 	})
@@ -52,7 +54,7 @@ func (h *hub) validateSource(app core.App, r *core.Record) error {
 	kind := r.GetString("kind")
 	u := strings.TrimSpace(r.GetString("url"))
 	q := strings.TrimSpace(r.GetString("query"))
-	opts := sourceOptions(r)
+	opts := records.SourceOptions(r)
 	errs := validation.Errors{}
 	need := func(field, msg string) { errs[field] = validation.NewError("validation_required", msg) }
 
@@ -162,13 +164,13 @@ func (h *hub) handlePreview(e *core.RequestEvent) error {
 	if err := h.validateSource(e.App, r); err != nil {
 		return err
 	}
-	creds := h.credentials(r)
+	creds := h.secrets.Sealed(r)
 	for k, v := range body.Secrets {
 		if v != "" {
 			creds[k] = v
 		}
 	}
-	h.setCredentials(r, creds)
+	h.secrets.Set(r, creds)
 	fetcher, err := h.connectorSet(e.App).Fetcher(body.Kind)
 	if err != nil {
 		return apis.NewBadRequestError(userMessage(err), nil)
@@ -183,7 +185,7 @@ func (h *hub) handlePreview(e *core.RequestEvent) error {
 	out := map[string]any{"mentions": []previewMention{}}
 	if ferr != nil && !errors.Is(ferr, connectors.ErrNotModified) {
 		f := failureOf(ferr, hostOf(body.URL))
-		out["error"], out["error_info"] = f.text(requestLang(e)), f
+		out["error"], out["error_info"] = f.text(web.RequestLang(e)), f
 		return e.JSON(http.StatusOK, out)
 	}
 	now := time.Now().UTC()
@@ -202,7 +204,7 @@ func (h *hub) handlePreview(e *core.RequestEvent) error {
 		n := normalizeMention(m, now)
 		v := bc.classify(m, n)
 		list = append(list, previewMention{
-			ExternalID: n.ExternalID, URL: n.URL, Author: n.Author, AuthorName: n.AuthorName, Title: n.Title, Text: clip(n.Text, 500),
+			ExternalID: n.ExternalID, URL: n.URL, Author: n.Author, AuthorName: n.AuthorName, Title: n.Title, Text: records.Clip(n.Text, 500),
 			Published: n.Published, Language: v.a.lang, Sentiment: v.a.label, Intent: v.a.intent,
 			Keywords: v.found.terms, Would: v.d.Action, Reason: v.d.Reason, Why: reasonOf(v.d.Reason),
 		})

@@ -12,6 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/sla"
 )
 
@@ -188,7 +190,7 @@ func parseWhen(s string, loc *time.Location, end bool) (time.Time, error) {
 }
 
 func (h *hub) handleStats(e *core.RequestEvent) error {
-	loc, err := businessLocation(e.App)
+	loc, err := settings.BusinessLocation(e.App)
 	if err != nil {
 		return err
 	}
@@ -363,6 +365,6 @@ func corrections(app core.App, from, to time.Time) (correctionFigures, error) {
 		COALESCE(SUM(corrected_sentiment != '' AND corrected_sentiment != sentiment_label), 0) AS sentiment,
 		COALESCE(SUM(corrected_intent != '' AND corrected_intent != intent), 0) AS intent
 		FROM mentions WHERE published_at >= {:from} AND published_at < {:to} AND triage != 'dropped'`).
-		Bind(dbx.Params{"from": dt(from).String(), "to": dt(to).String()}).One(&c)
+		Bind(dbx.Params{"from": records.DT(from).String(), "to": records.DT(to).String()}).One(&c)
 	return c, err
 }

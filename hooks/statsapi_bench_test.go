@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
@@ -86,17 +87,17 @@ func fillYear(app core.App) error {
 				answered := rng.IntN(10) < 8
 				frAt := ""
 				if answered {
-					frAt = dt(ticketAt[i].Add(time.Duration(fr) * time.Second)).String()
+					frAt = records.DT(ticketAt[i].Add(time.Duration(fr) * time.Second)).String()
 				} else {
 					fr = 0
 				}
 				_, err := tx.DB().Insert("tickets", dbx.Params{
 					"id": fmt.Sprintf("yt%013d", i), "subject": "s", "status": statuses[rng.IntN(len(statuses))], "priority": "normal",
 					"channel": channels[rng.IntN(len(channels))], "assignee": agents[rng.IntN(len(agents))],
-					"first_mention_at": dt(ticketAt[i]).String(), "needs_answer": rng.IntN(10) < 9,
+					"first_mention_at": records.DT(ticketAt[i]).String(), "needs_answer": rng.IntN(10) < 9,
 					"first_response_at": frAt, "first_response_sec": fr, "first_response_bh_sec": fr / 3,
 					"resolution_sec": fr * 3, "resolution_bh_sec": fr, "breached": fr > 3600 || !answered,
-					"win_back": rng.IntN(50) == 0, "created": dt(ticketAt[i]).String(), "updated": dt(ticketAt[i]).String(),
+					"win_back": rng.IntN(50) == 0, "created": records.DT(ticketAt[i]).String(), "updated": records.DT(ticketAt[i]).String(),
 				}).Execute()
 				if err != nil {
 					return err
@@ -121,9 +122,9 @@ func fillYear(app core.App) error {
 					"id": fmt.Sprintf("ym%013d", i), "source": sourceID, "channel": channels[rng.IntN(len(channels))],
 					"external_id": fmt.Sprintf("ext-%d", i), "author": fmt.Sprintf("@user%d@m.example", rng.IntN(50000)),
 					"text":         "Bonjour, ma commande Café Lune n'est jamais arrivée; est-ce que quelqu'un peut m'aider ? «Crème», \"quotes\"",
-					"published_at": dt(at).String(), "fetched_at": dt(at).String(), "ticket": ticket, "triage": triage,
+					"published_at": records.DT(at).String(), "fetched_at": records.DT(at).String(), "ticket": ticket, "triage": triage,
 					"sentiment_label": labels[rng.IntN(3)], "sentiment": rng.Float64()*2 - 1, "language": "fr", "intent": "complaint",
-					"created": dt(at).String(), "updated": dt(at).String(),
+					"created": records.DT(at).String(), "updated": records.DT(at).String(),
 				}).Execute()
 				if err != nil {
 					return err
@@ -175,7 +176,7 @@ func BenchmarkStatsYear(b *testing.B) {
 		for b.Loop() {
 			var n int
 			if err := app.DB().NewQuery("SELECT count(*) FROM mentions WHERE published_at >= {:f} AND published_at < {:t}").
-				Bind(dbx.Params{"f": dt(sq.from).String(), "t": dt(sq.to).String()}).Row(&n); err != nil {
+				Bind(dbx.Params{"f": records.DT(sq.from).String(), "t": records.DT(sq.to).String()}).Row(&n); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -78,7 +78,7 @@ func (h *hub) registerStatsIndex() error {
 	// Load in the background at start, so the first dashboard is quick.
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		if !h.cfg.DisableWorkers {
-			h.goWork("stats index", func(context.Context) {
+			h.workers.Go("stats index", func(context.Context) {
 				if err := h.stats.ensureLoaded(h.app); err != nil {
 					h.app.Logger().Error("stats: loading the index", "error", err)
 				}

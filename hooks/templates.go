@@ -12,6 +12,8 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
@@ -88,7 +90,7 @@ func unknownPlaceholders(body string, custom map[string]string) []string {
 // templateValues are the placeholder values for a ticket, as agent sees it.
 func (h *hub) templateValues(app core.App, ticket, agent *core.Record, base string) map[string]string {
 	vals := customVars(app)
-	s, _ := loadSettings(app)
+	s, _ := settings.Load(app)
 	vals["business"] = s.BusinessName
 	if agent != nil {
 		vals["agent"] = firstNameOf(agent.GetString("name"))
@@ -96,7 +98,7 @@ func (h *hub) templateValues(app core.App, ticket, agent *core.Record, base stri
 	if s.PublicURL != "" {
 		base = strings.TrimRight(s.PublicURL, "/")
 	}
-	vals["ticket_link"] = ticketLink(base, ticket.Id)
+	vals["ticket_link"] = web.TicketLink(base, ticket.Id)
 	if c, err := app.FindRecordById("contacts", ticket.GetString("contact")); err == nil {
 		vals["handle"] = c.GetString("handle")
 		vals["name"] = c.GetString("display_name")
@@ -180,7 +182,7 @@ func (h *hub) handleTemplateValues(e *core.RequestEvent) error {
 	if err != nil {
 		return apis.NewNotFoundError("Ticket not found.", nil)
 	}
-	return e.JSON(http.StatusOK, h.templateValues(e.App, t, e.Auth, h.publicURL(e)))
+	return e.JSON(http.StatusOK, h.templateValues(e.App, t, e.Auth, web.PublicURL(h.app, e)))
 }
 
 func (h *hub) handleTemplatePreview(e *core.RequestEvent) error {
@@ -192,6 +194,6 @@ func (h *hub) handleTemplatePreview(e *core.RequestEvent) error {
 	if err != nil {
 		return apis.NewBadRequestError("Say which ticket to preview the template for (?ticket=).", nil)
 	}
-	vals := h.templateValues(e.App, t, e.Auth, h.publicURL(e))
+	vals := h.templateValues(e.App, t, e.Auth, web.PublicURL(h.app, e))
 	return e.JSON(http.StatusOK, map[string]any{"text": fillTemplate(tpl.GetString("body"), vals), "values": vals})
 }

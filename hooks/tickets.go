@@ -14,8 +14,9 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/types"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
 
@@ -59,7 +60,7 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 			oldest = it.n.Published
 		}
 	}
-	since := dt(oldest.Add(-joinWindow)).String()
+	since := records.DT(oldest.Add(-joinWindow)).String()
 
 	// Again, under the write lock: another writer (a webhook into the same
 	// source) may have stored some since prepare looked.
@@ -69,7 +70,7 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	}
 	bc.known = known
 	var joining, winning []string // contact ids
-	err = eachRow(tx, "SELECT id, handle, display_name, url, last_sentiment FROM contacts WHERE platform = {:p} AND handle IN (%s)", dbx.Params{"p": bc.kind}, authors,
+	err = records.EachRow(tx, "SELECT id, handle, display_name, url, last_sentiment FROM contacts WHERE platform = {:p} AND handle IN (%s)", dbx.Params{"p": bc.kind}, authors,
 		func(r dbx.NullStringMap) {
 			s, _ := strconv.ParseFloat(r["last_sentiment"].String, 64)
 			c := &contactRef{ID: r["id"].String, handle: r["handle"].String, name: r["display_name"].String, url: r["url"].String, sentiment: s}
@@ -86,27 +87,27 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	}
 	// "+channel": without table statistics SQLite would rather walk every
 	// ticket of the channel than look up a hundred contacts.
-	err = eachRow(tx, `SELECT id, contact, last_customer_at FROM tickets WHERE contact IN (%s) AND +channel = {:ch}
+	err = records.EachRow(tx, `SELECT id, contact, last_customer_at FROM tickets WHERE contact IN (%s) AND +channel = {:ch}
 		AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}`, dbx.Params{"ch": bc.kind, "since": since}, joining,
 		func(r dbx.NullStringMap) {
-			noteHit(bc.open, r["contact"].String, ticketHit{r["id"].String, parseDT(r["last_customer_at"].String)})
+			noteHit(bc.open, r["contact"].String, ticketHit{r["id"].String, records.ParseDT(r["last_customer_at"].String)})
 		})
 	if err != nil {
 		return fmt.Errorf("open tickets: %w", err)
 	}
-	err = eachRow(tx, `SELECT id, contact, first_mention_at FROM tickets WHERE contact IN (%s)
+	err = records.EachRow(tx, `SELECT id, contact, first_mention_at FROM tickets WHERE contact IN (%s)
 		AND win_back = 0 AND sentiment_start < -0.05`, nil, winning,
 		func(r dbx.NullStringMap) {
 			c := r["contact"].String
-			bc.negative[c] = append(bc.negative[c], ticketHit{r["id"].String, parseDT(r["first_mention_at"].String)})
+			bc.negative[c] = append(bc.negative[c], ticketHit{r["id"].String, records.ParseDT(r["first_mention_at"].String)})
 		})
 	if err != nil {
 		return fmt.Errorf("negative tickets: %w", err)
 	}
-	err = eachRow(tx, `SELECT content_hash, channel, author, author_name, ticket, published_at FROM mentions
+	err = records.EachRow(tx, `SELECT content_hash, channel, author, author_name, ticket, published_at FROM mentions
 		WHERE content_hash IN (%s) AND ticket != '' AND published_at >= {:since}`, dbx.Params{"since": since}, hashes,
 		func(r dbx.NullStringMap) {
-			hit := ticketHit{r["ticket"].String, parseDT(r["published_at"].String)}
+			hit := ticketHit{r["ticket"].String, records.ParseDT(r["published_at"].String)}
 			for _, k := range copyKeys(r["content_hash"].String, r["channel"].String, r["author"].String, r["author_name"].String) {
 				noteHit(bc.hashes, k, hit)
 			}
@@ -129,7 +130,7 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 		}
 	}
 	slices.Sort(found)
-	for chunk := range slices.Chunk(slices.Compact(found), inChunk) {
+	for chunk := range slices.Chunk(slices.Compact(found), records.InChunk) {
 		recs, err := tx.FindRecordsByIds("tickets", chunk)
 		if err != nil {
 			return fmt.Errorf("tickets: %w", err)
@@ -139,38 +140,6 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 		}
 	}
 	return nil
-}
-
-// eachRow runs sql once per chunk of values, which fill its "%s" as an
-// IN list, and calls fn for every row.
-func eachRow(tx core.App, sql string, params dbx.Params, values []string, fn func(dbx.NullStringMap)) error {
-	values = slices.Compact(slices.Sorted(slices.Values(values)))
-	for chunk := range slices.Chunk(values, inChunk) {
-		names, p := inList("v", chunk)
-		maps.Copy(p, params)
-		rows, err := tx.DB().NewQuery(fmt.Sprintf(sql, names)).Bind(p).Rows()
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			r := dbx.NullStringMap{}
-			if err := rows.ScanMap(r); err != nil {
-				rows.Close()
-				return err
-			}
-			fn(r)
-		}
-		err = rows.Close()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func parseDT(s string) time.Time {
-	d, _ := types.ParseDateTime(s)
-	return d.Time()
 }
 
 // ticket returns a ticket the batch already holds, or reads it: every
@@ -296,7 +265,7 @@ func (bc *batchContext) threadOf(tx core.App, n normalized, rec *core.Record) (*
 	if key == "" {
 		key = channel + ":" + n.ExternalID
 	}
-	rec.Set("thread_key", clip(key, 1000))
+	rec.Set("thread_key", records.Clip(key, 1000))
 	if ticketID == "" {
 		return nil, nil
 	}
@@ -360,13 +329,13 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	// validation: every value is built here (relations to this batch's
 	// source and contact, a rule's assignee).
 	t := core.NewRecord(col)
-	t.Id = newID()
+	t.Id = records.NewID()
 	t.Set("status_since", time.Now().UTC()) // as the lifecycle hook would
 	subject := n.Title
 	if subject == "" {
 		subject = firstWords(withoutLeadingHandles(n.Text), 80)
 	}
-	t.Set("subject", clip(subject, 300))
+	t.Set("subject", records.Clip(subject, 300))
 	t.Set("priority", d.Priority)
 	t.Set("channel", bc.kind)
 	t.Set("source", bc.src.Id)
@@ -519,9 +488,9 @@ func (ev ticketEvent) record(app core.App) (*core.Record, error) {
 // deadlines returns when the first answer is due — in business hours if
 // the owner chose so — and the hard limit, always on the wall clock: the
 // customer's "never beyond 24 hours" knows nothing of our opening hours.
-func (h *hub) deadlines(s settings, priority string, start time.Time) (due, limit time.Time) {
-	target, max := s.targets(priority)
-	return h.addBusinessTime(s, start, target), start.Add(max)
+func (h *hub) deadlines(s settings.Settings, priority string, start time.Time) (due, limit time.Time) {
+	target, max := s.Targets(priority)
+	return h.clock.AddBusinessTime(s, start, target), start.Add(max)
 }
 
 // firstWords shortens s to at most n runes, on a word boundary when one
@@ -531,7 +500,7 @@ func firstWords(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	cut := clip(s, n-1)
+	cut := records.Clip(s, n-1)
 	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
 		cut = cut[:i]
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -49,8 +51,8 @@ func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {
 	switch in.Mode {
 	case "denied":
 		src.Set("websub_expires_at", "")
-		f := sourceFailure{Code: "source_websub_refused", Params: map[string]string{"reason": clip(in.Reason, 500)}}
-		src.Set("last_error", clip(f.text(model.LangEN), 2000))
+		f := sourceFailure{Code: "source_websub_refused", Params: map[string]string{"reason": records.Clip(in.Reason, 500)}}
+		src.Set("last_error", records.Clip(f.text(model.LangEN), 2000))
 		src.Set("last_error_info", f)
 	case connectors.WebSubSubscribe:
 		src.Set("websub_expires_at", time.Now().Add(in.Lease).UTC()) // capped by ReadWebSubIntent
@@ -71,10 +73,10 @@ func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {
 // subscribeWebSub asks src's hub to push its feed to us. The pending
 // request is saved before the hub is called: some hubs verify before they
 // even answer the subscription request.
-func (h *hub) subscribeWebSub(s settings, src *core.Record) {
+func (h *hub) subscribeWebSub(s settings.Settings, src *core.Record) {
 	secret, err := h.vault.Open(src.GetString("websub_secret"))
 	if err != nil || secret == "" {
-		secret = randomToken(32)
+		secret = records.RandomToken(32)
 		src.Set("websub_secret", h.vault.Seal(secret))
 	}
 	src.Set("websub_pending", connectors.WebSubSubscribe)

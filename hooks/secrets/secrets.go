@@ -1,13 +1,15 @@
-package hooks
+// Package secrets keeps sources' credentials write-only and sealed at
+// rest: owners send them, connectors open them, nobody reads them back.
+package secrets
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -19,7 +21,15 @@ import (
 // merges them into the hidden "credentials" field, sealed by the vault. A
 // key sent with an empty value is removed. Responses list only which keys
 // are set ("credential_keys"), never their values.
-func (h *hub) registerSecrets() error {
+// Store seals and opens credentials with the instance's vault.
+type Store struct{ vault *vault.Vault }
+
+// New returns a store sealing with v.
+func New(v *vault.Vault) *Store { return &Store{vault: v} }
+
+// Register merges the secrets owners send into the sealed field, gives
+// each webhook source its signing secret, and lists only the keys set.
+func Register(app core.App, h *Store) error {
 	merge := func(e *core.RecordRequestEvent) error {
 		info, err := e.RequestInfo()
 		if err != nil {
@@ -35,7 +45,7 @@ func (h *hub) registerSecrets() error {
 				"secrets": validation.NewError("validation_invalid_secrets", err.Error()),
 			})
 		}
-		current := h.credentials(e.Record)
+		current := h.Sealed(e.Record)
 		for k, v := range incoming {
 			if v == "" {
 				delete(current, k)
@@ -43,37 +53,38 @@ func (h *hub) registerSecrets() error {
 				current[k] = v
 			}
 		}
-		h.setCredentials(e.Record, current)
+		h.Set(e.Record, current)
 		return e.Next()
 	}
-	h.app.OnRecordCreateRequest("sources").BindFunc(merge)
-	h.app.OnRecordUpdateRequest("sources").BindFunc(merge)
+	app.OnRecordCreateRequest("sources").BindFunc(merge)
+	app.OnRecordUpdateRequest("sources").BindFunc(merge)
 
 	// Each webhook source gets its own signing secret at creation.
-	h.app.OnRecordCreate("sources").BindFunc(func(e *core.RecordEvent) error {
+	app.OnRecordCreate("sources").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("webhook_secret") == "" {
-			e.Record.Set("webhook_secret", h.vault.Seal(randomToken(24)))
+			e.Record.Set("webhook_secret", h.vault.Seal(records.RandomToken(24)))
 		}
 		return e.Next()
 	})
 
-	h.app.OnRecordEnrich("sources").BindFunc(func(e *core.RecordEnrichEvent) error {
+	app.OnRecordEnrich("sources").BindFunc(func(e *core.RecordEnrichEvent) error {
 		e.Record.WithCustomData(true)
-		e.Record.Set("credential_keys", slices.Sorted(maps.Keys(h.credentials(e.Record))))
+		e.Record.Set("credential_keys", slices.Sorted(maps.Keys(h.Sealed(e.Record))))
 		return e.Next()
 	})
 	return nil
 }
 
-// credentials returns the stored credentials still sealed; open them with
-// openCredentials only where a connector needs them.
-func (h *hub) credentials(r *core.Record) map[string]string {
+// Sealed returns the stored credentials still sealed; open them with
+// Open only where a connector needs them.
+func (h *Store) Sealed(r *core.Record) map[string]string {
 	out := map[string]string{}
 	_ = r.UnmarshalJSONField("credentials", &out)
 	return out
 }
 
-func (h *hub) setCredentials(r *core.Record, m map[string]string) {
+// Set seals m into the record's credentials, replacing them.
+func (h *Store) Set(r *core.Record, m map[string]string) {
 	sealed := make(map[string]string, len(m))
 	for k, v := range m {
 		sealed[k] = h.vault.Seal(v)
@@ -81,10 +92,10 @@ func (h *hub) setCredentials(r *core.Record, m map[string]string) {
 	r.Set("credentials", sealed)
 }
 
-// openCredentials decrypts a source's credentials for a connector.
-func (h *hub) openCredentials(r *core.Record) (map[string]string, error) {
+// Open decrypts a source's credentials for a connector.
+func (h *Store) Open(r *core.Record) (map[string]string, error) {
 	out := map[string]string{}
-	for k, v := range h.credentials(r) {
+	for k, v := range h.Sealed(r) {
 		plain, err := h.vault.Open(v)
 		if err != nil {
 			return nil, fmt.Errorf("credential %q: %w", k, err)
@@ -109,10 +120,4 @@ func stringMap(raw any) (map[string]string, error) {
 		return nil, fmt.Errorf("expected an object of strings")
 	}
 	return m, nil
-}
-
-func randomToken(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -1,4 +1,7 @@
-package hooks
+// Package web is the HTTP edge every route shares: errors in the user's
+// language with stable codes, the owner-only guard, capped bodies, and
+// the addresses of the instance and of a ticket in the app.
+package web
 
 import (
 	"encoding/json"
@@ -21,8 +24,8 @@ import (
 // users.language field, else Accept-Language) the message and its field
 // messages are translated. Field codes are PocketBase's validation codes
 // and stay as they are, for programs.
-func (h *hub) registerLocale() error {
-	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+func Register(app core.App) error {
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
 			Id: "mdLocalizeErrors",
 			Func: func(e *core.RequestEvent) error {
@@ -34,7 +37,7 @@ func (h *hub) registerLocale() error {
 				if !errors.As(err, &apiErr) {
 					apiErr = router.ToApiError(err)
 				}
-				lang := requestLang(e)
+				lang := RequestLang(e)
 				code := localizeAPIError(apiErr, lang)
 				if code == "" || apiErr.Status >= 500 || e.Written() {
 					return apiErr // PocketBase writes and logs it
@@ -60,7 +63,7 @@ type codedError struct {
 	Code string `json:"code"`
 }
 
-func requestLang(e *core.RequestEvent) string {
+func RequestLang(e *core.RequestEvent) string {
 	if e.Auth != nil && e.Auth.Collection().Name == "users" {
 		if l := e.Auth.GetString("language"); l != "" {
 			return l
@@ -78,19 +81,19 @@ func localizeAPIError(e *router.ApiError, lang string) (code string) {
 	if m, ok := model.MessageOf(e.Message); ok {
 		code = m.Code
 	}
-	e.Message = translate(e.Message, lang)
+	e.Message = Translate(e.Message, lang)
 	for _, v := range e.Data {
 		if m, ok := v.(map[string]any); ok {
 			if msg, ok := m["message"].(string); ok {
-				m["message"] = translate(msg, lang)
+				m["message"] = Translate(msg, lang)
 			}
 		}
 	}
 	return code
 }
 
-// translate returns msg in lang when it is known, else unchanged.
-func translate(msg, lang string) string {
+// Translate returns msg in lang when it is known, else unchanged.
+func Translate(msg, lang string) string {
 	if lang != model.LangFR {
 		return msg
 	}
@@ -152,12 +155,12 @@ var frPatterns = []struct {
 	{regexp.MustCompile(`^[Bb]ad keyword: (".*") has no word to match\.?$`), "Le mot-clé $1 ne contient aucun mot."},
 }
 
-// writeError writes an error answer the way the middleware would, for the
+// WriteError writes an error answer the way the middleware would, for the
 // routes whose answer carries more than PocketBase keeps in an error's
 // data (a check's next allowed time): the message in the user's
 // language, its code, and data as given.
-func writeError(e *core.RequestEvent, status int, msg string, data map[string]any) error {
-	body := map[string]any{"status": status, "message": translate(msg, requestLang(e)), "data": data}
+func WriteError(e *core.RequestEvent, status int, msg string, data map[string]any) error {
+	body := map[string]any{"status": status, "message": Translate(msg, RequestLang(e)), "data": data}
 	if m, _, ok := model.MatchMessage(msg); ok {
 		body["code"] = m.Code
 	}

@@ -1,4 +1,4 @@
-package hooks
+package settings
 
 import (
 	"time"
@@ -8,8 +8,8 @@ import (
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
-// settings is the typed view of the single settings row.
-type settings struct {
+// Settings is the typed view of the single settings row.
+type Settings struct {
 	BusinessName      string
 	Timezone          string
 	BusinessHoursJSON []byte
@@ -22,12 +22,12 @@ type settings struct {
 	PublicURL         string
 }
 
-func loadSettings(app core.App) (settings, error) {
+func Load(app core.App) (Settings, error) {
 	r, err := app.FindRecordById("settings", pb_migrations.SettingsID)
 	if err != nil {
-		return settings{}, err
+		return Settings{}, err
 	}
-	s := settings{
+	s := Settings{
 		BusinessName:      r.GetString("business_name"),
 		Timezone:          r.GetString("timezone"),
 		BusinessHoursJSON: []byte(r.GetString("business_hours")),
@@ -49,9 +49,9 @@ func minutes(n, def int) time.Duration {
 	return time.Duration(n) * time.Minute
 }
 
-// targets returns the first-response target and limit for a priority,
+// Targets returns the first-response target and limit for a priority,
 // with the per-priority overrides applied.
-func (s settings) targets(priority string) (target, limit time.Duration) {
+func (s Settings) Targets(priority string) (target, limit time.Duration) {
 	target, limit = s.FirstResponse, s.FirstResponseMax
 	if o, ok := s.PriorityOverrides[priority]; ok {
 		if m := o["first_response_target_min"]; m > 0 {
@@ -64,10 +64,10 @@ func (s settings) targets(priority string) (target, limit time.Duration) {
 	return target, limit
 }
 
-// businessLocation is the business's time zone (UTC when the setting is
+// BusinessLocation is the business's time zone (UTC when the setting is
 // unusable): days and weeks in stats and exports are the business's days.
-func businessLocation(app core.App) (*time.Location, error) {
-	s, err := loadSettings(app)
+func BusinessLocation(app core.App) (*time.Location, error) {
+	s, err := Load(app)
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,11 @@
-package hooks
+package settings
 
 import (
 	"errors"
 	"time"
 )
 
-func validTimezone(v any) error {
+func ValidTimezone(v any) error {
 	s, _ := v.(string)
 	if s == "" {
 		return nil

@@ -1,10 +1,11 @@
-package hooks
+package web
 
 import (
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -12,14 +13,14 @@ import (
 // it: a link to it only works on the server itself.
 const pocketBaseDefaultURL = "http://localhost:8090"
 
-// baseURL is the instance's address as the outside world reaches it, for
+// BaseURL is the instance's address as the outside world reaches it, for
 // links that leave the app (notifications, templates, webhook and WebSub
 // addresses): the owner's public URL (setup fills it with the address the
 // browser used), else the address this request came in on, else
 // PocketBase's application URL once an operator has set it. "" when none
 // is known: a link without a host is better left out than pointed at
 // localhost.
-func baseURL(app core.App, s settings, e *core.RequestEvent) string {
+func BaseURL(app core.App, s settings.Settings, e *core.RequestEvent) string {
 	if s.PublicURL != "" {
 		return strings.TrimRight(s.PublicURL, "/")
 	}
@@ -36,7 +37,7 @@ func baseURL(app core.App, s settings, e *core.RequestEvent) string {
 	return ""
 }
 
-// ticketLink is the address of a ticket's screen in the app.
-func ticketLink(base, id string) string {
+// TicketLink is the address of a ticket's screen in the app.
+func TicketLink(base, id string) string {
 	return base + model.TicketPath(id)
 }

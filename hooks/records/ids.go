@@ -1,4 +1,4 @@
-package hooks
+package records
 
 import (
 	"math/rand/v2"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// newID returns a record id in PocketBase's format (15 characters of
+// NewID returns a record id in PocketBase's format (15 characters of
 // [a-z0-9]) that sorts by creation time: 9 base-36 digits of Unix
 // milliseconds, then 6 random ones.
 //
@@ -17,7 +17,7 @@ import (
 // ticket's contact), on a page of its own, and each such page is written
 // again at every batch's commit. Ids in time order are appended to the
 // last pages instead, and a recent ticket's mentions join it there too.
-func newID() string {
+func NewID() string {
 	var b strings.Builder
 	b.Grow(15)
 	ms := strconv.FormatInt(time.Now().UnixMilli(), 36)

@@ -1,4 +1,4 @@
-package hooks
+package records
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ func TestNewIDSortsByTime(t *testing.T) {
 	prev := ""
 	seen := map[string]bool{}
 	for i := range 2000 {
-		id := newID()
+		id := NewID()
 		if len(id) != 15 || strings.Trim(id, idDigits) != "" {
 			t.Fatalf("id %q is not 15 characters of [a-z0-9]", id)
 		}
