@@ -7,6 +7,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/tests"
 
+	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 )
 
@@ -164,8 +165,7 @@ func TestCollectionRules(t *testing.T) {
 				if strings.Contains(stored, "abcd-efgh") {
 					t.Fatalf("credentials stored in clear: %s", stored)
 				}
-				h := &hub{vault: vault.New(testKey)}
-				creds, err := h.secrets.Open(r)
+				creds, err := secrets.New(vault.New(testKey)).Open(r)
 				if err != nil || creds["app_password"] != "abcd-efgh-ijkl-mnop" {
 					t.Fatalf("openCredentials = %v, %v", creds, err)
 				}
