@@ -36,8 +36,16 @@ var allowedImports = map[string]struct {
 	// Storage and schema.
 	"sqlitedb":      {nil, true},
 	"pb_migrations": {nil, true},
+	"hooks/bus":     {nil, false},
+	"hooks/workers": {nil, false},
+	// The ground every concern stands on: rows, settings and the clock,
+	// the HTTP edge, sealed credentials.
+	"hooks/records":  {nil, true},
+	"hooks/settings": {[]string{"hooks/sla", "pb_migrations"}, true},
+	"hooks/web":      {[]string{"connectors", "hooks/settings", "model"}, true},
+	"hooks/secrets":  {[]string{"hooks/records", "hooks/vault"}, true},
 	// The wiring, and the operator's side beside it.
-	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/demo", "hooks/normalize", "hooks/notify", "hooks/sla", "hooks/triage", "hooks/vault", "model", "pb_migrations", "sqlitedb", "ui"}, true},
+	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/normalize", "hooks/notify", "hooks/records", "hooks/secrets", "hooks/settings", "hooks/sla", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},
 	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},
 	"internal/apptest": {[]string{"pb_migrations", "sqlitedb"}, true},

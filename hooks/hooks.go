@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
@@ -34,9 +35,8 @@ type hub struct {
 	// unsaved holds replies the platform accepted but the database could
 	// not mark sent (disk full): saved again before anything else is sent.
 	unsaved unsavedSends
-	// listeners receive ticket events after their transaction commits
-	// (notifications, the SLA watcher's tests).
-	listeners []func(ingestEvent)
+	// bus hands ticket events to notifications once committed.
+	bus *bus.Bus
 	// notifier delivers notifications (hooks/notify.go).
 	notifier *notifier
 	clock    *settings.Clock // SLA time, business hours or the wall clock
@@ -46,15 +46,6 @@ type hub struct {
 	// transaction, everything written and nothing committed: the crash
 	// test kills its child process there.
 	beforeCommit func(tx core.App)
-}
-
-// emit hands committed events to every listener.
-func (h *hub) emit(events []ingestEvent) {
-	for _, e := range events {
-		for _, l := range h.listeners {
-			l(e)
-		}
-	}
 }
 
 // Register wires every concern into app. It is the only entry point main.go
@@ -68,7 +59,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 	cfg = cfg.Defaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	v := vault.New(cfg.EncryptionKey)
-	h := &hub{app: app, cfg: cfg, vault: v, secrets: secrets.New(v), ctx: ctx, workers: workers.New(ctx, app.Logger()), clock: settings.NewClock(app.Logger())}
+	h := &hub{app: app, cfg: cfg, vault: v, secrets: secrets.New(v), ctx: ctx, bus: &bus.Bus{}, workers: workers.New(ctx, app.Logger()), clock: settings.NewClock(app.Logger())}
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
 		cancel()
 		h.workers.Join() // before PocketBase closes the database under them

@@ -76,7 +76,7 @@ func (h *hub) ingestPushed(src *core.Record, mentions []connectors.Mention) (Ing
 		h.noteWriteError(err)
 		return stats, err
 	}
-	h.emit(events)
+	h.bus.Emit(events)
 	return stats, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
@@ -31,13 +32,6 @@ type IngestStats struct {
 	Opened     int // new tickets
 	Joined     int // added to an existing ticket
 	Reopened   int // resolved tickets a customer came back to
-}
-
-// ingestEvent is something notifications care about, emitted after commit.
-type ingestEvent struct {
-	Kind     string // new_ticket, negative
-	TicketID string
-	Notify   bool // a rule asked for a notification
 }
 
 // batchContext is what ingest knows while it writes one batch: the
@@ -127,7 +121,7 @@ func noteHit(m map[string]ticketHit, key string, hit ticketHit) {
 // lookup (known ids, contacts, their open and negative tickets, copies)
 // is one query for the whole batch, kept current in memory as the batch
 // adds to it, and each ticket and contact is written once.
-func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt time.Time, saveSource func(tx core.App, stats IngestStats) error) (IngestStats, []ingestEvent, error) {
+func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt time.Time, saveSource func(tx core.App, stats IngestStats) error) (IngestStats, []bus.Event, error) {
 	if len(batch) == 0 { // a 304: only the source's health changes
 		if saveSource == nil {
 			return IngestStats{}, nil, nil
@@ -146,7 +140,7 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 		return IngestStats{}, nil, err
 	}
 	var stats IngestStats
-	var events []ingestEvent
+	var events []bus.Event
 	err = h.app.RunInTransaction(func(tx core.App) error {
 		stats, events = IngestStats{}, nil // a retried transaction starts over
 		defer bc.close()
@@ -284,7 +278,7 @@ func (bc *batchContext) mentionRow(col *core.Collection, n normalized, v verdict
 	return rec
 }
 
-func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *IngestStats) ([]ingestEvent, error) {
+func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *IngestStats) ([]bus.Event, error) {
 	n, v, rec := it.n, it.v, it.rec
 	a, d := v.a, v.d
 	stats.New++
@@ -323,7 +317,7 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *Inge
 	if contact != nil {
 		rec.Set("contact", contact.ID)
 	}
-	var events []ingestEvent
+	var events []bus.Event
 	if d.Action == triage.Ignored && threadTicket == nil {
 		stats.Ignored++
 		err = bc.saveMention(tx, rec, n)

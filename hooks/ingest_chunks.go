@@ -6,6 +6,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 )
 
 // ingestChunk bounds what one ingest transaction holds. A first poll can
@@ -21,9 +22,9 @@ const ingestChunk = 2000
 
 // ingestInChunks is ingest for a batch larger than ingestChunk: the
 // stats and events of every chunk, the source saved with the totals.
-func (h *hub) ingestInChunks(src *core.Record, batch []connectors.Mention, fetchedAt time.Time, saveSource func(tx core.App, stats IngestStats) error) (IngestStats, []ingestEvent, error) {
+func (h *hub) ingestInChunks(src *core.Record, batch []connectors.Mention, fetchedAt time.Time, saveSource func(tx core.App, stats IngestStats) error) (IngestStats, []bus.Event, error) {
 	var total IngestStats
-	var events []ingestEvent
+	var events []bus.Event
 	for start := 0; start < len(batch); start += ingestChunk {
 		end := min(start+ingestChunk, len(batch))
 		var save func(tx core.App, stats IngestStats) error

@@ -14,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
@@ -45,7 +46,7 @@ const (
 
 // notifyEvent is an ingest event plus who caused it (assignments).
 type notifyEvent struct {
-	ingestEvent
+	bus.Event
 	Actor    string // user id of whoever assigned the ticket
 	Assignee string // the new assignee, as saved by that request
 }
@@ -109,7 +110,7 @@ func newNotifier(h *hub) *notifier {
 func (h *hub) registerNotify() error {
 	n := newNotifier(h)
 	h.notifier = n
-	h.listeners = append(h.listeners, func(e ingestEvent) { n.enqueue(notifyEvent{ingestEvent: e}) })
+	h.bus.Listen(func(e bus.Event) { n.enqueue(notifyEvent{Event: e}) })
 
 	check := func(e *core.RecordRequestEvent) error {
 		if err := n.prepareTarget(e); err != nil {
@@ -143,7 +144,7 @@ func (h *hub) registerNotify() error {
 			}
 			// The assignee travels with the event: the request's
 			// transaction may not be visible to the worker yet.
-			n.enqueue(notifyEvent{ingestEvent: ingestEvent{Kind: notify.KindAssigned, TicketID: e.Record.Id}, Actor: actor, Assignee: after})
+			n.enqueue(notifyEvent{Event: bus.Event{Kind: notify.KindAssigned, TicketID: e.Record.Id}, Actor: actor, Assignee: after})
 		}
 		return nil
 	})

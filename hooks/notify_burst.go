@@ -9,6 +9,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 )
@@ -162,7 +163,7 @@ func (n *notifier) holdCounts(counts map[burstKey]int) error {
 			if k.kind == notify.KindAssigned && k.assignee != uid || k.kind != notify.KindAssigned && !member[uid] {
 				continue
 			}
-			if subscribed(tg, notifyEvent{ingestEvent: ingestEvent{Kind: k.kind, Notify: k.notify}}) {
+			if subscribed(tg, notifyEvent{Event: bus.Event{Kind: k.kind, Notify: k.notify}}) {
 				mine[k.kind] += c
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/pocketbase/dbx"
 )
 
@@ -60,14 +61,14 @@ func TestNotifyBurstBecomesDigestsDroppingNothing(t *testing.T) {
 	env.target(t, agent2ID, "ntfy", "/agent2-late", []string{"sla_breached"}, nil)
 	const total, late = 10_000, 3_000
 	ids := burstTickets(t, env, total-late)
-	events := make([]ingestEvent, 0, total)
+	events := make([]bus.Event, 0, total)
 	for _, id := range ids {
-		events = append(events, ingestEvent{Kind: "new_ticket", TicketID: id})
+		events = append(events, bus.Event{Kind: "new_ticket", TicketID: id})
 	}
 	for _, id := range ids[:late] {
-		events = append(events, ingestEvent{Kind: "sla_breached", TicketID: id})
+		events = append(events, bus.Event{Kind: "sla_breached", TicketID: id})
 	}
-	env.h.emit(events) // all at once, as an SLA pass or a big poll does
+	env.h.bus.Emit(events) // all at once, as an SLA pass or a big poll does
 	// Memory is bounded: the queue, a few kept events, counts by kind.
 	env.n.burst.mu.Lock()
 	kept, keys, summarised := len(env.n.burst.kept), len(env.n.burst.counts), env.n.burst.total

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pocketbase/pocketbase/tests"
 
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
@@ -40,7 +41,7 @@ func TestNotifyWebPushAndGoneSubscription(t *testing.T) {
 	gone := env.target(t, agent2ID, "webpush", "/push/gone", allEvents, map[string]any{"subscription": browserSubscription(t, env.f.URL+"/push/gone")})
 	env.f.statuses["/push/live"] = []int{http.StatusCreated}
 	env.f.statuses["/push/gone"] = []int{http.StatusGone}
-	env.emit(ingestEvent{Kind: "sla_breached", TicketID: ticketID})
+	env.emit(bus.Event{Kind: "sla_breached", TicketID: ticketID})
 
 	s, _ := env.app.FindRecordById("settings", pb_migrations.SettingsID)
 	pub := s.GetString("vapid_public")
@@ -65,7 +66,7 @@ func TestNotifyWebPushAndGoneSubscription(t *testing.T) {
 		t.Fatalf("gone target: enabled %v, %q", g.GetBool("enabled"), g.GetString("last_error"))
 	}
 	// Switched off: the next event does not try it again.
-	env.emit(ingestEvent{Kind: "new_ticket", TicketID: env.ticket(t, nil)})
+	env.emit(bus.Event{Kind: "new_ticket", TicketID: env.ticket(t, nil)})
 	if len(env.f.at("/push/gone")) != 1 || len(env.f.at("/push/live")) != 2 {
 		t.Fatal("a gone subscription was tried again")
 	}

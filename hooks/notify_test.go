@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
@@ -129,8 +130,8 @@ func (e *notifyEnv) restart() {
 	e.n = n
 }
 
-func (e *notifyEnv) emit(events ...ingestEvent) {
-	e.h.emit(events)
+func (e *notifyEnv) emit(events ...bus.Event) {
+	e.h.bus.Emit(events)
 	e.n.drain(context.Background())
 }
 
@@ -176,7 +177,7 @@ func TestNotifyEveryoneOnceWithSenderAndPreview(t *testing.T) {
 	env.target(t, agent2ID, "slack", "/agent2-slack", allEvents, nil)
 	env.target(t, agent2ID, "discord", "/agent2-sla-only", []string{"sla_breached"}, nil)
 	// A negative new ticket is emitted as two events: one message each.
-	env.emit(ingestEvent{Kind: "new_ticket", TicketID: ticketID}, ingestEvent{Kind: "negative", TicketID: ticketID})
+	env.emit(bus.Event{Kind: "new_ticket", TicketID: ticketID}, bus.Event{Kind: "negative", TicketID: ticketID})
 
 	owner := env.f.at("/owner-ntfy")
 	if len(owner) != 1 {
@@ -216,12 +217,12 @@ func TestNotifyAssigneeOnly(t *testing.T) {
 	assigned := env.ticket(t, map[string]any{"assignee": agent2ID})
 	open := env.ticket(t, nil)
 
-	env.emit(ingestEvent{Kind: "new_ticket", TicketID: assigned}, ingestEvent{Kind: "sla_breached", TicketID: assigned})
+	env.emit(bus.Event{Kind: "new_ticket", TicketID: assigned}, bus.Event{Kind: "sla_breached", TicketID: assigned})
 	if len(env.f.at("/owner")) != 0 || len(env.f.at("/fixture-ntfy")) != 0 || len(env.f.at("/agent2")) != 2 {
 		t.Fatalf("owner %d agent %d agent2 %d", len(env.f.at("/owner")), len(env.f.at("/fixture-ntfy")), len(env.f.at("/agent2")))
 	}
 	// An unassigned breach goes to everyone subscribed.
-	env.emit(ingestEvent{Kind: "sla_breached", TicketID: open})
+	env.emit(bus.Event{Kind: "sla_breached", TicketID: open})
 	if len(env.f.at("/owner")) != 1 || len(env.f.at("/fixture-ntfy")) != 1 || len(env.f.at("/agent2")) != 3 {
 		t.Fatal("unassigned breach not sent to everyone")
 	}
@@ -238,12 +239,12 @@ func TestNotifyAssigneeOnly(t *testing.T) {
 func TestNotifyRuleAlwaysNotifies(t *testing.T) {
 	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
 	env.target(t, ownerID, "discord", "/owner-sla-only", []string{"sla_breached"}, nil)
-	env.emit(ingestEvent{Kind: "new_ticket", TicketID: ticketID})
+	env.emit(bus.Event{Kind: "new_ticket", TicketID: ticketID})
 	if len(env.f.at("/owner-sla-only")) != 0 {
 		t.Fatal("unsubscribed event sent")
 	}
 	tk := env.ticket(t, nil)
-	env.emit(ingestEvent{Kind: "new_ticket", TicketID: tk, Notify: true})
+	env.emit(bus.Event{Kind: "new_ticket", TicketID: tk, Notify: true})
 	if len(env.f.at("/owner-sla-only")) != 1 {
 		t.Fatal("a rule's notify did not reach the owner")
 	}
@@ -262,7 +263,7 @@ func TestNotifyQuietHoursDigest(t *testing.T) {
 	ids := []string{ticketID, env.ticket(t, nil), env.ticket(t, nil)}
 	for i, id := range ids {
 		env.clock = env.clock.Add(time.Duration(i) * 20 * time.Minute)
-		env.emit(ingestEvent{Kind: "new_ticket", TicketID: id})
+		env.emit(bus.Event{Kind: "new_ticket", TicketID: id})
 	}
 	if len(env.f.at("/owner")) != 0 {
 		t.Fatal("owner woken up during quiet hours")
@@ -291,7 +292,7 @@ func TestNotifyQuietHoursDigest(t *testing.T) {
 	// Toronto's night: 23:00 there; the Paris owner is awake (05:00 is
 	// still quiet for her, so use 13:00 Paris = 07:00 Toronto next).
 	env.clock = time.Date(2026, 11, 21, 23, 0, 0, 0, toronto).UTC()
-	env.emit(ingestEvent{Kind: "sla_breached", TicketID: ids[1]})
+	env.emit(bus.Event{Kind: "sla_breached", TicketID: ids[1]})
 	if len(env.f.at("/agent2")) != 3 {
 		t.Fatal("Toronto agent woken up at 23:00")
 	}
@@ -312,7 +313,7 @@ func TestNotifyHeldDigestSurvivesARestart(t *testing.T) {
 	env.target(t, ownerID, "discord", "/owner", allEvents, nil)
 	ids := []string{ticketID, env.ticket(t, nil), env.ticket(t, nil)}
 	for _, id := range ids {
-		env.emit(ingestEvent{Kind: "new_ticket", TicketID: id})
+		env.emit(bus.Event{Kind: "new_ticket", TicketID: id})
 	}
 	if len(env.f.at("/owner")) != 0 || env.n.batch.Held() == 0 {
 		t.Fatalf("owner got %d messages, %d held, during quiet hours", len(env.f.at("/owner")), env.n.batch.Held())
@@ -344,7 +345,7 @@ func TestNotifyBurstDigest(t *testing.T) {
 	env.target(t, agent2ID, "discord", "/agent2", allEvents, nil)
 	for i := 0; i < 8; i++ {
 		env.clock = env.clock.Add(30 * time.Second)
-		env.emit(ingestEvent{Kind: "new_ticket", TicketID: env.ticket(t, nil)})
+		env.emit(bus.Event{Kind: "new_ticket", TicketID: env.ticket(t, nil)})
 	}
 	if n := len(env.f.at("/agent2")); n != notify.DefaultBurst {
 		t.Fatalf("sent %d during the burst, want %d", n, notify.DefaultBurst)
@@ -361,7 +362,7 @@ func TestNotifyRetriesRateLimit(t *testing.T) {
 	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
 	tg := env.target(t, agent2ID, "slack", "/limited", allEvents, nil)
 	env.f.statuses["/limited"] = []int{http.StatusTooManyRequests, http.StatusOK}
-	env.emit(ingestEvent{Kind: "new_ticket", TicketID: ticketID})
+	env.emit(bus.Event{Kind: "new_ticket", TicketID: ticketID})
 	if n := len(env.f.at("/limited")); n != 2 || len(env.waits) != 1 || env.waits[0] != 3*time.Second {
 		t.Fatalf("requests %d waits %v", n, env.waits)
 	}
@@ -372,7 +373,7 @@ func TestNotifyRetriesRateLimit(t *testing.T) {
 	// A refusal is recorded where the user sees it.
 	env.f.statuses["/refused"] = []int{http.StatusForbidden}
 	bad := env.target(t, agent2ID, "discord", "/refused", allEvents, nil)
-	env.emit(ingestEvent{Kind: "sla_at_risk", TicketID: ticketID})
+	env.emit(bus.Event{Kind: "sla_at_risk", TicketID: ticketID})
 	b, _ := env.app.FindRecordById("notifications", bad.Id)
 	if !strings.Contains(b.GetString("last_error"), "refused (HTTP 403)") || len(env.f.at("/refused")) != 1 {
 		t.Fatalf("refusal: %q", b.GetString("last_error"))
@@ -386,7 +387,7 @@ func TestNotifyWorkerDeliversInBackground(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { env.n.run(ctx); close(done) }()
-	env.h.emit([]ingestEvent{{Kind: "new_ticket", TicketID: ticketID}})
+	env.h.bus.Emit([]bus.Event{{Kind: "new_ticket", TicketID: ticketID}})
 	deadline := time.Now().Add(5 * time.Second)
 	for len(env.f.at("/bg")) == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
@@ -464,7 +465,7 @@ func BenchmarkNotifyEvent(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		clock = clock.Add(notifyDedupeWindow + time.Second) // each round is a fresh event
-		h.emit([]ingestEvent{{Kind: "sla_at_risk", TicketID: ticketID}})
+		h.bus.Emit([]bus.Event{{Kind: "sla_at_risk", TicketID: ticketID}})
 		n.drain(context.Background())
 	}
 	b.StopTimer()

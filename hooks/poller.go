@@ -235,7 +235,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		// 7 days of mail): file it, but do not ring every phone for it.
 		events = nil
 	}
-	h.emit(events)
+	h.bus.Emit(events)
 	return pollResult{OK: true, New: stats.New, Stats: stats, NextTime: next}, nil
 }
 

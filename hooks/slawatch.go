@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
@@ -176,7 +177,7 @@ func (h *hub) checkSLA(ctx context.Context, now time.Time) error {
 		return err
 	}
 	var flagged, breached []string
-	var events []ingestEvent
+	var events []bus.Event
 	for _, r := range h.slaRules(s, now) {
 		for ctx.Err() == nil {
 			ids, err := h.applySLARule(r, now)
@@ -184,7 +185,7 @@ func (h *hub) checkSLA(ctx context.Context, now time.Time) error {
 				return err
 			}
 			for _, id := range ids {
-				events = append(events, ingestEvent{Kind: r.kind, TicketID: id})
+				events = append(events, bus.Event{Kind: r.kind, TicketID: id})
 			}
 			flagged = append(flagged, ids...)
 			if r.kind == notify.KindBreached {
@@ -197,7 +198,7 @@ func (h *hub) checkSLA(ctx context.Context, now time.Time) error {
 	}
 	h.stats.markBreached(breached)
 	h.announceSLA(flagged)
-	h.emit(events)
+	h.bus.Emit(events)
 	return ctx.Err()
 }
 

@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 )
 
 // BenchmarkSLAPass times one SLA pass over a backlog, set-based against
@@ -42,7 +44,7 @@ func BenchmarkSLAPass(b *testing.B) {
 				app, h := benchApp(b)
 				slaFixture(b, app, h, 11, n, at)
 				var events int
-				h.listeners = append(h.listeners, func(ingestEvent) { events++ })
+				h.bus.Listen(func(bus.Event) { events++ })
 				settle()
 				start := time.Now()
 				if err := pass(h, at); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/sla"
 )
@@ -22,7 +23,7 @@ func (h *hub) checkSLAPerTicket(ctx context.Context, now time.Time) error {
 		return err
 	}
 	const batch = 500
-	var events []ingestEvent
+	var events []bus.Event
 	last := "" // keyset paging: the flags set take rows out of the filter
 	for ctx.Err() == nil {
 		recs, err := h.app.FindRecordsByFilter("tickets",
@@ -44,11 +45,11 @@ func (h *hub) checkSLAPerTicket(ctx context.Context, now time.Time) error {
 		}
 		last = recs[len(recs)-1].Id
 	}
-	h.emit(events)
+	h.bus.Emit(events)
 	return nil
 }
 
-func (h *hub) slaStepPerTicket(t *core.Record, s settings.Settings, now time.Time) ([]ingestEvent, error) {
+func (h *hub) slaStepPerTicket(t *core.Record, s settings.Settings, now time.Time) ([]bus.Event, error) {
 	due := t.GetDateTime("sla_due_at").Time()
 	answered := t.GetString("first_response_at") != ""
 	start := t.GetDateTime("first_mention_at").Time()
@@ -62,17 +63,17 @@ func (h *hub) slaStepPerTicket(t *core.Record, s settings.Settings, now time.Tim
 	} else {
 		used = now.Sub(start)
 	}
-	var events []ingestEvent
+	var events []bus.Event
 	changed := false
 	if !t.GetBool("sla_at_risk") && sla.AtRisk(used, target) {
 		t.Set("sla_at_risk", true)
 		changed = true
-		events = append(events, ingestEvent{Kind: "sla_at_risk", TicketID: t.Id})
+		events = append(events, bus.Event{Kind: "sla_at_risk", TicketID: t.Id})
 	}
 	if !answered && !t.GetBool("breached") && now.After(due) {
 		t.Set("breached", true)
 		changed = true
-		events = append(events, ingestEvent{Kind: "sla_breached", TicketID: t.Id})
+		events = append(events, bus.Event{Kind: "sla_breached", TicketID: t.Id})
 	}
 	if !changed {
 		return nil, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
@@ -140,7 +141,7 @@ func slaApp(t *testing.T, set map[string]any) (core.App, *hub, func() []string) 
 	}
 	var mu sync.Mutex
 	var got []string
-	h.listeners = append(h.listeners, func(e ingestEvent) {
+	h.bus.Listen(func(e bus.Event) {
 		mu.Lock()
 		got = append(got, e.Kind+" "+e.TicketID)
 		mu.Unlock()

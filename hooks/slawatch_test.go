@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
@@ -23,7 +24,7 @@ func TestSLAWatcher(t *testing.T) {
 	h := hubOf(t, app)
 	var mu sync.Mutex
 	var got []string
-	h.listeners = append(h.listeners, func(e ingestEvent) {
+	h.bus.Listen(func(e bus.Event) {
 		mu.Lock()
 		got = append(got, e.Kind)
 		mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
@@ -275,7 +276,7 @@ func (bc *batchContext) threadOf(tx core.App, n normalized, rec *core.Record) (*
 // ticketFor attaches the mention to a ticket — the thread's, the same
 // author's open one on this channel, or the one the same person's
 // cross-posted copy joined — or opens a new ticket.
-func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, thread *core.Record, stats *IngestStats) ([]ingestEvent, error) {
+func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, thread *core.Record, stats *IngestStats) ([]bus.Event, error) {
 	t := thread
 	since := n.Published.Add(-joinWindow)
 	var err error
@@ -320,7 +321,7 @@ func (bc *batchContext) noteOpen(t *core.Record) {
 	}
 }
 
-func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, stats *IngestStats) ([]ingestEvent, error) {
+func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, stats *IngestStats) ([]bus.Event, error) {
 	col, err := tx.FindCachedCollectionByNameOrId("tickets")
 	if err != nil {
 		return nil, err
@@ -378,9 +379,9 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	if d.Action == triage.Logged {
 		return nil, nil
 	}
-	events := []ingestEvent{{Kind: "new_ticket", TicketID: t.Id, Notify: d.Notify}}
+	events := []bus.Event{{Kind: "new_ticket", TicketID: t.Id, Notify: d.Notify}}
 	if a.label == "negative" {
-		events = append(events, ingestEvent{Kind: "negative", TicketID: t.Id, Notify: d.Notify})
+		events = append(events, bus.Event{Kind: "negative", TicketID: t.Id, Notify: d.Notify})
 	}
 	return events, nil
 }
@@ -388,14 +389,14 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 // joinTicket adds a customer message to a ticket. One that needs an answer
 // reopens a resolved ticket and restarts the clock of an answered one (the
 // next-response time); a thank-you in the thread is only recorded.
-func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, stats *IngestStats) ([]ingestEvent, error) {
+func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, stats *IngestStats) ([]bus.Event, error) {
 	rec.Set("ticket", t.Id)
 	if err := bc.saveMention(tx, rec, n); err != nil {
 		return nil, err
 	}
 	stats.Joined++
 	status := t.GetString("status")
-	var events []ingestEvent
+	var events []bus.Event
 	if d.Action == triage.Ticket && status != "new" && status != "open" {
 		// The status hook (lifecycle.go) records the change, counts the
 		// reopening and clears resolved_at: it must see the status the
@@ -418,7 +419,7 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 			t.Set("status", "open")
 			t.Set("status_since", n.Published)
 			stats.Reopened++
-			events = append(events, ingestEvent{Kind: "reopened", TicketID: t.Id, Notify: d.Notify})
+			events = append(events, bus.Event{Kind: "reopened", TicketID: t.Id, Notify: d.Notify})
 		case "pending":
 			t.Set("status", "open")
 			t.Set("status_since", n.Published)

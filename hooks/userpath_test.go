@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/bus"
 )
 
 // These tests take the owner's path, not the pipeline's back door: what
@@ -86,8 +87,8 @@ func TestFirstPollBacklogDoesNotNotify(t *testing.T) {
 		_, _ = w.Write([]byte(b.String()))
 	}))
 	defer srv.Close()
-	var emitted []ingestEvent
-	h.listeners = append(h.listeners, func(e ingestEvent) {
+	var emitted []bus.Event
+	h.bus.Listen(func(e bus.Event) {
 		mu.Lock()
 		emitted = append(emitted, e)
 		mu.Unlock()
