@@ -6,6 +6,7 @@ package hooks
 import (
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -26,7 +27,7 @@ type contactRef struct {
 // upsertContact keeps one contact per platform handle, with the latest
 // display name, profile URL and mood; what changes is written once, at the
 // end of the batch (saveContact).
-func (bc *batchContext) upsertContact(n normalized, sentiment float64) *contactRef {
+func (bc *batchContext) upsertContact(n ingest.Normalized, sentiment float64) *contactRef {
 	if n.Author == "" {
 		return nil
 	}
@@ -57,7 +58,7 @@ func (bc *batchContext) saveContact(tx core.App, c *contactRef) error {
 		}
 		r := core.NewRecord(col)
 		r.Id = c.ID
-		r.Set("platform", bc.kind)
+		r.Set("platform", bc.Kind)
 		r.Set("handle", c.handle)
 		r.Set("display_name", c.name)
 		r.Set("url", c.url)

@@ -87,7 +87,7 @@ func (h *hub) diskShort() bool {
 	was := g.full
 	switch {
 	case err != nil:
-		// Cannot tell: keep the last verdict.
+		// Cannot tell: keep the last ingest.Verdict.
 	case free < g.reserve:
 		g.full = true
 	case free >= 2*g.reserve:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
@@ -30,8 +31,8 @@ type hub struct {
 	poller     *poller
 	outboxWake chan struct{}
 	stats      *statsIndex
-	policies   policyCache // settings, rules and keyword matchers (policy.go)
-	disk       *diskGuard  // free space of the data directory (diskspace.go)
+	pipeline   *ingest.Pipeline // prepares batches: normalise, match, analyse, triage
+	disk       *diskGuard       // free space of the data directory (diskspace.go)
 	// unsaved holds replies the platform accepted but the database could
 	// not mark sent (disk full): saved again before anything else is sent.
 	unsaved unsavedSends
@@ -75,8 +76,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"disk", h.registerDiskGuard},
 		{"setup", h.registerSetup},
 		{"password reset", h.registerPasswordResetCheck},
-		{"keywords", h.registerKeywordChecks},
-		{"policy", h.registerPolicy},
+		{"ingest", func() (err error) { h.pipeline, err = ingest.Register(app); return err }},
 		{"ingest writer", h.registerBulkWriterCheck},
 		{"settings", func() error { return settings.Register(app) }},
 		{"lifecycle", h.registerLifecycle},

@@ -2,10 +2,6 @@ package hooks
 
 import (
 	"fmt"
-	"runtime"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pocketbase/dbx"
@@ -13,8 +9,8 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
-	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
 
@@ -35,17 +31,10 @@ type IngestStats struct {
 }
 
 // batchContext is what ingest knows while it writes one batch: the
-// source's settings, loaded once before the transaction, and the batch's
-// working state (batchState), loaded in it with one query per lookup.
+// source's context, loaded once before the transaction (ingest.Context),
+// and the batch's working state, loaded in it with one query per lookup.
 type batchContext struct {
-	src       *core.Record
-	kind      string
-	settings  settings.Settings
-	matcher   *keywordMatcher
-	rules     []triage.Rule
-	broad     bool // a search: mentions must name the brand themselves
-	direct    bool // addressed to the business: neutral messages still count
-	fetchedAt time.Time
+	*ingest.Context
 	batchState
 }
 
@@ -72,14 +61,6 @@ type ticketHit struct {
 	at     time.Time
 }
 
-// batchItem is one mention of the batch, normalised and classified.
-type batchItem struct {
-	m   connectors.Mention
-	n   normalized
-	v   verdict
-	rec *core.Record // its row to store; nil for a repost or a mention known already
-}
-
 // saveMention inserts a mention the batch built with one statement
 // prepared per batch, not a PocketBase Save: mentions are most of what
 // ingest writes, their values were all built and checked here, and a Save
@@ -88,14 +69,14 @@ type batchItem struct {
 // batch instead: the search index at the end of the transaction
 // (indexBatch) and, once committed, PocketBase's after-success hooks
 // (announce): realtime and the stats index.
-func (bc *batchContext) saveMention(tx core.App, rec *core.Record, n normalized) error {
+func (bc *batchContext) saveMention(tx core.App, rec *core.Record, n ingest.Normalized) error {
 	if err := bc.insertRecord(tx, rec); err != nil {
 		return err
 	}
 	bc.stored = append(bc.stored, rec.Id)
 	bc.created = append(bc.created, rec)
 	if t := rec.GetString("ticket"); t != "" {
-		for _, k := range copyKeys(n.ContentHash, bc.kind, n.Author, n.AuthorName) {
+		for _, k := range copyKeys(n.ContentHash, bc.Kind, n.Author, n.AuthorName) {
 			noteHit(bc.hashes, k, ticketHit{t, n.Published})
 		}
 	}
@@ -131,11 +112,12 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 	if len(batch) > ingestChunk {
 		return h.ingestInChunks(src, batch, fetchedAt, saveSource)
 	}
-	bc, err := h.loadBatchContext(h.app, src, fetchedAt)
+	ic, err := h.pipeline.Context(h.app, src, fetchedAt)
 	if err != nil {
 		return IngestStats{}, nil, err
 	}
-	items, err := bc.prepare(h.app, batch)
+	bc := &batchContext{Context: ic}
+	items, err := ic.Prepare(h.app, batch)
 	if err != nil {
 		return IngestStats{}, nil, err
 	}
@@ -150,18 +132,18 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 		seen := map[string]bool{}
 		for _, it := range items {
 			stats.Seen++
-			if it.m.Repost {
+			if it.M.Repost {
 				stats.Reposts++
 				continue
 			}
-			if it.rec == nil || seen[it.n.ExternalID] || bc.known[it.n.ExternalID] {
+			if it.Rec == nil || seen[it.N.ExternalID] || bc.known[it.N.ExternalID] {
 				stats.Duplicates++
 				continue
 			}
-			seen[it.n.ExternalID] = true
+			seen[it.N.ExternalID] = true
 			ev, err := h.ingestOne(tx, bc, it, &stats)
 			if err != nil {
-				return fmt.Errorf("mention %q: %w", records.Clip(it.m.ExternalID, 80), err)
+				return fmt.Errorf("mention %q: %w", records.Clip(it.M.ExternalID, 80), err)
 			}
 			events = append(events, ev...)
 		}
@@ -188,99 +170,9 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 	return stats, events, nil
 }
 
-func (h *hub) loadBatchContext(app core.App, src *core.Record, fetchedAt time.Time) (*batchContext, error) {
-	p, matcher, err := h.policy(app, src.GetString("query"))
-	if err != nil {
-		return nil, err
-	}
-	bc := &batchContext{src: src, kind: src.GetString("kind"), settings: p.settings, matcher: matcher, rules: p.rules, fetchedAt: fetchedAt.UTC()}
-	opts := records.SourceOptions(src)
-	switch bc.kind {
-	case "email", "webhook":
-		bc.direct = true
-	case "mastodon":
-		bc.direct = opts["mode"] == "" || opts["mode"] == connectors.MastodonModeMentions
-	}
-	// Searches and feeds about the world at large are not trusted alone:
-	// a search for "lune" also finds the moon. The owner can say a feed is
-	// entirely about the business (a review page of theirs).
-	bc.broad = !bc.direct && opts["match"] != "any"
-	return bc, nil
-}
-
-// prepare builds the rows of the batch's new mentions before the write
-// transaction: normalised, classified and filled in, spread over the
-// cores. Sanitising HTML and analysing text are pure, and are most of the
-// CPU a mention costs outside SQLite; the write lock is held for writing.
-// Mentions the source already stored (a feed resends its last items at
-// every poll) are left out first, read outside the lock: their rec stays
-// nil. The transaction checks the rest again (batchContext.load).
-func (bc *batchContext) prepare(app core.App, batch []connectors.Mention) ([]batchItem, error) {
-	items := make([]batchItem, len(batch))
-	ids := make([]string, 0, len(batch))
-	for i, m := range batch {
-		items[i].m = m
-		if m.Repost {
-			continue
-		}
-		if items[i].n.ExternalID = externalID(m); items[i].n.ExternalID == "" {
-			items[i].n = normalizeMention(m, bc.fetchedAt) // the id is a hash of the text
-		}
-		ids = append(ids, items[i].n.ExternalID)
-	}
-	known, err := bc.knownIDs(app, ids)
-	if err != nil {
-		return nil, fmt.Errorf("known mentions: %w", err)
-	}
-	col, err := app.FindCachedCollectionByNameOrId("mentions")
-	if err != nil {
-		return nil, err
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), (len(batch)+15)/16) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
-				it := &items[i]
-				if it.m.Repost || known[it.n.ExternalID] {
-					continue
-				}
-				it.n = normalizeMention(it.m, bc.fetchedAt)
-				it.v = bc.classify(it.m, it.n)
-				it.rec = bc.mentionRow(col, it.n, it.v)
-			}
-		})
-	}
-	wg.Wait()
-	return items, nil
-}
-
-// knownIDs returns which of ids the source has stored.
-func (bc *batchContext) knownIDs(app core.App, ids []string) (map[string]bool, error) {
-	known := map[string]bool{}
-	err := records.EachRow(app, "SELECT external_id FROM mentions WHERE source = {:src} AND external_id IN (%s)", dbx.Params{"src": bc.src.Id}, ids,
-		func(r dbx.NullStringMap) { known[r["external_id"].String] = true })
-	return known, err
-}
-
-// mentionRow is the mention's record as far as its content decides it;
-// the transaction adds its thread, contact and ticket.
-func (bc *batchContext) mentionRow(col *core.Collection, n normalized, v verdict) *core.Record {
-	rec := core.NewRecord(col)
-	n.fill(rec, bc)
-	rec.Set("keywords", v.found.terms)
-	rec.Set("language", v.a.lang)
-	rec.Set("sentiment", v.a.score)
-	rec.Set("sentiment_label", v.a.label)
-	rec.Set("intent", v.a.intent)
-	rec.Set("triage", v.d.Action)
-	rec.Set("triage_reason", records.Clip(v.d.Reason, 300))
-	return rec
-}
-
-func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *IngestStats) ([]bus.Event, error) {
-	n, v, rec := it.n, it.v, it.rec
-	a, d := v.a, v.d
+func (h *hub) ingestOne(tx core.App, bc *batchContext, it ingest.Item, stats *IngestStats) ([]bus.Event, error) {
+	n, v, rec := it.N, it.V, it.Rec
+	a, d := v.A, v.D
 	stats.New++
 	// What an earlier attempt of this transaction linked is not linked.
 	rec.Id = ""
@@ -291,17 +183,17 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *Inge
 	if err != nil {
 		return nil, err
 	}
-	switch v.early {
-	case earlyOwn:
+	switch v.Early {
+	case ingest.EarlyOwn:
 		stats.Own++
 		if threadTicket != nil {
 			rec.Set("ticket", threadTicket.Id)
 		}
 		return nil, bc.saveMention(tx, rec, n)
-	case earlyAutomated:
+	case ingest.EarlyAutomated:
 		stats.Ignored++
 		return nil, bc.saveMention(tx, rec, n)
-	case earlyDropped:
+	case ingest.EarlyDropped:
 		stats.Dropped++
 		return nil, bc.saveMention(tx, rec, n)
 	}
@@ -310,7 +202,7 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *Inge
 	// contact's noise still counts for win-backs.
 	var contact *contactRef
 	if d.Action != triage.Ignored || threadTicket != nil {
-		contact = bc.upsertContact(n, a.score)
+		contact = bc.upsertContact(n, a.Score)
 	} else {
 		contact = bc.contacts[n.Author]
 	}
@@ -327,62 +219,8 @@ func (h *hub) ingestOne(tx core.App, bc *batchContext, it batchItem, stats *Inge
 	if err != nil {
 		return nil, err
 	}
-	if contact != nil && a.label != "negative" {
+	if contact != nil && a.Label != "negative" {
 		err = bc.markWinBack(tx, contact.ID, n.Published)
 	}
 	return events, err
-}
-
-// verdict is what the pipeline makes of a mention's content, before it
-// looks at tickets: shared by ingest and the "test this source" preview.
-type verdict struct {
-	a     textAnalysis
-	found keywordMatch
-	d     triage.Decision // Action is ticket, logged, ignored or dropped
-	early string          // set when decided before triage: own, automated, dropped
-}
-
-const (
-	earlyOwn       = "own"
-	earlyAutomated = "automated"
-	earlyDropped   = "dropped"
-)
-
-func (bc *batchContext) classify(m connectors.Mention, n normalized) verdict {
-	matchText := n.Title + "\n" + n.Text
-	v := verdict{a: analyze(matchText, m.Lang, m.Meta)}
-	v.found = bc.matcher.match(matchText, v.a.lang)
-	switch {
-	case m.Own:
-		v.early, v.d = earlyOwn, triage.Decision{Action: triage.Ignored, Reason: "our own post"}
-	case automatedMail(m.Meta):
-		v.early, v.d = earlyAutomated, triage.Decision{Action: triage.Ignored, Reason: "automated mail"}
-	case bc.broad && !v.found.brand:
-		reason := "no brand keyword"
-		if v.found.excluded != "" {
-			reason = "excluded: " + v.found.excluded
-		}
-		v.early, v.d = earlyDropped, triage.Decision{Action: "dropped", Reason: reason}
-	default:
-		v.d = triage.Decide(triage.Input{
-			SourceKind: bc.kind, Author: n.Author + " " + n.AuthorName, Text: matchText,
-			Sentiment: v.a.label, Intent: v.a.intent, Keywords: v.found.terms,
-			Direct: bc.direct, ThankPraise: bc.settings.ThankPraise,
-		}, bc.rules)
-	}
-	return v
-}
-
-// automatedMail tells newsletters, bounces and auto-replies (RFC 3834
-// Auto-Submitted, Precedence, List-Id) from people: answering a robot
-// opens a loop, and they would flood the inbox.
-func automatedMail(meta map[string]string) bool {
-	if as := strings.ToLower(meta["auto_submitted"]); as != "" && as != "no" {
-		return true
-	}
-	switch strings.ToLower(meta["precedence"]) {
-	case "bulk", "list", "junk", "auto_reply":
-		return true
-	}
-	return meta["list_id"] != ""
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -104,7 +105,7 @@ func BenchmarkIngestSaveOnly(b *testing.B) {
 				start := time.Now()
 				for _, batch := range fx.batches {
 					err := app.RunInTransaction(func(tx core.App) error {
-						bc, err := h.loadBatchContext(tx, src, fx.now)
+						bc, err := h.pipeline.Context(tx, src, fx.now)
 						if err != nil {
 							return err
 						}
@@ -114,22 +115,22 @@ func BenchmarkIngestSaveOnly(b *testing.B) {
 							defer insert.Close()
 						}
 						for _, m := range batch {
-							n := normalizeMention(m, fx.now)
+							n := ingest.Normalize(m, fx.now)
 							var existing string
 							if tx.DB().Select("id").From("mentions").
 								Where(dbx.HashExp{"source": src.Id, "external_id": n.ExternalID}).Limit(1).Row(&existing) == nil {
 								continue
 							}
 							rec := core.NewRecord(col)
-							n.fill(rec, bc)
+							n.Fill(rec, bc)
 							text := n.Title + "\n" + n.Text
-							a := analyze(text, m.Lang, m.Meta)
-							found := bc.matcher.match(text, a.lang)
-							rec.Set("keywords", found.terms)
-							rec.Set("language", a.lang)
-							rec.Set("sentiment", a.score)
-							rec.Set("sentiment_label", a.label)
-							rec.Set("intent", a.intent)
+							a := ingest.Analyze(text, m.Lang, m.Meta)
+							found := bc.Matcher.Match(text, a.Lang)
+							rec.Set("keywords", found.Terms)
+							rec.Set("language", a.Lang)
+							rec.Set("sentiment", a.Score)
+							rec.Set("sentiment_label", a.Label)
+							rec.Set("intent", a.Intent)
 							rec.Set("thread_key", "feed:"+n.ExternalID)
 							rec.Set("triage", "ignored")
 							switch name {
@@ -194,7 +195,7 @@ func insertSQL(col *core.Collection) string {
 func BenchmarkRawInsert(b *testing.B) {
 	fx := loadIngestFixture(b)
 	app, _ := benchApp(b)
-	m, err := loadMatcher(app, "")
+	m, err := ingest.LoadMatcher(app, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -206,13 +207,13 @@ func BenchmarkRawInsert(b *testing.B) {
 	fetched := records.DT(fx.now).String()
 	for _, batch := range fx.batches {
 		for _, raw := range batch {
-			n := normalizeMention(raw, fx.now)
+			n := ingest.Normalize(raw, fx.now)
 			text := n.Title + "\n" + n.Text
-			a := analyze(text, raw.Lang, nil)
-			found := m.match(text, a.lang)
-			kw, _ := json.Marshal(nonNil(found.terms))
+			a := ingest.Analyze(text, raw.Lang, nil)
+			found := m.Match(text, a.Lang)
+			kw, _ := json.Marshal(nonNil(found.Terms))
 			rows = append(rows, []any{records.NewID(), "benchsource0001", "feed", n.ExternalID, n.URL, n.Author, n.AuthorName, n.AuthorURL,
-				n.Title, n.Text, n.HTML, a.lang, a.score, a.label, a.intent, string(kw), n.InReplyTo, "feed:" + n.ExternalID, "", "",
+				n.Title, n.Text, n.HTML, a.Lang, a.Score, a.Label, a.Intent, string(kw), n.InReplyTo, "feed:" + n.ExternalID, "", "",
 				n.ContentHash, records.DT(n.Published).String(), fetched, "ignored", "", false, false, false, "null", fetched, fetched})
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
@@ -495,7 +496,7 @@ func (s *sqlStats) report(b *testing.B, n int, wall time.Duration, per string) {
 func BenchmarkIngestAnalysis(b *testing.B) {
 	fx := loadIngestFixture(b)
 	app, _ := benchApp(b)
-	m, err := loadMatcher(app, "")
+	m, err := ingest.LoadMatcher(app, "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -504,10 +505,10 @@ func BenchmarkIngestAnalysis(b *testing.B) {
 	for b.Loop() {
 		for _, batch := range fx.batches {
 			for _, raw := range batch {
-				nm := normalizeMention(raw, fx.now)
+				nm := ingest.Normalize(raw, fx.now)
 				text := nm.Title + "\n" + nm.Text
-				a := analyze(text, raw.Lang, nil)
-				_ = m.match(text, a.lang)
+				a := ingest.Analyze(text, raw.Lang, nil)
+				_ = m.Match(text, a.Lang)
 				n++
 			}
 		}

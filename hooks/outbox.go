@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/normalize"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/model"
 )
@@ -156,7 +157,7 @@ func (h *hub) sendReply(ctx context.Context, id string) error {
 	if sendErr == nil {
 		r.Set("status", "sent")
 		r.Set("external_id", records.Clip(sent.ExternalID, 1000))
-		r.Set("external_url", safeURL(sent.URL))
+		r.Set("external_url", normalize.URL(sent.URL))
 		r.Set("sent_at", time.Now().UTC())
 		r.Set("error", "")
 		r.Set("attempts", r.GetInt("attempts")+1)

@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 )
@@ -189,7 +190,7 @@ func (h *hub) handlePreview(e *core.RequestEvent) error {
 		return e.JSON(http.StatusOK, out)
 	}
 	now := time.Now().UTC()
-	bc, err := h.loadBatchContext(e.App, r, now)
+	bc, err := h.pipeline.Context(e.App, r, now)
 	if err != nil {
 		return err
 	}
@@ -201,12 +202,12 @@ func (h *hub) handlePreview(e *core.RequestEvent) error {
 		if m.Repost {
 			continue
 		}
-		n := normalizeMention(m, now)
-		v := bc.classify(m, n)
+		n := ingest.Normalize(m, now)
+		v := bc.Classify(m, n)
 		list = append(list, previewMention{
 			ExternalID: n.ExternalID, URL: n.URL, Author: n.Author, AuthorName: n.AuthorName, Title: n.Title, Text: records.Clip(n.Text, 500),
-			Published: n.Published, Language: v.a.lang, Sentiment: v.a.label, Intent: v.a.intent,
-			Keywords: v.found.terms, Would: v.d.Action, Reason: v.d.Reason, Why: reasonOf(v.d.Reason),
+			Published: n.Published, Language: v.A.Lang, Sentiment: v.A.Label, Intent: v.A.Intent,
+			Keywords: v.Found.Terms, Would: v.D.Action, Reason: v.D.Reason, Why: reasonOf(v.D.Reason),
 		})
 	}
 	out["mentions"] = list

@@ -16,6 +16,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
@@ -29,7 +30,7 @@ const joinWindow = 24 * time.Hour
 // mentions would otherwise look up one by one: which are already stored,
 // their authors' contacts, those contacts' open and negative tickets, and
 // the tickets copies of their texts joined in the last day.
-func (bc *batchContext) load(tx core.App, items []batchItem) error {
+func (bc *batchContext) load(tx core.App, items []ingest.Item) error {
 	bc.batchState = batchState{
 		known: map[string]bool{}, contacts: map[string]*contactRef{}, tickets: map[string]*core.Record{},
 		open: map[string]ticketHit{}, hashes: map[string]ticketHit{}, negative: map[string][]ticketHit{},
@@ -40,38 +41,38 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	joiners, winners := map[string]bool{}, map[string]bool{}
 	var oldest time.Time
 	for _, it := range items {
-		if it.rec == nil {
+		if it.Rec == nil {
 			continue // a repost, or known before the transaction
 		}
-		ids = append(ids, it.n.ExternalID)
-		if it.v.early != "" {
+		ids = append(ids, it.N.ExternalID)
+		if it.V.Early != "" {
 			continue // stored as they are: no contact, no ticket
 		}
-		if it.n.Author != "" {
-			authors = append(authors, it.n.Author)
-			joiners[it.n.Author] = joiners[it.n.Author] || it.v.d.Action == triage.Ticket
-			winners[it.n.Author] = winners[it.n.Author] || it.v.a.label != "negative"
+		if it.N.Author != "" {
+			authors = append(authors, it.N.Author)
+			joiners[it.N.Author] = joiners[it.N.Author] || it.V.D.Action == triage.Ticket
+			winners[it.N.Author] = winners[it.N.Author] || it.V.A.Label != "negative"
 		}
 		// Only a mention headed for a ticket looks for a copy's.
-		replies := it.n.InReplyTo != "" || it.n.ThreadID != ""
-		if it.n.ContentHash != "" && it.n.Author != "" && (it.v.d.Action != triage.Ignored || replies) {
-			hashes = append(hashes, it.n.ContentHash)
+		replies := it.N.InReplyTo != "" || it.N.ThreadID != ""
+		if it.N.ContentHash != "" && it.N.Author != "" && (it.V.D.Action != triage.Ignored || replies) {
+			hashes = append(hashes, it.N.ContentHash)
 		}
-		if oldest.IsZero() || it.n.Published.Before(oldest) {
-			oldest = it.n.Published
+		if oldest.IsZero() || it.N.Published.Before(oldest) {
+			oldest = it.N.Published
 		}
 	}
 	since := records.DT(oldest.Add(-joinWindow)).String()
 
 	// Again, under the write lock: another writer (a webhook into the same
 	// source) may have stored some since prepare looked.
-	known, err := bc.knownIDs(tx, ids)
+	known, err := bc.KnownIDs(tx, ids)
 	if err != nil {
 		return fmt.Errorf("known mentions: %w", err)
 	}
 	bc.known = known
 	var joining, winning []string // contact ids
-	err = records.EachRow(tx, "SELECT id, handle, display_name, url, last_sentiment FROM contacts WHERE platform = {:p} AND handle IN (%s)", dbx.Params{"p": bc.kind}, authors,
+	err = records.EachRow(tx, "SELECT id, handle, display_name, url, last_sentiment FROM contacts WHERE platform = {:p} AND handle IN (%s)", dbx.Params{"p": bc.Kind}, authors,
 		func(r dbx.NullStringMap) {
 			s, _ := strconv.ParseFloat(r["last_sentiment"].String, 64)
 			c := &contactRef{ID: r["id"].String, handle: r["handle"].String, name: r["display_name"].String, url: r["url"].String, sentiment: s}
@@ -89,7 +90,7 @@ func (bc *batchContext) load(tx core.App, items []batchItem) error {
 	// "+channel": without table statistics SQLite would rather walk every
 	// ticket of the channel than look up a hundred contacts.
 	err = records.EachRow(tx, `SELECT id, contact, last_customer_at FROM tickets WHERE contact IN (%s) AND +channel = {:ch}
-		AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}`, dbx.Params{"ch": bc.kind, "since": since}, joining,
+		AND status IN ('new', 'open', 'pending') AND last_customer_at >= {:since}`, dbx.Params{"ch": bc.Kind, "since": since}, joining,
 		func(r dbx.NullStringMap) {
 			noteHit(bc.open, r["contact"].String, ticketHit{r["id"].String, records.ParseDT(r["last_customer_at"].String)})
 		})
@@ -218,8 +219,8 @@ func (bc *batchContext) saveTicketNow(tx core.App, t *core.Record) error {
 // sets the mention's thread key. A reply names its parent by the platform's
 // id: the parent may be a stored mention (from any source of the channel)
 // or one of our replies.
-func (bc *batchContext) threadOf(tx core.App, n normalized, rec *core.Record) (*core.Record, error) {
-	channel := bc.kind
+func (bc *batchContext) threadOf(tx core.App, n ingest.Normalized, rec *core.Record) (*core.Record, error) {
+	channel := bc.Kind
 	key := channel + ":" + n.ExternalID
 	var ticketID string
 	lookup := func(extID string) error {
@@ -276,7 +277,7 @@ func (bc *batchContext) threadOf(tx core.App, n normalized, rec *core.Record) (*
 // ticketFor attaches the mention to a ticket — the thread's, the same
 // author's open one on this channel, or the one the same person's
 // cross-posted copy joined — or opens a new ticket.
-func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, thread *core.Record, stats *IngestStats) ([]bus.Event, error) {
+func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n ingest.Normalized, a ingest.Analysis, d triage.Decision, contact *contactRef, thread *core.Record, stats *IngestStats) ([]bus.Event, error) {
 	t := thread
 	since := n.Published.Add(-joinWindow)
 	var err error
@@ -287,7 +288,7 @@ func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n norma
 			}
 		}
 	}
-	for _, k := range copyKeys(n.ContentHash, bc.kind, n.Author, n.AuthorName) {
+	for _, k := range copyKeys(n.ContentHash, bc.Kind, n.Author, n.AuthorName) {
 		if t != nil {
 			break
 		}
@@ -316,12 +317,12 @@ func (bc *batchContext) noteOpen(t *core.Record) {
 	default:
 		return
 	}
-	if c := t.GetString("contact"); c != "" && t.GetString("channel") == bc.kind {
+	if c := t.GetString("contact"); c != "" && t.GetString("channel") == bc.Kind {
 		noteHit(bc.open, c, ticketHit{t.Id, t.GetDateTime("last_customer_at").Time()})
 	}
 }
 
-func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, contact *contactRef, stats *IngestStats) ([]bus.Event, error) {
+func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n ingest.Normalized, a ingest.Analysis, d triage.Decision, contact *contactRef, stats *IngestStats) ([]bus.Event, error) {
 	col, err := tx.FindCachedCollectionByNameOrId("tickets")
 	if err != nil {
 		return nil, err
@@ -338,20 +339,20 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	}
 	t.Set("subject", records.Clip(subject, 300))
 	t.Set("priority", d.Priority)
-	t.Set("channel", bc.kind)
-	t.Set("source", bc.src.Id)
+	t.Set("channel", bc.Kind)
+	t.Set("source", bc.Src.Id)
 	t.Set("labels", nonNil(d.Labels))
 	t.Set("assignee", d.AssignTo)
 	t.Set("first_mention_at", n.Published)
 	t.Set("last_customer_at", n.Published)
-	t.Set("sentiment_start", a.score)
-	t.Set("sentiment_end", a.score)
+	t.Set("sentiment_start", a.Score)
+	t.Set("sentiment_end", a.Score)
 	setLastMessage(t, n, a)
 	t.Set("mention_count", 1)
 	if contact != nil {
 		t.Set("contact", contact.ID)
 		contact.newTickets++
-		if a.score < -0.05 {
+		if a.Score < -0.05 {
 			bc.negative[contact.ID] = append(bc.negative[contact.ID], ticketHit{t.Id, n.Published})
 		}
 	}
@@ -364,7 +365,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 	} else {
 		t.Set("status", "new")
 		t.Set("needs_answer", true)
-		due, limit := h.deadlines(bc.settings, d.Priority, n.Published)
+		due, limit := h.deadlines(bc.Settings, d.Priority, n.Published)
 		t.Set("sla_due_at", due)
 		t.Set("sla_limit_at", limit)
 		stats.Opened++
@@ -380,7 +381,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 		return nil, nil
 	}
 	events := []bus.Event{{Kind: "new_ticket", TicketID: t.Id, Notify: d.Notify}}
-	if a.label == "negative" {
+	if a.Label == "negative" {
 		events = append(events, bus.Event{Kind: "negative", TicketID: t.Id, Notify: d.Notify})
 	}
 	return events, nil
@@ -389,7 +390,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n norm
 // joinTicket adds a customer message to a ticket. One that needs an answer
 // reopens a resolved ticket and restarts the clock of an answered one (the
 // next-response time); a thank-you in the thread is only recorded.
-func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n normalized, a textAnalysis, d triage.Decision, stats *IngestStats) ([]bus.Event, error) {
+func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n ingest.Normalized, a ingest.Analysis, d triage.Decision, stats *IngestStats) ([]bus.Event, error) {
 	rec.Set("ticket", t.Id)
 	if err := bc.saveMention(tx, rec, n); err != nil {
 		return nil, err
@@ -409,7 +410,7 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 	if last := t.GetDateTime("last_customer_at").Time(); !n.Published.Before(last) {
 		// The latest message sets the mood and the row the inbox shows;
 		// a late-arriving older one (a slow feed) does not.
-		t.Set("sentiment_end", a.score)
+		t.Set("sentiment_end", a.Score)
 		t.Set("last_customer_at", n.Published)
 		setLastMessage(t, n, a)
 	}
@@ -431,7 +432,7 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 		answered := t.GetString("first_response_at") != ""
 		lastReply := t.GetDateTime("last_response_at").Time()
 		if t.GetString("sla_due_at") == "" || (answered && n.Published.After(lastReply)) {
-			due, limit := h.deadlines(bc.settings, t.GetString("priority"), n.Published)
+			due, limit := h.deadlines(bc.Settings, t.GetString("priority"), n.Published)
 			t.Set("sla_due_at", due)
 			t.Set("sla_limit_at", limit)
 			t.Set("sla_at_risk", false)
@@ -444,13 +445,13 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n n
 
 // setLastMessage keeps the customer's latest words on the ticket, for the
 // inbox row.
-func setLastMessage(t *core.Record, n normalized, a textAnalysis) {
+func setLastMessage(t *core.Record, n ingest.Normalized, a ingest.Analysis) {
 	text := withoutLeadingHandles(n.Text)
 	if text == "" {
 		text = n.Title
 	}
 	t.Set("last_message", firstWords(text, 300))
-	t.Set("last_intent", a.intent)
+	t.Set("last_intent", a.Intent)
 }
 
 // ticketEvent is one line of a ticket's history (ticket_events): what

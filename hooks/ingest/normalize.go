@@ -1,4 +1,4 @@
-package hooks
+package ingest
 
 // What a platform sent, made safe to store: sanitised HTML, plain text,
 // valid UTF-8, capped sizes, UTC times, real http(s) URLs.
@@ -6,10 +6,8 @@ package hooks
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pocketbase/pocketbase/core"
 
@@ -18,8 +16,8 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 )
 
-// normalized is a Mention made safe to store and display.
-type normalized struct {
+// Normalized is a Mention made safe to store and display.
+type Normalized struct {
 	ExternalID, URL, Author, AuthorName, AuthorURL string
 	Title, Text, HTML, InReplyTo, ThreadID         string
 	ContentHash                                    string
@@ -27,14 +25,14 @@ type normalized struct {
 	Meta                                           map[string]string
 }
 
-// normalizeMention sanitises what a platform sent: display HTML through
+// Normalize sanitises what a platform sent: display HTML through
 // the UGC policy, plain text, valid UTF-8, capped sizes, UTC times, and
 // URLs that are really http(s) URLs.
-func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
-	n := normalized{
-		URL:       safeURL(m.URL),
+func Normalize(m connectors.Mention, fetchedAt time.Time) Normalized {
+	n := Normalized{
+		URL:       normalize.URL(m.URL),
 		Author:    records.Clip(normalize.Text(m.Author), 300),
-		AuthorURL: safeURL(m.AuthorURL),
+		AuthorURL: normalize.URL(m.AuthorURL),
 		Title:     records.Clip(normalize.Text(m.Title), 1000),
 		InReplyTo: records.Clip(strings.TrimSpace(m.InReplyTo), 1000),
 		ThreadID:  records.Clip(strings.TrimSpace(m.ThreadID), 1000),
@@ -49,7 +47,7 @@ func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
 	}
 	n.Text = records.Clip(n.Text, 40000)
 	n.HTML = records.Clip(n.HTML, 200000) // already under normalize's cap; belt and braces
-	n.ExternalID = externalID(m)
+	n.ExternalID = ExternalID(m)
 	if n.ExternalID == "" {
 		sum := sha256.Sum256([]byte(m.URL + "\x00" + m.Title + "\x00" + n.Text))
 		n.ExternalID = "sha256:" + hex.EncodeToString(sum[:])
@@ -66,15 +64,16 @@ func normalizeMention(m connectors.Mention, fetchedAt time.Time) normalized {
 	return n
 }
 
-// externalID is the platform's id of a mention, cleaned; "" when it has
-// none (normalizeMention then derives one from its content).
-func externalID(m connectors.Mention) string {
+// ExternalID is the platform's id of a mention, cleaned; "" when it has
+// none (Normalize then derives one from its content).
+func ExternalID(m connectors.Mention) string {
 	return records.Clip(strings.TrimSpace(strings.ToValidUTF8(m.ExternalID, "")), 1000)
 }
 
-func (n normalized) fill(rec *core.Record, bc *batchContext) {
-	rec.Set("source", bc.src.Id)
-	rec.Set("channel", bc.kind)
+// Fill sets the mention row's content fields.
+func (n Normalized) Fill(rec *core.Record, bc *Context) {
+	rec.Set("source", bc.Src.Id)
+	rec.Set("channel", bc.Kind)
 	rec.Set("external_id", n.ExternalID)
 	rec.Set("url", n.URL)
 	rec.Set("author", n.Author)
@@ -86,20 +85,8 @@ func (n normalized) fill(rec *core.Record, bc *batchContext) {
 	rec.Set("in_reply_to", n.InReplyTo)
 	rec.Set("content_hash", n.ContentHash)
 	rec.Set("published_at", n.Published)
-	rec.Set("fetched_at", bc.fetchedAt)
+	rec.Set("fetched_at", bc.FetchedAt)
 	if len(n.Meta) > 0 {
 		rec.Set("meta", n.Meta)
 	}
-}
-
-func safeURL(raw string) string {
-	raw = strings.TrimSpace(raw)
-	if raw == "" || len(raw) > 2000 || !utf8.ValidString(raw) {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return u.String()
 }

@@ -1,4 +1,4 @@
-package hooks
+package ingest
 
 import (
 	"sync"
@@ -11,15 +11,15 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
 
-// policy is what every batch of every source needs of the owner's
+// Policy is what every batch of every source needs of the owner's
 // configuration: the settings, the triage rules and the keyword matchers.
 // It changes a few times a month and was read and compiled again for each
 // poll (three queries and a matcher build, even for a feed that answered
 // 304), so it is kept until one of those collections changes.
-type policy struct {
-	settings settings.Settings
-	rules    []triage.Rule
-	matchers map[string]*keywordMatcher // by source query (it stands in for missing brand terms)
+type Policy struct {
+	Settings settings.Settings
+	Rules    []triage.Rule
+	matchers map[string]*Matcher // by source query (it stands in for missing brand terms)
 }
 
 // maxCachedMatchers bounds the matchers kept, one per distinct source
@@ -29,13 +29,21 @@ const maxCachedMatchers = 256
 type policyCache struct {
 	version atomic.Uint64 // bumped by every committed change to settings, keywords or rules
 	mu      sync.Mutex
-	current *policy
+	current *Policy
 	builtAt uint64
 }
 
-// registerPolicy drops the cached policy whenever what it was built from
-// changes, once the change is committed.
-func (h *hub) registerPolicy() error {
+// Pipeline prepares fetched batches for the write: it keeps the owner's
+// policy between batches.
+type Pipeline struct {
+	policies policyCache
+}
+
+// Register checks keywords when saved and drops the cached policy
+// whenever what it was built from changes, once the change is committed.
+func Register(app core.App) (*Pipeline, error) {
+	h := &Pipeline{}
+	registerKeywordChecks(app)
 	bump := &hook.Handler[*core.ModelEvent]{Func: func(e *core.ModelEvent) error {
 		switch e.Model.TableName() {
 		case "settings", "keywords", "rules":
@@ -43,14 +51,14 @@ func (h *hub) registerPolicy() error {
 		}
 		return e.Next()
 	}}
-	h.app.OnModelAfterCreateSuccess().Bind(bump)
-	h.app.OnModelAfterUpdateSuccess().Bind(bump)
-	h.app.OnModelAfterDeleteSuccess().Bind(bump)
-	return nil
+	app.OnModelAfterCreateSuccess().Bind(bump)
+	app.OnModelAfterUpdateSuccess().Bind(bump)
+	app.OnModelAfterDeleteSuccess().Bind(bump)
+	return h, nil
 }
 
-// policy returns the current policy with the matcher for a source query.
-func (h *hub) policy(app core.App, query string) (*policy, *keywordMatcher, error) {
+// Policy returns the current policy with the matcher for a source query.
+func (h *Pipeline) Policy(app core.App, query string) (*Policy, *Matcher, error) {
 	c := &h.policies
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -62,16 +70,16 @@ func (h *hub) policy(app core.App, query string) (*policy, *keywordMatcher, erro
 		if err != nil {
 			return nil, nil, err
 		}
-		rules, err := loadRules(app)
+		rules, err := LoadRules(app)
 		if err != nil {
 			return nil, nil, err
 		}
-		c.current, c.builtAt = &policy{settings: s, rules: rules, matchers: map[string]*keywordMatcher{}}, v
+		c.current, c.builtAt = &Policy{Settings: s, Rules: rules, matchers: map[string]*Matcher{}}, v
 	}
 	m := c.current.matchers[query]
 	if m == nil {
 		var err error
-		if m, err = loadMatcher(app, query); err != nil {
+		if m, err = LoadMatcher(app, query); err != nil {
 			return nil, nil, err
 		}
 		// Previews of sources not saved yet bring queries of their own:

@@ -1,4 +1,4 @@
-package hooks
+package ingest
 
 import (
 	"fmt"
@@ -13,16 +13,16 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
 
-// textAnalysis is what the pipeline keeps of the text analysis.
-type textAnalysis struct {
-	lang, label, intent string
-	score               float64
+// Analysis is what the pipeline keeps of the text analysis.
+type Analysis struct {
+	Lang, Label, Intent string
+	Score               float64
 }
 
-// analyze runs the text analysis of a mention. A platform's rating (a
+// Analyze runs the text analysis of a mention. A platform's rating (a
 // Google review's stars, as connectors put them in Meta["stars"]) weighs in:
 // "Délicieux." under one star is not praise.
-func analyze(text, hint string, meta map[string]string) textAnalysis {
+func Analyze(text, hint string, meta map[string]string) Analysis {
 	stars, _ := strconv.Atoi(meta["stars"])
 	if stars < 1 || stars > 5 {
 		stars = 0
@@ -32,39 +32,41 @@ func analyze(text, hint string, meta map[string]string) textAnalysis {
 	if lang != "fr" && lang != "en" {
 		lang = "other"
 	}
-	return textAnalysis{lang: lang, label: r.Label, intent: r.Intent, score: r.Score}
+	return Analysis{Lang: lang, Label: r.Label, Intent: r.Intent, Score: r.Score}
 }
 
-// keywordMatcher wraps the analysis matcher with what ingest needs.
-type keywordMatcher struct {
+// Matcher wraps the analysis matcher with what ingest needs.
+type Matcher struct {
 	m *analysis.Matcher
 	// none is true when no brand or product term exists at all: then the
 	// source's own query stands in, and without one everything passes.
 	none bool
 }
 
-type keywordMatch struct {
-	terms    []string
-	brand    bool   // a brand or product term matched
-	excluded string // the exclusion that suppressed the only brand match
+// Match is what a mention's text matched of the owner's keywords.
+type Match struct {
+	Terms    []string
+	Brand    bool   // a brand or product term matched
+	Excluded string // the exclusion that suppressed the only brand match
 }
 
-func (k *keywordMatcher) match(text, lang string) keywordMatch {
+// Match matches text, in lang, against the keywords.
+func (k *Matcher) Match(text, lang string) Match {
 	if k.m == nil {
-		return keywordMatch{terms: []string{}, brand: true}
+		return Match{Terms: []string{}, Brand: true}
 	}
 	r := k.m.MatchLang(text, lang)
-	out := keywordMatch{terms: []string{}, brand: r.Relevant}
+	out := Match{Terms: []string{}, Brand: r.Relevant}
 	for _, h := range r.Hits {
 		if h.Kind != analysis.KindExclude {
-			out.terms = append(out.terms, h.Term)
+			out.Terms = append(out.Terms, h.Term)
 		}
 	}
 	if !r.Relevant && len(r.Suppressed) > 0 {
-		out.excluded = r.Suppressed[0].Term
+		out.Excluded = r.Suppressed[0].Term
 		for _, h := range r.Hits {
 			if h.Kind == analysis.KindExclude {
-				out.excluded = h.Term
+				out.Excluded = h.Term
 				break
 			}
 		}
@@ -72,11 +74,11 @@ func (k *keywordMatcher) match(text, lang string) keywordMatch {
 	return out
 }
 
-// loadMatcher builds the keyword matcher for a batch. When the owner has
+// LoadMatcher builds the keyword matcher for a batch. When the owner has
 // not listed brand terms yet, the source's query is the brand. A keyword
 // the matcher cannot read is skipped, not allowed to stop every poll (the
 // keywords API refuses such terms; this covers rows written another way).
-func loadMatcher(tx core.App, query string) (*keywordMatcher, error) {
+func LoadMatcher(tx core.App, query string) (*Matcher, error) {
 	rows, err := tx.FindAllRecords("keywords")
 	if err != nil {
 		return nil, err
@@ -95,7 +97,7 @@ func loadMatcher(tx core.App, query string) (*keywordMatcher, error) {
 	if !hasBrand {
 		terms := queryTerms(query)
 		if len(terms) == 0 {
-			return &keywordMatcher{none: true}, nil
+			return &Matcher{none: true}, nil
 		}
 		for i, t := range terms {
 			kws = append(kws, analysis.Keyword{ID: fmt.Sprintf("query%d", i), Term: t, Kind: analysis.KindBrand})
@@ -105,7 +107,7 @@ func loadMatcher(tx core.App, query string) (*keywordMatcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &keywordMatcher{m: m}, nil
+	return &Matcher{m: m}, nil
 }
 
 func keywordOf(r *core.Record) analysis.Keyword {
@@ -134,7 +136,7 @@ func queryTerms(query string) []string {
 
 // Keywords are checked when saved, so a term the matcher cannot read is a
 // 400 the owner sees, not a silent gap in matching.
-func (h *hub) registerKeywordChecks() error {
+func registerKeywordChecks(app core.App) {
 	check := func(e *core.RecordRequestEvent) error {
 		if strings.TrimSpace(e.Record.GetString("term")) == "" {
 			return e.Next() // the required-field check says it better
@@ -146,12 +148,12 @@ func (h *hub) registerKeywordChecks() error {
 		}
 		return e.Next()
 	}
-	h.app.OnRecordCreateRequest("keywords").BindFunc(check)
-	h.app.OnRecordUpdateRequest("keywords").BindFunc(check)
-	return nil
+	app.OnRecordCreateRequest("keywords").BindFunc(check)
+	app.OnRecordUpdateRequest("keywords").BindFunc(check)
 }
 
-func loadRules(tx core.App) ([]triage.Rule, error) {
+// LoadRules reads the owner's enabled triage rules, in order.
+func LoadRules(tx core.App) ([]triage.Rule, error) {
 	rows, err := tx.FindRecordsByFilter("rules", "enabled = true", "position", 0, 0)
 	if err != nil {
 		return nil, err
