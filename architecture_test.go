@@ -46,9 +46,10 @@ var allowedImports = map[string]struct {
 	"hooks/secrets":  {[]string{"hooks/records", "hooks/vault"}, true},
 	// The concerns, in the order a mention flows through them: a concern
 	// imports only those before it.
-	"hooks/ingest": {[]string{"connectors", "hooks/analysis", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/triage"}, true},
+	"hooks/ingest":  {[]string{"connectors", "hooks/analysis", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/triage"}, true},
+	"hooks/tickets": {[]string{"connectors", "hooks/bus", "hooks/ingest", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/sla", "hooks/triage", "model"}, true},
 	// The wiring, and the operator's side beside it.
-	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/ingest", "hooks/normalize", "hooks/notify", "hooks/records", "hooks/secrets", "hooks/settings", "hooks/sla", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "model", "pb_migrations", "sqlitedb", "ui"}, true},
+	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/ingest", "hooks/normalize", "hooks/notify", "hooks/records", "hooks/secrets", "hooks/settings", "hooks/sla", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},
 	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},
 	"internal/apptest": {[]string{"pb_migrations", "sqlitedb"}, true},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -51,10 +52,18 @@ func (h *hub) handleAnsweredByHand(e *core.RequestEvent) error {
 				return err
 			}
 		}
-		return ticketEvent{Ticket: t.Id, Kind: "answered_by_hand", Actor: e.Auth.Id, At: now}.save(tx)
+		return tickets.History{Ticket: t.Id, Kind: "answered_by_hand", Actor: e.Auth.Id, At: now}.Save(tx)
 	})
 	if err != nil {
 		return err
 	}
 	return e.JSON(http.StatusOK, r)
+}
+
+func (h *hub) registerAnsweredByHand() error {
+	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.POST("/api/md/replies/{id}/answered-by-hand", h.handleAnsweredByHand).Bind(apis.RequireAuth("users"))
+		return se.Next()
+	})
+	return nil
 }

@@ -21,7 +21,7 @@ func appWithQuebecMention(t testing.TB) *tests.TestApp {
 	app := newTestApp(t)
 	h := hubOf(t, app)
 	src := saveRecord(t, app, "sources", map[string]any{"kind": "mastodon", "name": "Mentions", "url": "https://m.example", "enabled": true})
-	if _, _, err := h.ingest(src, []connectors.Mention{{ExternalID: "qc1", Author: "@julie@m.example", AuthorName: "Julie",
+	if _, _, err := h.desk.Ingest(src, []connectors.Mention{{ExternalID: "qc1", Author: "@julie@m.example", AuthorName: "Julie",
 		Text: "Le pouding chômeur était pas pire pantoute!", Published: time.Now().UTC().Add(-time.Hour)}}, time.Now().UTC(), nil); err != nil {
 		t.Fatal(err)
 	}

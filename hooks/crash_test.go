@@ -92,7 +92,7 @@ func TestCrashChild(t *testing.T) {
 		// with prepared statements, not Saves, so no record hook marks the
 		// moment: ingest's own seam does, everything written and nothing
 		// committed.
-		h.beforeCommit = func(tx core.App) { stop(tx.DB()) }
+		h.desk.BeforeCommit = func(tx core.App) { stop(tx.DB()) }
 	case "after-commit":
 		// The source's new health is announced to after-success hooks
 		// once the batch has committed, before pollSource emits events.

@@ -14,6 +14,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/demo"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/mentiondesk/mentiondesk/model"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
@@ -97,7 +98,7 @@ func (h *hub) loadDemo(now time.Time) error {
 		if len(batch) == 0 {
 			continue
 		}
-		if _, _, err := h.ingest(sources[kind], batch, now, nil); err != nil {
+		if _, _, err := h.desk.Ingest(sources[kind], batch, now, nil); err != nil {
 			return err
 		}
 	}
@@ -239,7 +240,7 @@ func demoMentions(rng *rand.Rand, now time.Time) map[string][]connectors.Mention
 			m.AuthorURL = "https://news.ycombinator.com/user?id=" + who.Handle
 		case "feed":
 			m.URL = fmt.Sprintf("https://actu.example.fr/lyon/%d", seq)
-			m.Title = firstWords(p.Text, 70)
+			m.Title = tickets.FirstWords(p.Text, 70)
 		case "email":
 			m.Title = map[string]string{"fr": "Ma commande", "en": "My order"}[p.Lang]
 			if p.Intent == "question" {
@@ -402,7 +403,7 @@ func (h *hub) demoWork(rng *rand.Rand, now time.Time, agents []*core.Record) err
 				if tm.Published.After(now) {
 					tm.Published = now.Add(-10 * time.Minute)
 				}
-				if _, _, err := h.ingest(src, []connectors.Mention{tm}, now, nil); err != nil {
+				if _, _, err := h.desk.Ingest(src, []connectors.Mention{tm}, now, nil); err != nil {
 					return err
 				}
 			}

@@ -71,7 +71,7 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 	if err := app.Save(msrc); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := h.ingest(msrc, []connectors.Mention{{ExternalID: "113186126728896492", Author: "@claire@mastodon.example",
+	if _, _, err := h.desk.Ingest(msrc, []connectors.Mention{{ExternalID: "113186126728896492", Author: "@claire@mastodon.example",
 		Text: "@cafelumiere ma commande n'est jamais arrivée", Published: time.Now().Add(-time.Hour)}}, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 
 	// Now truly full: SQLite itself refuses, rolls back, and says so.
 	fill(t, filler+"2", 0)
-	_, _, err = h.ingest(feed, []connectors.Mention{{ExternalID: "late-1", Author: "zoe", Text: "Café Lune " + strings.Repeat("encore ", 3000)}}, time.Now(), nil)
+	_, _, err = h.desk.Ingest(feed, []connectors.Mention{{ExternalID: "late-1", Author: "zoe", Text: "Café Lune " + strings.Repeat("encore ", 3000)}}, time.Now(), nil)
 	if err == nil {
 		t.Log("SQLite found room in its existing pages for one more mention")
 	} else if !isDiskFull(err) {

@@ -187,7 +187,7 @@ func (h *hub) onDiskBack() {
 func (h *hub) announceSourcesHealth() {
 	recs, err := h.app.FindRecordsByFilter("sources", "enabled = true", "", 0, 0)
 	if err == nil {
-		h.announce(nil, recs)
+		h.desk.Announce(nil, recs)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/hooks/workers"
@@ -31,6 +32,7 @@ type hub struct {
 	poller     *poller
 	outboxWake chan struct{}
 	stats      *statsIndex
+	desk       *tickets.Desk    // threads batches into tickets, keeps their clocks
 	pipeline   *ingest.Pipeline // prepares batches: normalise, match, analyse, triage
 	disk       *diskGuard       // free space of the data directory (diskspace.go)
 	// unsaved holds replies the platform accepted but the database could
@@ -43,10 +45,6 @@ type hub struct {
 	clock    *settings.Clock // SLA time, business hours or the wall clock
 	// workers are the background goroutines, joined on terminate.
 	workers *workers.Pool
-	// beforeCommit, when a test sets it, runs at the end of every ingest
-	// transaction, everything written and nothing committed: the crash
-	// test kills its child process there.
-	beforeCommit func(tx core.App)
 }
 
 // Register wires every concern into app. It is the only entry point main.go
@@ -77,10 +75,12 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"setup", h.registerSetup},
 		{"password reset", h.registerPasswordResetCheck},
 		{"ingest", func() (err error) { h.pipeline, err = ingest.Register(app); return err }},
-		{"ingest writer", h.registerBulkWriterCheck},
 		{"settings", func() error { return settings.Register(app) }},
-		{"lifecycle", h.registerLifecycle},
-		{"serverowned", h.registerServerOwnedFields},
+		{"tickets", func() (err error) {
+			h.desk, err = tickets.Register(app, tickets.Deps{Pipeline: h.pipeline, Clock: h.clock})
+			return err
+		}},
+		{"answered by hand", h.registerAnsweredByHand},
 		{"poller", h.registerPoller},
 		{"sources", h.registerSources},
 		{"poll soon", h.registerPollSoon},

@@ -12,6 +12,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 )
 
@@ -63,9 +64,9 @@ func (h *hub) handleWebhook(e *core.RequestEvent) error {
 }
 
 // ingestPushed stores pushed mentions and marks the source healthy.
-func (h *hub) ingestPushed(src *core.Record, mentions []connectors.Mention) (IngestStats, error) {
+func (h *hub) ingestPushed(src *core.Record, mentions []connectors.Mention) (tickets.IngestStats, error) {
 	now := time.Now().UTC()
-	stats, events, err := h.ingest(src, mentions, now, func(tx core.App, stats IngestStats) error {
+	stats, events, err := h.desk.Ingest(src, mentions, now, func(tx core.App, stats tickets.IngestStats) error {
 		_, err := tx.DB().Update("sources", dbx.Params{
 			"last_ok_at": records.DT(now).String(), "last_check_at": records.DT(now).String(),
 			"last_new": stats.New, "error_count": 0, "last_error": "",

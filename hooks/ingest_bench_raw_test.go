@@ -8,6 +8,7 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
@@ -211,7 +212,7 @@ func BenchmarkRawInsert(b *testing.B) {
 			text := n.Title + "\n" + n.Text
 			a := ingest.Analyze(text, raw.Lang, nil)
 			found := m.Match(text, a.Lang)
-			kw, _ := json.Marshal(nonNil(found.Terms))
+			kw, _ := json.Marshal(tickets.NonNil(found.Terms))
 			rows = append(rows, []any{records.NewID(), "benchsource0001", "feed", n.ExternalID, n.URL, n.Author, n.AuthorName, n.AuthorURL,
 				n.Title, n.Text, n.HTML, a.Lang, a.Score, a.Label, a.Intent, string(kw), n.InReplyTo, "feed:" + n.ExternalID, "", "",
 				n.ContentHash, records.DT(n.Published).String(), fetched, "ignored", "", false, false, false, "null", fetched, fetched})

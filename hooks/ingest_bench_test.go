@@ -23,6 +23,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
@@ -306,13 +307,13 @@ func BenchmarkIngest100k(b *testing.B) {
 
 		b.StartTimer()
 		start := time.Now()
-		var total IngestStats
+		var total tickets.IngestStats
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		for w, src := range feeds {
 			wg.Go(func() {
 				for i := w; i < len(fx.batches); i += len(feeds) {
-					stats, _, err := h.ingest(src, fx.batches[i], fx.now, func(tx core.App, stats IngestStats) error {
+					stats, _, err := h.desk.Ingest(src, fx.batches[i], fx.now, func(tx core.App, stats tickets.IngestStats) error {
 						// What pollSource does with the source in the same transaction.
 						_, err := tx.DB().Update("sources", dbx.Params{"last_check_at": records.DT(fx.now).String(), "last_ok_at": records.DT(fx.now).String(),
 							"last_new": stats.New}, dbx.HashExp{"id": src.Id}).Execute()
@@ -323,7 +324,7 @@ func BenchmarkIngest100k(b *testing.B) {
 						return
 					}
 					mu.Lock()
-					total = total.plus(stats)
+					total = total.Plus(stats)
 					mu.Unlock()
 				}
 			})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -18,7 +19,7 @@ func TestBulkWriterFieldTypes(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t)
 	defer app.Cleanup()
-	if err := checkBulkWritable(app); err != nil {
+	if err := tickets.CheckBulkWritable(app); err != nil {
 		t.Fatalf("today's schema: %v", err)
 	}
 	col, err := app.FindCollectionByNameOrId("contacts")
@@ -29,7 +30,7 @@ func TestBulkWriterFieldTypes(t *testing.T) {
 	if err := app.Save(col); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkBulkWritable(app); err == nil || !strings.Contains(err.Error(), `"avatar" is a file field`) {
+	if err := tickets.CheckBulkWritable(app); err == nil || !strings.Contains(err.Error(), `"avatar" is a file field`) {
 		t.Fatalf("a file field on contacts: %v", err)
 	}
 }
@@ -57,7 +58,7 @@ func TestBulkRowsValidateAndIndexesEqualARebuild(t *testing.T) {
 	}
 
 	checked := 0
-	for _, name := range bulkCollections {
+	for _, name := range tickets.BulkCollections {
 		recs, err := app.FindAllRecords(name)
 		if err != nil {
 			t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
@@ -151,7 +152,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := res.Stats
-	expect := IngestStats{
+	expect := tickets.IngestStats{
 		// The connector already folds the feed's repeated entries.
 		Seen: 48, New: 48, Duplicates: 0, Dropped: want["dropped"], Ignored: want["ignored"],
 		Logged: want["logged"], Opened: want["ticket"], Joined: want["joined"],

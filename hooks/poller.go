@@ -18,6 +18,7 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -136,10 +137,10 @@ func (p *poller) release(id string) {
 
 // pollResult is what a check tells the owner.
 type pollResult struct {
-	OK    bool        `json:"ok"`
-	New   int         `json:"new"`
-	Stats IngestStats `json:"stats"`
-	Error string      `json:"error,omitempty"`
+	OK    bool                `json:"ok"`
+	New   int                 `json:"new"`
+	Stats tickets.IngestStats `json:"stats"`
+	Error string              `json:"error,omitempty"`
 	// ErrorInfo is Error as a code and parameters the app translates.
 	ErrorInfo *sourceFailure `json:"error_info,omitempty"`
 	NextTime  time.Time      `json:"next_check_at"`
@@ -212,7 +213,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 	}
 	// Read before announceSource writes the new health into src.
 	firstPoll := src.GetString("last_ok_at") == ""
-	stats, events, err := h.ingest(src, batch.Mentions, now, func(tx core.App, stats IngestStats) error {
+	stats, events, err := h.desk.Ingest(src, batch.Mentions, now, func(tx core.App, stats tickets.IngestStats) error {
 		health["last_new"] = stats.New
 		_, err := tx.DB().Update("sources", health, dbx.HashExp{"id": src.Id}).Execute()
 		return err
@@ -292,7 +293,7 @@ func (h *hub) announceSource(src *core.Record, written dbx.Params) {
 	for k, v := range written {
 		src.Set(k, v)
 	}
-	h.announce(nil, []*core.Record{src})
+	h.desk.Announce(nil, []*core.Record{src})
 }
 
 func interval(src *core.Record) time.Duration {

@@ -53,7 +53,7 @@ func (h *hub) moveQueuedReply(e *core.RequestEvent, from []string, set dbx.Param
 	if r, err = e.App.FindRecordById("replies", id); err != nil {
 		return err
 	}
-	h.announce(nil, []*core.Record{r}) // the ticket screens see it move
+	h.desk.Announce(nil, []*core.Record{r}) // the ticket screens see it move
 	if r.GetString("status") == "queued" {
 		h.wakeOutbox()
 	}

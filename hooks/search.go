@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -24,7 +25,7 @@ func (h *hub) registerSearch() error {
 		if err := e.Next(); err != nil {
 			return err
 		}
-		return indexMentions(e.App, []string{e.Record.Id})
+		return tickets.IndexMentions(e.App, []string{e.Record.Id})
 	})
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.GET("/api/md/search", h.handleSearch).Bind(apis.RequireAuth("users"))

@@ -124,7 +124,7 @@ func buildSearchDB(b *testing.B, dir string, n int) error {
 					Author: it.author, Text: it.text, Published: now.Add(-it.ago - older),
 				})
 			}
-			if _, _, err := h.ingest(src, ms, now, nil); err != nil {
+			if _, _, err := h.desk.Ingest(src, ms, now, nil); err != nil {
 				return err
 			}
 		}

@@ -27,7 +27,7 @@ func searchApp(t testing.TB) *tests.TestApp {
 		batch = append(batch, connectors.Mention{ExternalID: fmt.Sprintf("m%d", i), Author: fmt.Sprintf("user%d", i),
 			Text: fmt.Sprintf("Café Lune commande %d jamais arrivée", i), Published: now.Add(-time.Duration(i) * time.Minute)})
 	}
-	if _, _, err := h.ingest(src, batch, now, nil); err != nil {
+	if _, _, err := h.desk.Ingest(src, batch, now, nil); err != nil {
 		t.Fatal(err)
 	}
 	return app

@@ -17,7 +17,7 @@ func TestSearch(t *testing.T) {
 		h := hubOf(t, app)
 		src := saveRecord(t, app, "sources", map[string]any{"kind": "webhook", "name": "Hook", "enabled": true})
 		now := time.Now()
-		if _, _, err := h.ingest(src, []connectors.Mention{
+		if _, _, err := h.desk.Ingest(src, []connectors.Mention{
 			{ExternalID: "s1", Author: "zoe", Text: "Le remboursement de Café Lune n'arrive pas", Published: now.Add(-3 * time.Hour)},
 			{ExternalID: "s2", Author: "yann", Text: "Super croissants au cafe lune", Published: now.Add(-2 * time.Hour)},
 			{ExternalID: "s3", Author: "xena", Text: "Remboursé en deux jours, merci", Published: now.Add(-time.Hour)},

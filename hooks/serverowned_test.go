@@ -287,7 +287,7 @@ func TestMemberEditKeepsTheServersAnswer(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if err := hubOf(t, app).markAnswered(re.App, fresh, time.Now().UTC()); err != nil {
+				if err := hubOf(t, app).desk.MarkAnswered(re.App, fresh, time.Now().UTC()); err != nil {
 					return err
 				}
 				return re.Next()

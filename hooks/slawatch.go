@@ -247,5 +247,5 @@ func (h *hub) announceSLA(ids []string) {
 		h.app.Logger().Warn("sla: announcing flagged tickets", "error", err)
 		return
 	}
-	h.announce(nil, recs)
+	h.desk.Announce(nil, recs)
 }

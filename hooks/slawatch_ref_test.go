@@ -10,6 +10,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/sla"
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 )
 
 // checkSLAPerTicket is the SLA watcher as it was before it worked in
@@ -83,7 +84,7 @@ func (h *hub) slaStepPerTicket(t *core.Record, s settings.Settings, now time.Tim
 			return err
 		}
 		for _, ev := range events {
-			if err := (ticketEvent{Ticket: t.Id, Kind: ev.Kind, At: now}).save(tx); err != nil {
+			if err := (tickets.History{Ticket: t.Id, Kind: ev.Kind, At: now}).Save(tx); err != nil {
 				return err
 			}
 		}

@@ -78,7 +78,7 @@ func slaFixture(tb testing.TB, app core.App, h *hub, seed uint64, n int, at time
 					row["last_customer_at"] = ts(start)
 				}
 			}
-			switch due, _ := h.deadlines(s, row["priority"].(string), start); {
+			switch due, _ := h.desk.Deadlines(s, row["priority"].(string), start); {
 			case r.IntN(10) == 0:
 				row["sla_due_at"] = ""
 			default:

@@ -9,13 +9,14 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 )
 
 // ingestOne feeds mentions through the pipeline as a Mastodon mentions
 // source (addressed to us: no brand keyword needed) would.
-func ingestAll(t *testing.T, h *hub, src *core.Record, ms ...connectors.Mention) IngestStats {
+func ingestAll(t *testing.T, h *hub, src *core.Record, ms ...connectors.Mention) tickets.IngestStats {
 	t.Helper()
-	stats, _, err := h.ingest(src, ms, time.Now().UTC(), nil)
+	stats, _, err := h.desk.Ingest(src, ms, time.Now().UTC(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

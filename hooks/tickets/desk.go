@@ -1,4 +1,4 @@
-package hooks
+package tickets
 
 import (
 	"fmt"
@@ -54,13 +54,6 @@ type batchState struct {
 	prepared map[string]*dbx.Query
 }
 
-// ticketHit is a ticket found by a lookup, with the time the lookup
-// compares (the last customer message, a copy's or the first message's).
-type ticketHit struct {
-	ticket string
-	at     time.Time
-}
-
 // saveMention inserts a mention the batch built with one statement
 // prepared per batch, not a PocketBase Save: mentions are most of what
 // ingest writes, their values were all built and checked here, and a Save
@@ -102,17 +95,17 @@ func noteHit(m map[string]ticketHit, key string, hit ticketHit) {
 // lookup (known ids, contacts, their open and negative tickets, copies)
 // is one query for the whole batch, kept current in memory as the batch
 // adds to it, and each ticket and contact is written once.
-func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt time.Time, saveSource func(tx core.App, stats IngestStats) error) (IngestStats, []bus.Event, error) {
+func (h *Desk) Ingest(src *core.Record, batch []connectors.Mention, fetchedAt time.Time, saveSource func(tx core.App, stats IngestStats) error) (IngestStats, []bus.Event, error) {
 	if len(batch) == 0 { // a 304: only the source's health changes
 		if saveSource == nil {
 			return IngestStats{}, nil, nil
 		}
 		return IngestStats{}, nil, saveSource(h.app, IngestStats{})
 	}
-	if len(batch) > ingestChunk {
+	if len(batch) > IngestChunk {
 		return h.ingestInChunks(src, batch, fetchedAt, saveSource)
 	}
-	ic, err := h.pipeline.Context(h.app, src, fetchedAt)
+	ic, err := h.Pipeline.Context(h.app, src, fetchedAt)
 	if err != nil {
 		return IngestStats{}, nil, err
 	}
@@ -158,19 +151,19 @@ func (h *hub) ingest(src *core.Record, batch []connectors.Mention, fetchedAt tim
 				return err
 			}
 		}
-		if h.beforeCommit != nil {
-			h.beforeCommit(tx)
+		if h.BeforeCommit != nil {
+			h.BeforeCommit(tx)
 		}
 		return nil
 	})
 	if err != nil {
 		return IngestStats{}, nil, err
 	}
-	h.announce(bc.created, bc.updated)
+	h.Announce(bc.created, bc.updated)
 	return stats, events, nil
 }
 
-func (h *hub) ingestOne(tx core.App, bc *batchContext, it ingest.Item, stats *IngestStats) ([]bus.Event, error) {
+func (h *Desk) ingestOne(tx core.App, bc *batchContext, it ingest.Item, stats *IngestStats) ([]bus.Event, error) {
 	n, v, rec := it.N, it.V, it.Rec
 	a, d := v.A, v.D
 	stats.New++

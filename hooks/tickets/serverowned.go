@@ -1,4 +1,4 @@
-package hooks
+package tickets
 
 import (
 	"fmt"
@@ -42,7 +42,7 @@ var clientReplyStatuses = []string{"draft", "queued"}
 
 const serverOwnedMessage = "Set by Mentiondesk from the ticket's history; a superuser can correct it in the admin UI."
 
-func (h *hub) registerServerOwnedFields() error {
+func (h *Desk) registerServerOwnedFields() {
 	guardTicket := func(e *core.RecordRequestEvent) error {
 		if e.HasSuperuserAuth() {
 			return h.recordCorrections(e)
@@ -75,11 +75,6 @@ func (h *hub) registerServerOwnedFields() error {
 	h.app.OnRecordCreateRequest("replies").BindFunc(guardReply)
 	h.app.OnRecordUpdateRequest("replies").BindFunc(guardReply)
 
-	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.POST("/api/md/replies/{id}/answered-by-hand", h.handleAnsweredByHand).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
-	return nil
 }
 
 // bodyFields lists the fields a request body writes, modifiers removed
@@ -156,7 +151,7 @@ func checkClientReplyStatus(e *core.RecordRequestEvent) error {
 // recordCorrections saves a superuser's change and, in the same
 // transaction, one "correction" line of history per server-owned field it
 // changed: who, which field, from what to what.
-func (h *hub) recordCorrections(e *core.RecordRequestEvent) error {
+func (h *Desk) recordCorrections(e *core.RecordRequestEvent) error {
 	fields, err := bodyFields(e)
 	if err != nil {
 		return err

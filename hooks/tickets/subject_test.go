@@ -1,4 +1,4 @@
-package hooks
+package tickets
 
 import "testing"
 
@@ -15,8 +15,8 @@ func TestFirstWords(t *testing.T) {
 		{"Supercalifragilisticexpialidocious", 10, "Supercali…"},
 	}
 	for _, c := range cases {
-		if got := firstWords(c.in, c.n); got != c.want {
-			t.Errorf("firstWords(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		if got := FirstWords(c.in, c.n); got != c.want {
+			t.Errorf("FirstWords(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package hooks
+package tickets
 
 // Contacts: one per platform handle, with the latest display name, profile
 // URL and mood, kept by ingest; and the win-backs their mood reveals.
@@ -87,12 +87,8 @@ func (bc *batchContext) markWinBack(tx core.App, contactID string, at time.Time)
 	if len(hits) == 0 {
 		return nil
 	}
-	var rest []ticketHit
-	for _, hit := range hits {
-		if !hit.at.Before(at) {
-			rest = append(rest, hit)
-			continue
-		}
+	won, rest := wonBack(hits, at)
+	for _, hit := range won {
 		t, err := bc.ticket(tx, hit.ticket)
 		if err != nil {
 			return err

@@ -1,4 +1,4 @@
-package hooks
+package tickets
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package hooks
+package tickets
 
 // Ingest's writer: rows written with statements prepared once per batch,
 // not PocketBase Saves (a Save per row was most of the pipeline's cost),
@@ -128,7 +128,7 @@ type preparedWrite struct {
 // batch wrote without a Save, once the batch committed, as PocketBase
 // does for records saved in a transaction: realtime subscribers and the
 // stats index see every mention and ticket ingest writes.
-func (h *hub) announce(created, updated []*core.Record) {
+func (h *Desk) Announce(created, updated []*core.Record) {
 	ctx := context.Background()
 	for _, list := range []struct {
 		recs []*core.Record
@@ -152,7 +152,7 @@ func (h *hub) announce(created, updated []*core.Record) {
 // statement: one FTS5 segment per batch instead of one per row.
 func (bc *batchContext) indexBatch(tx core.App) error {
 	for ids := range slices.Chunk(bc.stored, records.InChunk) {
-		if err := indexMentions(tx, ids); err != nil {
+		if err := IndexMentions(tx, ids); err != nil {
 			return err
 		}
 	}
@@ -163,7 +163,7 @@ func (bc *batchContext) indexBatch(tx core.App) error {
 // indexMentions adds stored mentions to the full-text index: what a
 // search reads of a mention is decided here and nowhere else (ingest's
 // batches and a mention saved through PocketBase both come through).
-func indexMentions(tx core.App, ids []string) error {
+func IndexMentions(tx core.App, ids []string) error {
 	names, params := records.InList("id", ids)
 	_, err := tx.DB().NewQuery(`INSERT INTO mentions_fts(mention_id, author, title, text)
 		SELECT id, author || ' ' || author_name, title, text FROM mentions WHERE id IN (` + names + `)`).Bind(params).Execute()
@@ -179,13 +179,13 @@ var bulkWritable = []string{
 	core.FieldTypeSelect, core.FieldTypeJSON, core.FieldTypeRelation, core.FieldTypeURL, core.FieldTypeEmail,
 }
 
-// bulkCollections are the collections ingest writes without Saves.
-var bulkCollections = []string{"mentions", "tickets", "contacts"}
+// BulkCollections are the collections ingest writes without Saves.
+var BulkCollections = []string{"mentions", "tickets", "contacts"}
 
 // checkBulkWritable refuses to start when a collection ingest fills in
 // bulk has gained a field the writer cannot write as PocketBase would.
-func checkBulkWritable(app core.App) error {
-	for _, name := range bulkCollections {
+func CheckBulkWritable(app core.App) error {
+	for _, name := range BulkCollections {
 		col, err := app.FindCachedCollectionByNameOrId(name)
 		if err != nil {
 			return err
@@ -201,12 +201,11 @@ func checkBulkWritable(app core.App) error {
 }
 
 // registerBulkWriterCheck checks the writer's collections once migrated.
-func (h *hub) registerBulkWriterCheck() error {
+func (h *Desk) registerBulkWriterCheck() {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		if err := checkBulkWritable(se.App); err != nil {
+		if err := CheckBulkWritable(se.App); err != nil {
 			return err
 		}
 		return se.Next()
 	})
-	return nil
 }

@@ -1,4 +1,4 @@
-package hooks
+package tickets
 
 import (
 	"encoding/json"
@@ -19,7 +19,7 @@ import (
 // The ticket lifecycle: whatever changes a ticket (the pipeline, an agent
 // through the REST API, the outbox), these hooks keep its clock fields and
 // history consistent, so stats are plain SQL over the tickets table.
-func (h *hub) registerLifecycle() error {
+func (h *Desk) registerLifecycle() {
 	h.app.OnRecordCreate("tickets").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetString("status") == "" {
 			e.Record.Set("status", "new")
@@ -40,7 +40,7 @@ func (h *hub) registerLifecycle() error {
 		}
 		if e.Record.GetString("sla_due_at") == "" && e.Record.GetBool("needs_answer") {
 			if s, err := settings.Load(e.App); err == nil {
-				due, limit := h.deadlines(s, e.Record.GetString("priority"), e.Record.GetDateTime("first_mention_at").Time())
+				due, limit := h.Deadlines(s, e.Record.GetString("priority"), e.Record.GetDateTime("first_mention_at").Time())
 				e.Record.Set("sla_due_at", due)
 				e.Record.Set("sla_limit_at", limit)
 			}
@@ -100,11 +100,10 @@ func (h *hub) registerLifecycle() error {
 		g.POST("/{id}/typing", h.handleTyping)
 		return se.Next()
 	})
-	return nil
 }
 
 // onStatusChange keeps time-in-status, resolved_at and the reopen count.
-func (h *hub) onStatusChange(app core.App, t *core.Record, now time.Time) error {
+func (h *Desk) onStatusChange(app core.App, t *core.Record, now time.Time) error {
 	old := t.Original()
 	from, to := old.GetString("status"), t.GetString("status")
 	if from == to {
@@ -145,14 +144,14 @@ func (h *hub) onStatusChange(app core.App, t *core.Record, now time.Time) error 
 		t.Set("resolution_sec", 0)
 		t.Set("resolution_bh_sec", 0)
 	}
-	return ticketEvent{Ticket: t.Id, Kind: "status", From: from, To: to, At: now}.save(app)
+	return History{Ticket: t.Id, Kind: "status", From: from, To: to, At: now}.Save(app)
 }
 
 // resolutionTime measures a ticket being resolved at `at` from its history,
 // with the SLA package's rule: only the time the ball was in our court
 // (new or open) counts; waiting on the customer and closed stretches
 // before a reopening do not.
-func (h *hub) resolutionTime(app core.App, t *core.Record, at time.Time) (wall, business time.Duration, err error) {
+func (h *Desk) resolutionTime(app core.App, t *core.Record, at time.Time) (wall, business time.Duration, err error) {
 	var rows []struct {
 		Kind string         `db:"kind"`
 		To   string         `db:"to"`
@@ -183,14 +182,14 @@ func (h *hub) resolutionTime(app core.App, t *core.Record, at time.Time) (wall, 
 	}
 	target, limit := s.Targets(t.GetString("priority"))
 	policy := sla.Policy{FirstResponseTarget: target, FirstResponseLimit: limit, ResolutionTarget: s.Resolution, BusinessHours: s.SLABusinessHours}
-	c := sla.Compute(events, policy, h.clock.Calendar(s), at)
+	c := sla.Compute(events, policy, h.Clock.Calendar(s), at)
 	return c.Resolution, c.ResolutionBusiness, nil
 }
 
 // onReplySent stops the first-response clock when a reply is out (sent by
 // the outbox, or marked sent by an agent who answered on the platform), and
 // moves the ticket to pending: the ball is in the customer's court.
-func (h *hub) onReplySent(app core.App, r *core.Record, old *core.Record) error {
+func (h *Desk) onReplySent(app core.App, r *core.Record, old *core.Record) error {
 	if r.GetString("status") != "sent" || r.GetString("via") == "note" {
 		return nil
 	}
@@ -205,14 +204,14 @@ func (h *hub) onReplySent(app core.App, r *core.Record, old *core.Record) error 
 	if at.IsZero() {
 		at = time.Now().UTC()
 	}
-	if err := h.markAnswered(app, t, at); err != nil {
+	if err := h.MarkAnswered(app, t, at); err != nil {
 		return err
 	}
-	return ticketEvent{Ticket: t.Id, Kind: "reply", Actor: r.GetString("author"), At: at}.save(app)
+	return History{Ticket: t.Id, Kind: "reply", Actor: r.GetString("author"), At: at}.Save(app)
 }
 
 // markAnswered records a response at `at` on the ticket.
-func (h *hub) markAnswered(app core.App, t *core.Record, at time.Time) error {
+func (h *Desk) MarkAnswered(app core.App, t *core.Record, at time.Time) error {
 	if t.GetString("first_response_at") == "" {
 		t.Set("first_response_at", at)
 		first := t.GetDateTime("first_mention_at").Time()
@@ -222,10 +221,10 @@ func (h *hub) markAnswered(app core.App, t *core.Record, at time.Time) error {
 			if err != nil {
 				return err
 			}
-			t.Set("first_response_bh_sec", int64(h.clock.BusinessElapsed(s, first, at).Seconds()))
+			t.Set("first_response_bh_sec", int64(h.Clock.BusinessElapsed(s, first, at).Seconds()))
 			due := t.GetDateTime("sla_due_at").Time()
 			if due.IsZero() {
-				due, _ = h.deadlines(s, t.GetString("priority"), first)
+				due, _ = h.Deadlines(s, t.GetString("priority"), first)
 			}
 			if at.After(due) {
 				t.Set("breached", true)
@@ -245,7 +244,7 @@ func (h *hub) markAnswered(app core.App, t *core.Record, at time.Time) error {
 	return app.Save(t.IgnoreUnchangedFields(true))
 }
 
-func (h *hub) handleAnsweredElsewhere(e *core.RequestEvent) error {
+func (h *Desk) handleAnsweredElsewhere(e *core.RequestEvent) error {
 	t, err := e.App.FindRecordById("tickets", e.Request.PathValue("id"))
 	if err != nil {
 		return apis.NewNotFoundError("Ticket not found.", nil)
@@ -253,10 +252,10 @@ func (h *hub) handleAnsweredElsewhere(e *core.RequestEvent) error {
 	now := time.Now().UTC()
 	err = e.App.RunInTransaction(func(tx core.App) error {
 		t.Set("answered_elsewhere", true)
-		if err := h.markAnswered(tx, t, now); err != nil {
+		if err := h.MarkAnswered(tx, t, now); err != nil {
 			return err
 		}
-		return ticketEvent{Ticket: t.Id, Kind: "answered_elsewhere", Actor: e.Auth.Id, At: now}.save(tx)
+		return History{Ticket: t.Id, Kind: "answered_elsewhere", Actor: e.Auth.Id, At: now}.Save(tx)
 	})
 	if err != nil {
 		return err
@@ -267,7 +266,7 @@ func (h *hub) handleAnsweredElsewhere(e *core.RequestEvent) error {
 // handleTyping tells the other agents on a ticket that someone is writing
 // a reply, so two people don't answer the same customer at once. It is a
 // realtime message on topic md/typing/<ticket>; nothing is stored.
-func (h *hub) handleTyping(e *core.RequestEvent) error {
+func (h *Desk) handleTyping(e *core.RequestEvent) error {
 	id := e.Request.PathValue("id")
 	if _, err := e.App.FindRecordById("tickets", id); err != nil {
 		return apis.NewNotFoundError("Ticket not found.", nil)

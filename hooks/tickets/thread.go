@@ -1,4 +1,4 @@
-package hooks
+package tickets
 
 import (
 	"database/sql"
@@ -21,10 +21,6 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/triage"
 )
-
-// joinWindow is how long after a customer's last message a new message of
-// theirs on the same channel joins the open ticket instead of opening one.
-const joinWindow = 24 * time.Hour
 
 // load reads, with one query each for the whole batch, what the batch's
 // mentions would otherwise look up one by one: which are already stored,
@@ -98,7 +94,7 @@ func (bc *batchContext) load(tx core.App, items []ingest.Item) error {
 		return fmt.Errorf("open tickets: %w", err)
 	}
 	err = records.EachRow(tx, `SELECT id, contact, first_mention_at FROM tickets WHERE contact IN (%s)
-		AND win_back = 0 AND sentiment_start < -0.05`, nil, winning,
+		AND win_back = 0 AND sentiment_start < {:neg}`, dbx.Params{"neg": negativeStart}, winning,
 		func(r dbx.NullStringMap) {
 			c := r["contact"].String
 			bc.negative[c] = append(bc.negative[c], ticketHit{r["id"].String, records.ParseDT(r["first_mention_at"].String)})
@@ -277,25 +273,33 @@ func (bc *batchContext) threadOf(tx core.App, n ingest.Normalized, rec *core.Rec
 // ticketFor attaches the mention to a ticket — the thread's, the same
 // author's open one on this channel, or the one the same person's
 // cross-posted copy joined — or opens a new ticket.
-func (h *hub) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n ingest.Normalized, a ingest.Analysis, d triage.Decision, contact *contactRef, thread *core.Record, stats *IngestStats) ([]bus.Event, error) {
-	t := thread
-	since := n.Published.Add(-joinWindow)
-	var err error
-	if t == nil && contact != nil && d.Action == triage.Ticket {
-		if hit, ok := bc.open[contact.ID]; ok && !hit.at.Before(since) {
-			if t, err = bc.ticket(tx, hit.ticket); err != nil {
-				return nil, err
-			}
+func (h *Desk) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n ingest.Normalized, a ingest.Analysis, d triage.Decision, contact *contactRef, thread *core.Record, stats *IngestStats) ([]bus.Event, error) {
+	var threadID string
+	if thread != nil {
+		threadID = thread.Id
+	}
+	var open *ticketHit
+	if hit, ok := bc.open[contactID(contact)]; ok && contact != nil && d.Action == triage.Ticket {
+		open = &hit
+	}
+	var copies []ticketHit
+	for _, k := range copyKeys(n.ContentHash, bc.Kind, n.Author, n.AuthorName) {
+		if hit, ok := bc.hashes[k]; ok {
+			copies = append(copies, hit)
 		}
 	}
-	for _, k := range copyKeys(n.ContentHash, bc.Kind, n.Author, n.AuthorName) {
-		if t != nil {
+	var t *core.Record
+	for _, id := range candidates(threadID, open, copies, n.Published) {
+		if id == threadID {
+			t = thread
 			break
 		}
-		if hit, ok := bc.hashes[k]; ok && !hit.at.Before(since) {
-			if t, err = bc.ticket(tx, hit.ticket); err != nil {
-				return nil, err
-			}
+		var err error
+		if t, err = bc.ticket(tx, id); err != nil {
+			return nil, err
+		}
+		if t != nil {
+			break // else deleted since the lookup: the next candidate
 		}
 	}
 
@@ -322,7 +326,7 @@ func (bc *batchContext) noteOpen(t *core.Record) {
 	}
 }
 
-func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n ingest.Normalized, a ingest.Analysis, d triage.Decision, contact *contactRef, stats *IngestStats) ([]bus.Event, error) {
+func (h *Desk) openTicket(tx core.App, bc *batchContext, rec *core.Record, n ingest.Normalized, a ingest.Analysis, d triage.Decision, contact *contactRef, stats *IngestStats) ([]bus.Event, error) {
 	col, err := tx.FindCachedCollectionByNameOrId("tickets")
 	if err != nil {
 		return nil, err
@@ -335,13 +339,13 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n inge
 	t.Set("status_since", time.Now().UTC()) // as the lifecycle hook would
 	subject := n.Title
 	if subject == "" {
-		subject = firstWords(withoutLeadingHandles(n.Text), 80)
+		subject = FirstWords(withoutLeadingHandles(n.Text), 80)
 	}
 	t.Set("subject", records.Clip(subject, 300))
 	t.Set("priority", d.Priority)
 	t.Set("channel", bc.Kind)
 	t.Set("source", bc.Src.Id)
-	t.Set("labels", nonNil(d.Labels))
+	t.Set("labels", NonNil(d.Labels))
 	t.Set("assignee", d.AssignTo)
 	t.Set("first_mention_at", n.Published)
 	t.Set("last_customer_at", n.Published)
@@ -352,20 +356,19 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n inge
 	if contact != nil {
 		t.Set("contact", contact.ID)
 		contact.newTickets++
-		if a.Score < -0.05 {
+		if a.Score < negativeStart {
 			bc.negative[contact.ID] = append(bc.negative[contact.ID], ticketHit{t.Id, n.Published})
 		}
 	}
-	if d.Action == triage.Logged {
+	status, needsAnswer := opening(d.Action)
+	t.Set("status", status)
+	t.Set("needs_answer", needsAnswer)
+	if !needsAnswer {
 		// Praise: kept and counted, answered only if the owner wants to.
-		t.Set("status", "resolved")
-		t.Set("needs_answer", false)
 		t.Set("resolved_at", n.Published)
 		stats.Logged++
 	} else {
-		t.Set("status", "new")
-		t.Set("needs_answer", true)
-		due, limit := h.deadlines(bc.Settings, d.Priority, n.Published)
+		due, limit := h.Deadlines(bc.Settings, d.Priority, n.Published)
 		t.Set("sla_due_at", due)
 		t.Set("sla_limit_at", limit)
 		stats.Opened++
@@ -390,7 +393,7 @@ func (h *hub) openTicket(tx core.App, bc *batchContext, rec *core.Record, n inge
 // joinTicket adds a customer message to a ticket. One that needs an answer
 // reopens a resolved ticket and restarts the clock of an answered one (the
 // next-response time); a thank-you in the thread is only recorded.
-func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n ingest.Normalized, a ingest.Analysis, d triage.Decision, stats *IngestStats) ([]bus.Event, error) {
+func (h *Desk) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n ingest.Normalized, a ingest.Analysis, d triage.Decision, stats *IngestStats) ([]bus.Event, error) {
 	rec.Set("ticket", t.Id)
 	if err := bc.saveMention(tx, rec, n); err != nil {
 		return nil, err
@@ -407,32 +410,29 @@ func (h *hub) joinTicket(tx core.App, bc *batchContext, t, rec *core.Record, n i
 		}
 	}
 	t.Set("mention_count", t.GetInt("mention_count")+1)
-	if last := t.GetDateTime("last_customer_at").Time(); !n.Published.Before(last) {
+	if isLatest(n.Published, t.GetDateTime("last_customer_at").Time()) {
 		// The latest message sets the mood and the row the inbox shows;
 		// a late-arriving older one (a slow feed) does not.
 		t.Set("sentiment_end", a.Score)
 		t.Set("last_customer_at", n.Published)
 		setLastMessage(t, n, a)
 	}
-	if d.Action == triage.Ticket {
-		switch status {
-		case "resolved", "ignored":
-			t.Set("status", "open")
-			t.Set("status_since", n.Published)
+	if to, reopened := statusOnJoin(status, d.Action == triage.Ticket); to != status {
+		t.Set("status", to)
+		t.Set("status_since", n.Published)
+		if reopened {
 			stats.Reopened++
 			events = append(events, bus.Event{Kind: "reopened", TicketID: t.Id, Notify: d.Notify})
-		case "pending":
-			t.Set("status", "open")
-			t.Set("status_since", n.Published)
 		}
+	}
+	if d.Action == triage.Ticket {
 		t.Set("needs_answer", true)
 		// Unanswered: the first-response clock keeps running from the
 		// first message. Answered: this message starts the next-response
 		// clock, so a conversation gone quiet on our side shows.
 		answered := t.GetString("first_response_at") != ""
-		lastReply := t.GetDateTime("last_response_at").Time()
-		if t.GetString("sla_due_at") == "" || (answered && n.Published.After(lastReply)) {
-			due, limit := h.deadlines(bc.Settings, t.GetString("priority"), n.Published)
+		if restartsClock(t.GetString("sla_due_at") != "", answered, n.Published, t.GetDateTime("last_response_at").Time()) {
+			due, limit := h.Deadlines(bc.Settings, t.GetString("priority"), n.Published)
 			t.Set("sla_due_at", due)
 			t.Set("sla_limit_at", limit)
 			t.Set("sla_at_risk", false)
@@ -450,20 +450,20 @@ func setLastMessage(t *core.Record, n ingest.Normalized, a ingest.Analysis) {
 	if text == "" {
 		text = n.Title
 	}
-	t.Set("last_message", firstWords(text, 300))
+	t.Set("last_message", FirstWords(text, 300))
 	t.Set("last_intent", a.Intent)
 }
 
-// ticketEvent is one line of a ticket's history (ticket_events): what
+// History is one line of a ticket's history (ticket_events): what
 // only the history knows (replies, status changes, assignments, SLA
 // events). The customer's messages are the ticket's mentions; the
 // resolution clock reads both (resolutionTime).
-type ticketEvent struct {
+type History struct {
 	Ticket, Kind, From, To, Actor, Mention string
 	At                                     time.Time
 }
 
-func (ev ticketEvent) save(app core.App) error {
+func (ev History) Save(app core.App) error {
 	r, err := ev.record(app)
 	if err != nil {
 		return err
@@ -471,7 +471,7 @@ func (ev ticketEvent) save(app core.App) error {
 	return app.SaveNoValidate(r) // built here from known values
 }
 
-func (ev ticketEvent) record(app core.App) (*core.Record, error) {
+func (ev History) record(app core.App) (*core.Record, error) {
 	col, err := app.FindCachedCollectionByNameOrId("ticket_events")
 	if err != nil {
 		return nil, err
@@ -490,14 +490,14 @@ func (ev ticketEvent) record(app core.App) (*core.Record, error) {
 // deadlines returns when the first answer is due — in business hours if
 // the owner chose so — and the hard limit, always on the wall clock: the
 // customer's "never beyond 24 hours" knows nothing of our opening hours.
-func (h *hub) deadlines(s settings.Settings, priority string, start time.Time) (due, limit time.Time) {
+func (h *Desk) Deadlines(s settings.Settings, priority string, start time.Time) (due, limit time.Time) {
 	target, max := s.Targets(priority)
-	return h.clock.AddBusinessTime(s, start, target), start.Add(max)
+	return h.Clock.AddBusinessTime(s, start, target), start.Add(max)
 }
 
 // firstWords shortens s to at most n runes, on a word boundary when one
 // is near, with an ellipsis when something was cut: a ticket's subject.
-func firstWords(s string, n int) string {
+func FirstWords(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -509,7 +509,7 @@ func firstWords(s string, n int) string {
 	return strings.TrimRight(cut, " ,;:.-") + "…"
 }
 
-func nonNil(s []string) []string {
+func NonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
@@ -532,4 +532,11 @@ func withoutLeadingHandles(text string) string {
 		return text
 	}
 	return rest
+}
+
+func contactID(c *contactRef) string {
+	if c == nil {
+		return ""
+	}
+	return c.ID
 }
