@@ -75,10 +75,6 @@ func (h *hub) registerServerOwnedFields() error {
 	h.app.OnRecordCreateRequest("replies").BindFunc(guardReply)
 	h.app.OnRecordUpdateRequest("replies").BindFunc(guardReply)
 
-	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.POST("/api/md/replies/{id}/answered-by-hand", h.handleAnsweredByHand).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package hooks
+package replies
 
 import (
 	"net/http"
@@ -12,7 +12,7 @@ import (
 // agent copied to the platform (via "manual"): the draft becomes sent, the
 // ticket's clock stops at this moment, and the history and the stats say
 // the answer went out by hand, not through Mentiondesk.
-func (h *hub) handleAnsweredByHand(e *core.RequestEvent) error {
+func (o *Outbox) handleAnsweredByHand(e *core.RequestEvent) error {
 	r, err := e.App.FindRecordById("replies", e.Request.PathValue("id"))
 	if err != nil {
 		return apis.NewNotFoundError("Reply not found.", nil)
@@ -51,7 +51,7 @@ func (h *hub) handleAnsweredByHand(e *core.RequestEvent) error {
 				return err
 			}
 		}
-		return ticketEvent{Ticket: t.Id, Kind: "answered_by_hand", Actor: e.Auth.Id, At: now}.save(tx)
+		return o.deps.SaveTicketEvent(tx, t.Id, "answered_by_hand", e.Auth.Id, now)
 	})
 	if err != nil {
 		return err
