@@ -4,10 +4,11 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 )
 
 // A reply waiting in the outbox is the agent's to hurry or to take back:
