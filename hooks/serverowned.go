@@ -74,7 +74,6 @@ func (h *hub) registerServerOwnedFields() error {
 	}
 	h.app.OnRecordCreateRequest("replies").BindFunc(guardReply)
 	h.app.OnRecordUpdateRequest("replies").BindFunc(guardReply)
-
 	return nil
 }
 
