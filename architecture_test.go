@@ -45,15 +45,19 @@ var allowedImports = map[string]struct {
 	"hooks/web":      {[]string{"connectors", "hooks/settings", "model"}, true},
 	"hooks/secrets":  {[]string{"hooks/records", "hooks/vault"}, true},
 	// The concerns, in the order a mention flows through them: a concern
-	// imports only those before it.
+	// imports the ground and only the concerns before it.
 	"hooks/ingest":  {[]string{"connectors", "hooks/analysis", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/triage"}, true},
 	"hooks/tickets": {[]string{"connectors", "hooks/bus", "hooks/ingest", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/sla", "hooks/triage", "model"}, true},
+	"hooks/replies": {[]string{"connectors", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/tickets", "hooks/web", "hooks/workers", "internal/apptest", "internal/fakemastodon", "model", "pb_migrations"}, true},
 	// The wiring, and the operator's side beside it.
-	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/ingest", "hooks/normalize", "hooks/notify", "hooks/records", "hooks/secrets", "hooks/settings", "hooks/sla", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "model", "pb_migrations", "sqlitedb", "ui"}, true},
+	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/ingest", "hooks/normalize", "hooks/notify", "hooks/records", "hooks/replies", "hooks/secrets", "hooks/settings", "hooks/sla", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "internal/fakemastodon", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},
 	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},
 	"internal/apptest": {[]string{"pb_migrations", "sqlitedb"}, true},
-	"ui":               {nil, false},
+	// A fake Mastodon instance for the outbox's tests, on the connectors'
+	// recorded responses.
+	"internal/fakemastodon": {nil, false},
+	"ui":                    {nil, false},
 	// Commands.
 	"":              {[]string{"*"}, true},
 	"tools/genui":   {[]string{"model"}, false},

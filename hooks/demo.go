@@ -14,6 +14,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/demo"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/hooks/replies"
 	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/mentiondesk/mentiondesk/model"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
@@ -340,7 +341,7 @@ func (h *hub) demoWork(rng *rand.Rand, now time.Time, agents []*core.Record) err
 			return err
 		}
 		tpl := pickTemplate(rng, templates, m.GetString("language"), m.GetString("intent"))
-		body := fillTemplate(tpl.GetString("body"), h.templateValues(h.app, t, agent, ""))
+		body := replies.FillTemplate(tpl.GetString("body"), replies.TemplateValues(h.app, t, agent, ""))
 		via := "manual"
 		switch t.GetString("channel") {
 		case "mastodon", "bluesky":

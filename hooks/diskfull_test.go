@@ -18,6 +18,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/internal/fakemastodon"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
@@ -63,10 +64,8 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 	feed := feedSource(t, app, feedSrv.URL)
 
 	// A conversation on Mastodon with a reply waiting in the outbox.
-	masto := &fakeMastodon{t: t, byKey: map[string][]byte{}}
-	mastoSrv := httptest.NewServer(masto)
-	defer mastoSrv.Close()
-	msrc := saveRecord(t, app, "sources", map[string]any{"kind": "mastodon", "name": "Mentions", "url": mastoSrv.URL, "enabled": true})
+	masto := fakemastodon.New(t)
+	msrc := saveRecord(t, app, "sources", map[string]any{"kind": "mastodon", "name": "Mentions", "url": masto.URL, "enabled": true})
 	h.secrets.Set(msrc, map[string]string{"token": "tok_outbox"})
 	if err := app.Save(msrc); err != nil {
 		t.Fatal(err)
@@ -92,7 +91,7 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 	if _, err := h.pollSource(context.Background(), feed.Id); !errors.Is(err, errDiskFull) {
 		t.Fatalf("poll on a full disk: %v", err)
 	}
-	h.sendDue(context.Background())
+	h.outbox.SendDue(context.Background())
 	for deadline := time.Now().Add(5 * time.Second); alerts.Load() == 0 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -107,7 +106,7 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 			t.Fatalf("source %s health %q on a full disk", id, src.GetString("last_error"))
 		}
 	}
-	if masto.created != 0 {
+	if masto.Created != 0 {
 		t.Fatal("a reply left while the disk could not record it")
 	}
 	// Reading works: the app stays usable.
@@ -144,11 +143,11 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 	if after := countRows(t, app, "mentions"); after <= before {
 		t.Fatalf("nothing ingested after recovery (%d → %d)", before, after)
 	}
-	h.sendDue(context.Background())
-	h.sendDue(context.Background())
+	h.outbox.SendDue(context.Background())
+	h.outbox.SendDue(context.Background())
 	reply, _ = app.FindRecordById("replies", reply.Id)
-	if masto.created != 1 || reply.GetString("status") != "sent" {
-		t.Fatalf("after recovery: %d posts, reply %s", masto.created, reply.GetString("status"))
+	if masto.Created != 1 || reply.GetString("status") != "sent" {
+		t.Fatalf("after recovery: %d posts, reply %s", masto.Created, reply.GetString("status"))
 	}
 	integrityOK(t, app)
 }

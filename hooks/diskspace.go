@@ -249,5 +249,5 @@ func (h *hub) alertOwners(a systemAlert) {
 // back later: both retry on a 503.
 func diskFullResponse(e *core.RequestEvent) error {
 	e.Response.Header().Set("Retry-After", fmt.Sprint(int(diskFullRetry.Seconds())))
-	return e.JSON(http.StatusServiceUnavailable, web.APIError(http.StatusServiceUnavailable, userMessage(errDiskFull)))
+	return e.JSON(http.StatusServiceUnavailable, web.APIError(http.StatusServiceUnavailable, web.UserMessage(errDiskFull)))
 }

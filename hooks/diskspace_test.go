@@ -77,8 +77,8 @@ func TestDiskShortPausesAndResumes(t *testing.T) {
 	if src.GetString("last_error") != diskFullMessage {
 		t.Fatalf("source health %q", src.GetString("last_error"))
 	}
-	h.sendDue(context.Background())
-	if fake.created != 0 {
+	h.outbox.SendDue(context.Background())
+	if fake.Created != 0 {
 		t.Fatal("the outbox sent a reply it could not record")
 	}
 	mux := benchMux(t, app)
@@ -108,10 +108,10 @@ func TestDiskShortPausesAndResumes(t *testing.T) {
 	if src.GetString("last_error") != "" {
 		t.Fatalf("source health %q after recovery", src.GetString("last_error"))
 	}
-	h.sendDue(context.Background())
+	h.outbox.SendDue(context.Background())
 	r, _ = app.FindRecordById("replies", r.Id)
-	if fake.created != 1 || r.GetString("status") != "sent" {
-		t.Fatalf("after recovery: %d posts, reply %s", fake.created, r.GetString("status"))
+	if fake.Created != 1 || r.GetString("status") != "sent" {
+		t.Fatalf("after recovery: %d posts, reply %s", fake.Created, r.GetString("status"))
 	}
 	alerts.wait(t, 1)
 
@@ -165,28 +165,28 @@ func TestSentReplyIsRecordedOnceTheDiskTakesWrites(t *testing.T) {
 	h.disk.free = func(string) (uint64, error) { return 1 << 30, nil }
 	first := queueReply(t, app, tk.Id, "On regarde ça.")
 	full.Store(true)
-	if err := h.sendReply(context.Background(), first.Id); err == nil {
+	if err := h.outbox.SendReply(context.Background(), first.Id); err == nil {
 		t.Fatal("the failed save went unnoticed")
 	}
-	if fake.created != 1 {
-		t.Fatalf("%d posts", fake.created)
+	if fake.Created != 1 {
+		t.Fatalf("%d posts", fake.Created)
 	}
 	if r, _ := app.FindRecordById("replies", first.Id); r.GetString("status") != "sending" {
 		t.Fatalf("reply %s in the database, want it held as sending", r.GetString("status"))
 	}
 	second := queueReply(t, app, tk.Id, "Et voici la suite.")
 	for range 3 {
-		h.sendDue(context.Background())
+		h.outbox.SendDue(context.Background())
 	}
-	if fake.created != 1 {
-		t.Fatalf("%d posts while a sent reply was not recorded", fake.created)
+	if fake.Created != 1 {
+		t.Fatalf("%d posts while a sent reply was not recorded", fake.Created)
 	}
 
 	full.Store(false) // SQLite's error marked the disk full; the free space says it is back
-	h.sendDue(context.Background())
+	h.outbox.SendDue(context.Background())
 	r1, _ := app.FindRecordById("replies", first.Id)
 	r2, _ := app.FindRecordById("replies", second.Id)
-	if r1.GetString("status") != "sent" || r2.GetString("status") != "sent" || fake.created != 2 {
-		t.Fatalf("after recovery: first %s, second %s, %d posts (want 2: each reply once)", r1.GetString("status"), r2.GetString("status"), fake.created)
+	if r1.GetString("status") != "sent" || r2.GetString("status") != "sent" || fake.Created != 2 {
+		t.Fatalf("after recovery: first %s, second %s, %d posts (want 2: each reply once)", r1.GetString("status"), r2.GetString("status"), fake.Created)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/ingest"
+	"github.com/mentiondesk/mentiondesk/hooks/replies"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/tickets"
@@ -30,14 +31,12 @@ type hub struct {
 
 	connectors *connectors.Set
 	poller     *poller
-	outboxWake chan struct{}
-	stats      *statsIndex
-	desk       *tickets.Desk    // threads batches into tickets, keeps their clocks
-	pipeline   *ingest.Pipeline // prepares batches: normalise, match, analyse, triage
-	disk       *diskGuard       // free space of the data directory (diskspace.go)
-	// unsaved holds replies the platform accepted but the database could
-	// not mark sent (disk full): saved again before anything else is sent.
-	unsaved unsavedSends
+	// outbox sends replies (hooks/replies); the disk guard wakes it.
+	outbox   *replies.Outbox
+	stats    *statsIndex
+	desk     *tickets.Desk    // threads batches into tickets, keeps their clocks
+	pipeline *ingest.Pipeline // prepares batches: normalise, match, analyse, triage
+	disk     *diskGuard       // free space of the data directory (diskspace.go)
 	// bus hands ticket events to notifications once committed.
 	bus *bus.Bus
 	// notifier delivers notifications (hooks/notify.go).
@@ -80,16 +79,14 @@ func register(app core.App, cfg Config) (*hub, error) {
 			h.desk, err = tickets.Register(app, tickets.Deps{Pipeline: h.pipeline, Clock: h.clock})
 			return err
 		}},
-		{"answered by hand", h.registerAnsweredByHand},
 		{"poller", h.registerPoller},
 		{"sources", h.registerSources},
 		{"poll soon", h.registerPollSoon},
 		{"inbound", h.registerInbound},
-		{"outbox", h.registerOutbox},
+		{"replies", h.registerReplies},
 		{"sla", h.registerSLAWatcher},
 		{"notify", h.registerNotify},
 		{"search", h.registerSearch},
-		{"templates", h.registerTemplates},
 		{"statsindex", h.registerStatsIndex},
 		{"stats", h.registerStatsRoute},
 		{"export", h.registerCSVExport},
@@ -104,4 +101,28 @@ func register(app core.App, cfg Config) (*hub, error) {
 		}
 	}
 	return h, nil
+}
+
+// registerReplies wires the outbox, the reply routes and the templates
+// (hooks/replies) to the concerns they lean on.
+func (h *hub) registerReplies() error {
+	o, err := replies.Register(h.app, replies.Deps{
+		Workers:         h.workers,
+		Connectors:      h.connectors, // made by the poller's step, before this one
+		ConnectorSource: h.connectorSource,
+		DiskShort:       h.diskShort,
+		NoteWriteError:  h.noteWriteError,
+		Announce:        h.desk.Announce,
+		DisableWorkers:  h.cfg.DisableWorkers,
+	})
+	h.outbox = o
+	return err
+}
+
+// wakeOutbox sends the due replies now (the disk guard, once space is
+// back).
+func (h *hub) wakeOutbox() {
+	if h.outbox != nil {
+		h.outbox.Wake()
+	}
 }

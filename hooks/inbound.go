@@ -54,7 +54,7 @@ func (h *hub) handleWebhook(e *core.RequestEvent) error {
 	}
 	mentions, err := connectors.ParseWebhook(body)
 	if err != nil {
-		return apis.NewBadRequestError(userMessage(err), nil)
+		return apis.NewBadRequestError(web.UserMessage(err), nil)
 	}
 	stats, err := h.ingestPushed(src, mentions)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
@@ -149,7 +150,7 @@ func notifyErrorMessage(err error, now time.Time) string {
 		return at + "this device's push subscription has expired or was removed (" + strings.Trim(strings.TrimPrefix(err.Error(), "notify: push subscription gone "), "()") +
 			"). Notifications to it are off: open Mentiondesk on the device and turn them on again."
 	case errors.Is(err, connectors.ErrBlockedAddress):
-		return at + "the address is not allowed (" + userMessage(err) + ")."
+		return at + "the address is not allowed (" + web.UserMessage(err) + ")."
 	case errors.As(err, &se) && (se.Status == 401 || se.Status == 403):
 		return at + "refused (HTTP " + fmt.Sprint(se.Status) + "): check the token or secret. " + se.Body
 	case errors.As(err, &se) && se.Status == 429:
@@ -259,7 +260,7 @@ func (n *notifier) validateTarget(app core.App, r *core.Record) validation.Error
 			if errors.Is(err, connectors.ErrBlockedAddress) && n.h.allowPrivate(app) {
 				return
 			}
-			errs[field] = validation.NewError("validation_invalid_url", userMessage(err))
+			errs[field] = validation.NewError("validation_invalid_url", web.UserMessage(err))
 		}
 	}
 	switch r.GetString("kind") {

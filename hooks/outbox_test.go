@@ -3,11 +3,8 @@ package hooks
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,82 +12,16 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/internal/fakemastodon"
 )
 
-// fakeMastodon speaks the statuses API the way Mastodon does, including
-// Idempotency-Key: a repeated key returns the first status, creates none.
-type fakeMastodon struct {
-	t        testing.TB
-	mu       sync.Mutex
-	created  int
-	byKey    map[string][]byte
-	requests []*http.Request
-	forms    []url.Values
-	fail     int // status to answer instead, 0 = succeed
-	// retryAfter is the Retry-After header sent with fail.
-	retryAfter string
-	hang       bool
-}
-
-func (f *fakeMastodon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	switch r.URL.Path {
-	case "/api/v2/instance":
-		_, _ = w.Write(readFixture(f.t, "mastodon/instance_v2.json"))
-		return
-	case "/api/v1/statuses":
-	default:
-		http.NotFound(w, r)
-		return
-	}
-	_ = r.ParseForm()
-	f.requests = append(f.requests, r)
-	f.forms = append(f.forms, r.PostForm)
-	if f.hang {
-		f.mu.Unlock()
-		<-r.Context().Done()
-		f.mu.Lock()
-		return
-	}
-	if f.fail != 0 {
-		if f.retryAfter != "" {
-			w.Header().Set("Retry-After", f.retryAfter)
-		}
-		w.WriteHeader(f.fail)
-		if f.fail == 401 {
-			_, _ = w.Write(readFixture(f.t, "mastodon/error_401.json"))
-		}
-		return
-	}
-	key := r.Header.Get("Idempotency-Key")
-	if body, ok := f.byKey[key]; ok && key != "" {
-		_, _ = w.Write(body)
-		return
-	}
-	f.created++
-	body := readFixture(f.t, "mastodon/status_created.json")
-	f.byKey[key] = body
-	_, _ = w.Write(body)
-}
-
-func readFixture(t testing.TB, name string) []byte {
-	b, err := os.ReadFile("../connectors/testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // outboxCase sets up a Mastodon conversation waiting for an answer.
-func outboxCase(t *testing.T) (*tests.TestApp, *hub, *fakeMastodon, *core.Record) {
+func outboxCase(t *testing.T) (*tests.TestApp, *hub, *fakemastodon.Server, *core.Record) {
 	t.Helper()
 	app := newTestApp(t)
 	h := hubOf(t, app)
-	fake := &fakeMastodon{t: t, byKey: map[string][]byte{}}
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	src := saveRecord(t, app, "sources", map[string]any{"kind": "mastodon", "name": "Mentions", "url": srv.URL, "enabled": true})
+	fake := fakemastodon.New(t)
+	src := saveRecord(t, app, "sources", map[string]any{"kind": "mastodon", "name": "Mentions", "url": fake.URL, "enabled": true})
 	h.secrets.Set(src, map[string]string{"token": "tok_outbox"})
 	if err := app.Save(src); err != nil {
 		t.Fatal(err)
@@ -126,7 +57,7 @@ func TestOutboxRepliesOnMastodon(t *testing.T) {
 	}
 	before := stats()
 	r := queueReply(t, app, tk.Id, "Bonjour Claire, désolés ! On vérifie votre commande tout de suite.")
-	h.sendDue(context.Background())
+	h.outbox.SendDue(context.Background())
 	after := stats()
 	// The reply moves the numbers the dashboard shows.
 	if before.Answered != 0 || after.Answered != 1 || after.NeedingAnswer != 1 || after.ResponseRate != 1 || after.Within1h != 1 ||
@@ -134,10 +65,10 @@ func TestOutboxRepliesOnMastodon(t *testing.T) {
 		t.Fatalf("stats before %+v after %+v", before, after)
 	}
 
-	if len(fake.requests) != 1 {
-		t.Fatalf("%d requests to /api/v1/statuses", len(fake.requests))
+	if len(fake.Requests) != 1 {
+		t.Fatalf("%d requests to /api/v1/statuses", len(fake.Requests))
 	}
-	req, form := fake.requests[0], fake.forms[0]
+	req, form := fake.Requests[0], fake.Forms[0]
 	if req.Method != http.MethodPost || req.Header.Get("Authorization") != "Bearer tok_outbox" ||
 		req.Header.Get("Idempotency-Key") != r.GetString("idempotency_key") || r.GetString("idempotency_key") == "" {
 		t.Fatalf("request: %s auth %q key %q (reply key %q)", req.Method, req.Header.Get("Authorization"), req.Header.Get("Idempotency-Key"), r.GetString("idempotency_key"))
@@ -166,8 +97,8 @@ func TestOutboxRepliesOnMastodon(t *testing.T) {
 			tk.GetString("status"), tk.GetString("first_response_at"), tk.GetInt("first_response_sec"), tk.GetBool("breached"))
 	}
 	// Sending again finds nothing to send.
-	h.sendDue(context.Background())
-	if len(fake.requests) != 1 {
+	h.outbox.SendDue(context.Background())
+	if len(fake.Requests) != 1 {
 		t.Fatal("a sent reply was sent again")
 	}
 }
@@ -190,7 +121,7 @@ func TestOutboxFailures(t *testing.T) {
 			t.Parallel()
 			app, h, fake, tk := outboxCase(t)
 			defer app.Cleanup()
-			fake.fail, fake.hang = c.fail, c.hang
+			fake.Fail, fake.Hang = c.fail, c.hang
 			r := queueReply(t, app, tk.Id, "On regarde ça.")
 			ctx := context.Background()
 			if c.hang {
@@ -198,7 +129,7 @@ func TestOutboxFailures(t *testing.T) {
 				ctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
 				defer cancel()
 			}
-			_ = h.sendReply(ctx, r.Id)
+			_ = h.outbox.SendReply(ctx, r.Id)
 			r, _ = app.FindRecordById("replies", r.Id)
 			if r.GetString("status") != c.wantStatus || !strings.Contains(r.GetString("error"), c.wantErr) || r.GetInt("attempts") != 1 {
 				t.Fatalf("reply: status %s error %q attempts %d", r.GetString("status"), r.GetString("error"), r.GetInt("attempts"))
@@ -219,56 +150,6 @@ func TestOutboxFailures(t *testing.T) {
 				}).Test(t)
 			}
 		})
-	}
-}
-
-// A crash after the platform accepted a reply but before we saved that
-// leaves it "sending". On restart it is sent again with the same
-// Idempotency-Key, and Mastodon answers with the first status: one post.
-func TestOutboxCrashBetweenSendAndSave(t *testing.T) {
-	t.Parallel()
-	app, h, fake, tk := outboxCase(t)
-	defer app.Cleanup()
-	r := queueReply(t, app, tk.Id, "Bonjour Claire, c'est parti.")
-
-	// The send reaches the platform; the process dies before saving.
-	if _, err := h.deliver(context.Background(), r); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := app.DB().NewQuery("UPDATE replies SET status = 'sending' WHERE id = {:id}").Bind(map[string]any{"id": r.Id}).Execute(); err != nil {
-		t.Fatal(err)
-	}
-	// Restart.
-	h.recoverInterruptedSends()
-	h.sendDue(context.Background())
-
-	if fake.created != 1 || len(fake.requests) != 2 {
-		t.Fatalf("statuses created %d (requests %d): the reply was posted twice", fake.created, len(fake.requests))
-	}
-	if fake.requests[0].Header.Get("Idempotency-Key") != fake.requests[1].Header.Get("Idempotency-Key") {
-		t.Fatal("the retry changed the idempotency key")
-	}
-	r, _ = app.FindRecordById("replies", r.Id)
-	if r.GetString("status") != "sent" || r.GetString("external_id") != "113200000000000100" {
-		t.Fatalf("after recovery: %s %q", r.GetString("status"), r.GetString("external_id"))
-	}
-}
-
-// E-mail has no way to ask "did this arrive?": an interrupted send is
-// handed to the agent, never repeated blindly.
-func TestOutboxInterruptedEmailIsNotResent(t *testing.T) {
-	t.Parallel()
-	app := newTestApp(t)
-	defer app.Cleanup()
-	h := hubOf(t, app)
-	src := saveRecord(t, app, "sources", map[string]any{"kind": "email", "name": "Inbox", "url": "imaps://127.0.0.1:1", "enabled": true})
-	ingestAll(t, h, src, connectors.Mention{ExternalID: "<m1@example.com>", Author: "claire@example.com", Title: "Commande", Text: "Où est ma commande ?", Published: time.Now().Add(-time.Hour)})
-	tk := ticketOfMention(t, app, "<m1@example.com>")
-	r := saveRecord(t, app, "replies", map[string]any{"ticket": tk.Id, "author": agentID, "body": "Bonjour", "via": "email", "status": "sending"})
-	h.recoverInterruptedSends()
-	r, _ = app.FindRecordById("replies", r.Id)
-	if r.GetString("status") != "failed" || !strings.Contains(r.GetString("error"), "check whether the customer received it") {
-		t.Fatalf("interrupted e-mail: %s %q", r.GetString("status"), r.GetString("error"))
 	}
 }
 

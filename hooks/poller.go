@@ -19,6 +19,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/tickets"
+	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -272,7 +273,7 @@ func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (
 	} else {
 		h.announceSource(src, health)
 	}
-	h.app.Logger().Warn("poll failed", "source_id", src.Id, "kind", src.GetString("kind"), "error_count", count, "error", userMessage(cause))
+	h.app.Logger().Warn("poll failed", "source_id", src.Id, "kind", src.GetString("kind"), "error_count", count, "error", web.UserMessage(cause))
 	return pollResult{Error: msg, ErrorInfo: &f, NextTime: next}, cause
 }
 
@@ -316,16 +317,6 @@ func backoff(base time.Duration, failures int) time.Duration {
 	return d
 }
 
-// userMessage strips our package prefixes: the owner reads "rate limited
-// (HTTP 429), retry after 2m0s", not "connectors: ...".
-func userMessage(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"connectors: ", "hooks: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	return msg
-}
-
 // connectorSource builds what a connector needs from a source record.
 func (h *hub) connectorSource(src *core.Record) (connectors.Source, error) {
 	secrets, err := h.secrets.Open(src)
@@ -361,7 +352,7 @@ func (h *hub) handleCheckNow(e *core.RequestEvent) error {
 	defer h.poller.release(id)
 	res, err := h.pollSource(e.Request.Context(), id)
 	if err != nil && res.Error == "" {
-		return apis.NewBadRequestError(userMessage(err), nil)
+		return apis.NewBadRequestError(web.UserMessage(err), nil)
 	}
 	return e.JSON(http.StatusOK, res)
 }

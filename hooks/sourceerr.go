@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -86,7 +87,7 @@ func failureOf(err error, host string) sourceFailure {
 	case errors.Is(err, errStoring):
 		return sourceFailure{Code: "source_storage"}
 	}
-	return sourceFailure{Code: "source_failed", Params: map[string]string{"detail": userMessage(err)}}
+	return sourceFailure{Code: "source_failed", Params: map[string]string{"detail": web.UserMessage(err)}}
 }
 
 // errStoring marks a failure to write what a check found.
@@ -100,7 +101,7 @@ func detailOf(err, sentinel error) string {
 		msg = strings.TrimLeft(msg[i+len(sentinel.Error()):], ": ")
 	}
 	if msg == "" {
-		return userMessage(err)
+		return web.UserMessage(err)
 	}
 	return msg
 }

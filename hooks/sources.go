@@ -64,7 +64,7 @@ func (h *hub) validateSource(app core.App, r *core.Record) error {
 			if errors.Is(err, connectors.ErrBlockedAddress) && h.allowPrivate(app) {
 				return
 			}
-			errs["url"] = validation.NewError("validation_invalid_url", userMessage(err))
+			errs["url"] = validation.NewError("validation_invalid_url", web.UserMessage(err))
 		}
 	}
 	switch kind {
@@ -174,11 +174,11 @@ func (h *hub) handlePreview(e *core.RequestEvent) error {
 	h.secrets.Set(r, creds)
 	fetcher, err := h.connectorSet(e.App).Fetcher(body.Kind)
 	if err != nil {
-		return apis.NewBadRequestError(userMessage(err), nil)
+		return apis.NewBadRequestError(web.UserMessage(err), nil)
 	}
 	cs, err := h.connectorSource(r)
 	if err != nil {
-		return apis.NewBadRequestError(userMessage(err), nil)
+		return apis.NewBadRequestError(web.UserMessage(err), nil)
 	}
 	ctx, cancel := context.WithTimeout(e.Request.Context(), 30*time.Second)
 	defer cancel()

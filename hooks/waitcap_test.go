@@ -45,9 +45,9 @@ func TestPlatformWaitsAreCappedAtADay(t *testing.T) {
 			t.Parallel()
 			app, h, fake, tk := outboxCase(t)
 			defer app.Cleanup()
-			fake.fail, fake.retryAfter = http.StatusTooManyRequests, value
+			fake.Fail, fake.RetryAfter = http.StatusTooManyRequests, value
 			r := queueReply(t, app, tk.Id, "On regarde ça.")
-			_ = h.sendReply(context.Background(), r.Id)
+			_ = h.outbox.SendReply(context.Background(), r.Id)
 			r, _ = app.FindRecordById("replies", r.Id)
 			next := r.GetDateTime("next_attempt_at").Time()
 			if r.GetString("status") != "queued" || next.After(time.Now().Add(connectors.MaxWait+time.Minute)) {

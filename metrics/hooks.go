@@ -51,7 +51,7 @@ func pollResult(r *core.Record) (string, bool) {
 }
 
 // sendResult reads an outbox attempt off a reply's status change
-// (hooks/outbox.go, sendReply): "sent"; back to "queued" with an error
+// (hooks/replies/outbox.go, SendReply): "sent"; back to "queued" with an error
 // for a retry; "failed" when the outbox gives up.
 func sendResult(r *core.Record) (string, bool) {
 	was, is := r.Original().GetString("status"), r.GetString("status")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"io"
+	"strings"
 
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
@@ -43,4 +44,14 @@ func ReadCapped(e *core.RequestEvent, max int64) ([]byte, error) {
 func PublicURL(app core.App, e *core.RequestEvent) string {
 	s, _ := settings.Load(app)
 	return BaseURL(app, s, e)
+}
+
+// UserMessage words an error for the owner: the text of a Go error
+// without the package prefixes ("connectors: ") that mean nothing to them.
+func UserMessage(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"connectors: ", "hooks: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	return msg
 }

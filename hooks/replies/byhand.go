@@ -1,4 +1,4 @@
-package hooks
+package replies
 
 import (
 	"net/http"
@@ -13,7 +13,7 @@ import (
 // agent copied to the platform (via "manual"): the draft becomes sent, the
 // ticket's clock stops at this moment, and the history and the stats say
 // the answer went out by hand, not through Mentiondesk.
-func (h *hub) handleAnsweredByHand(e *core.RequestEvent) error {
+func (o *Outbox) handleAnsweredByHand(e *core.RequestEvent) error {
 	r, err := e.App.FindRecordById("replies", e.Request.PathValue("id"))
 	if err != nil {
 		return apis.NewNotFoundError("Reply not found.", nil)
@@ -58,12 +58,4 @@ func (h *hub) handleAnsweredByHand(e *core.RequestEvent) error {
 		return err
 	}
 	return e.JSON(http.StatusOK, r)
-}
-
-func (h *hub) registerAnsweredByHand() error {
-	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.POST("/api/md/replies/{id}/answered-by-hand", h.handleAnsweredByHand).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
-	return nil
 }

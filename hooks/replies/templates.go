@@ -1,4 +1,4 @@
-package hooks
+package replies
 
 import (
 	"fmt"
@@ -24,7 +24,9 @@ var builtinPlaceholders = []string{"first_name", "name", "handle", "business", "
 
 var placeholderRE = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 
-func (h *hub) registerTemplates() error {
+// registerTemplates refuses a template with a placeholder nobody can fill
+// and serves the values and previews the composer shows.
+func registerTemplates(app core.App) {
 	check := func(e *core.RecordRequestEvent) error {
 		body := e.Record.GetString("body")
 		if unknown := unknownPlaceholders(body, customVars(e.App)); len(unknown) > 0 {
@@ -40,14 +42,13 @@ func (h *hub) registerTemplates() error {
 		}
 		return e.Next()
 	}
-	h.app.OnRecordCreateRequest("templates").BindFunc(check)
-	h.app.OnRecordUpdateRequest("templates").BindFunc(check)
-	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/md/tickets/{id}/template-values", h.handleTemplateValues).Bind(apis.RequireAuth("users"))
-		se.Router.GET("/api/md/templates/{id}/preview", h.handleTemplatePreview).Bind(apis.RequireAuth("users"))
+	app.OnRecordCreateRequest("templates").BindFunc(check)
+	app.OnRecordUpdateRequest("templates").BindFunc(check)
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.GET("/api/md/tickets/{id}/template-values", handleTemplateValues).Bind(apis.RequireAuth("users"))
+		se.Router.GET("/api/md/templates/{id}/preview", handleTemplatePreview).Bind(apis.RequireAuth("users"))
 		return se.Next()
 	})
-	return nil
 }
 
 func customVars(app core.App) map[string]string {
@@ -87,13 +88,15 @@ func unknownPlaceholders(body string, custom map[string]string) []string {
 	return out
 }
 
-// templateValues are the placeholder values for a ticket, as agent sees it.
-func (h *hub) templateValues(app core.App, ticket, agent *core.Record, base string) map[string]string {
+// TemplateValues are the placeholder values for a ticket, as agent sees
+// it; base is the server's address for the ticket link when the owner set
+// no public URL.
+func TemplateValues(app core.App, ticket, agent *core.Record, base string) map[string]string {
 	vals := customVars(app)
 	s, _ := settings.Load(app)
 	vals["business"] = s.BusinessName
 	if agent != nil {
-		vals["agent"] = firstNameOf(agent.GetString("name"))
+		vals["agent"] = FirstNameOf(agent.GetString("name"))
 	}
 	if s.PublicURL != "" {
 		base = strings.TrimRight(s.PublicURL, "/")
@@ -147,8 +150,9 @@ func looksLikeHandle(display, handle string) bool {
 	return h != "" && strings.ToLower(display) == h
 }
 
-// firstNameOf takes the first word of an agent's name.
-func firstNameOf(name string) string {
+// FirstNameOf takes the first word of an agent's name ("" for an
+// address): how a reply signs and a notification names the assigner.
+func FirstNameOf(name string) string {
 	name = strings.TrimSpace(name)
 	if name == "" || strings.ContainsAny(name, "@") {
 		return ""
@@ -157,10 +161,10 @@ func firstNameOf(name string) string {
 	return first
 }
 
-// fillTemplate puts vals into body. A known placeholder with no value is
+// FillTemplate puts vals into body. A known placeholder with no value is
 // removed with the space before it ("Bonjour {{first_name}}," →
 // "Bonjour,"); an unknown one stays, for the composer to flag.
-func fillTemplate(body string, vals map[string]string) string {
+func FillTemplate(body string, vals map[string]string) string {
 	return emptyPlaceholderRE.ReplaceAllStringFunc(body, func(m string) string {
 		name := emptyPlaceholderRE.FindStringSubmatch(m)[1]
 		v, ok := vals[name]
@@ -177,15 +181,15 @@ func fillTemplate(body string, vals map[string]string) string {
 // emptyPlaceholderRE is a placeholder with the blanks before it.
 var emptyPlaceholderRE = regexp.MustCompile(`[ \t]*` + placeholderRE.String())
 
-func (h *hub) handleTemplateValues(e *core.RequestEvent) error {
+func handleTemplateValues(e *core.RequestEvent) error {
 	t, err := e.App.FindRecordById("tickets", e.Request.PathValue("id"))
 	if err != nil {
 		return apis.NewNotFoundError("Ticket not found.", nil)
 	}
-	return e.JSON(http.StatusOK, h.templateValues(e.App, t, e.Auth, web.PublicURL(h.app, e)))
+	return e.JSON(http.StatusOK, TemplateValues(e.App, t, e.Auth, web.PublicURL(e.App, e)))
 }
 
-func (h *hub) handleTemplatePreview(e *core.RequestEvent) error {
+func handleTemplatePreview(e *core.RequestEvent) error {
 	tpl, err := e.App.FindRecordById("templates", e.Request.PathValue("id"))
 	if err != nil {
 		return apis.NewNotFoundError("Template not found.", nil)
@@ -194,6 +198,6 @@ func (h *hub) handleTemplatePreview(e *core.RequestEvent) error {
 	if err != nil {
 		return apis.NewBadRequestError("Say which ticket to preview the template for (?ticket=).", nil)
 	}
-	vals := h.templateValues(e.App, t, e.Auth, web.PublicURL(h.app, e))
-	return e.JSON(http.StatusOK, map[string]any{"text": fillTemplate(tpl.GetString("body"), vals), "values": vals})
+	vals := TemplateValues(e.App, t, e.Auth, web.PublicURL(e.App, e))
+	return e.JSON(http.StatusOK, map[string]any{"text": FillTemplate(tpl.GetString("body"), vals), "values": vals})
 }

@@ -1,13 +1,14 @@
-package hooks
+package replies
 
 import (
 	"net/http"
 	"time"
 
-	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 )
 
 // A reply waiting in the outbox is the agent's to hurry or to take back:
@@ -18,21 +19,21 @@ import (
 // after it left.
 
 // handleRetryReply sends a failed or waiting reply at the next outbox tick.
-func (h *hub) handleRetryReply(e *core.RequestEvent) error {
-	return h.moveQueuedReply(e, []string{"failed", "queued"}, dbx.Params{
+func (o *Outbox) handleRetryReply(e *core.RequestEvent) error {
+	return o.moveQueuedReply(e, []string{"failed", "queued"}, dbx.Params{
 		"status": "queued", "next_attempt_at": "", "attempts": 0,
 	}, "Only a failed or waiting reply can be sent again.")
 }
 
 // handleCancelReply takes a failed or waiting reply out of the outbox: it
 // becomes a draft again, to edit, send later or delete.
-func (h *hub) handleCancelReply(e *core.RequestEvent) error {
-	return h.moveQueuedReply(e, []string{"failed", "queued"}, dbx.Params{
+func (o *Outbox) handleCancelReply(e *core.RequestEvent) error {
+	return o.moveQueuedReply(e, []string{"failed", "queued"}, dbx.Params{
 		"status": "draft", "next_attempt_at": "", "error": "",
 	}, "Only a failed or waiting reply can be cancelled.")
 }
 
-func (h *hub) moveQueuedReply(e *core.RequestEvent, from []string, set dbx.Params, refusal string) error {
+func (o *Outbox) moveQueuedReply(e *core.RequestEvent, from []string, set dbx.Params, refusal string) error {
 	id := e.Request.PathValue("id")
 	r, err := e.App.FindRecordById("replies", id)
 	if err != nil {
@@ -53,9 +54,9 @@ func (h *hub) moveQueuedReply(e *core.RequestEvent, from []string, set dbx.Param
 	if r, err = e.App.FindRecordById("replies", id); err != nil {
 		return err
 	}
-	h.desk.Announce(nil, []*core.Record{r}) // the ticket screens see it move
+	o.deps.Announce(nil, []*core.Record{r}) // the ticket screens see it move
 	if r.GetString("status") == "queued" {
-		h.wakeOutbox()
+		o.Wake()
 	}
 	return e.JSON(http.StatusOK, r)
 }

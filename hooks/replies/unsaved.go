@@ -1,4 +1,4 @@
-package hooks
+package replies
 
 import (
 	"sync"
@@ -26,16 +26,16 @@ func (u *unsavedSends) add(r *core.Record) {
 }
 
 // flushUnsaved saves the held replies; it reports whether none is left.
-func (h *hub) flushUnsaved() bool {
-	h.unsaved.mu.Lock()
-	defer h.unsaved.mu.Unlock()
-	for id, r := range h.unsaved.recs {
-		if err := h.app.Save(r); err != nil {
-			h.noteWriteError(err)
-			h.app.Logger().Warn("outbox: saving a sent reply, again", "reply_id", id, "error", err)
+func (o *Outbox) flushUnsaved() bool {
+	o.unsaved.mu.Lock()
+	defer o.unsaved.mu.Unlock()
+	for id, r := range o.unsaved.recs {
+		if err := o.app.Save(r); err != nil {
+			o.deps.NoteWriteError(err)
+			o.app.Logger().Warn("outbox: saving a sent reply, again", "reply_id", id, "error", err)
 			continue
 		}
-		delete(h.unsaved.recs, id)
+		delete(o.unsaved.recs, id)
 	}
-	return len(h.unsaved.recs) == 0
+	return len(o.unsaved.recs) == 0
 }
