@@ -104,7 +104,7 @@ func (h *hub) loadDemo(now time.Time) error {
 	if err := h.demoWork(rng, now, agents); err != nil {
 		return err
 	}
-	if err := h.checkSLA(context.Background(), now); err != nil {
+	if err := h.slawatch.Check(context.Background(), now); err != nil {
 		return err
 	}
 	n, _ := h.app.CountRecords("mentions")

@@ -10,6 +10,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/slawatch"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/hooks/workers"
@@ -39,6 +40,8 @@ type hub struct {
 	bus *bus.Bus
 	// notifier delivers notifications (hooks/notify.go).
 	notifier *notifier
+	// slawatch flags tickets at risk and breached (hooks/slawatch).
+	slawatch *slawatch.Watcher
 	clock    *settings.Clock // SLA time, business hours or the wall clock
 	// workers are the background goroutines, joined on terminate.
 	workers *workers.Pool
@@ -86,7 +89,17 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"poll soon", h.registerPollSoon},
 		{"inbound", h.registerInbound},
 		{"outbox", h.registerOutbox},
-		{"sla", h.registerSLAWatcher},
+		{"sla", func() (err error) {
+			h.slawatch, err = slawatch.Register(app, slawatch.Deps{
+				Bus: h.bus, Workers: h.workers, Clock: h.clock,
+				Announce: func(updated []*core.Record) { h.announce(nil, updated) },
+				// The stats index registers after the watcher: read h.stats
+				// when a pass runs.
+				MarkBreached:   func(ids []string) { h.stats.markBreached(ids) },
+				DisableWorkers: cfg.DisableWorkers,
+			})
+			return err
+		}},
 		{"notify", h.registerNotify},
 		{"search", h.registerSearch},
 		{"templates", h.registerTemplates},
