@@ -10,6 +10,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/setup"
 	"github.com/mentiondesk/mentiondesk/hooks/slawatch"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
@@ -76,8 +77,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"locale", func() error { return web.Register(app) }},
 		{"secrets", func() error { return secrets.Register(app, h.secrets) }},
 		{"disk", h.registerDiskGuard},
-		{"setup", h.registerSetup},
-		{"password reset", h.registerPasswordResetCheck},
+		{"setup", func() error { return setup.Register(app) }},
 		{"keywords", h.registerKeywordChecks},
 		{"policy", h.registerPolicy},
 		{"ingest writer", h.registerBulkWriterCheck},
