@@ -48,8 +48,9 @@ var allowedImports = map[string]struct {
 	// comes as a func in its Deps, wired in hooks/hooks.go.
 	"hooks/slawatch": {[]string{"hooks/bus", "hooks/notify", "hooks/records", "hooks/settings", "hooks/sla", "hooks/workers", "internal/apptest", "pb_migrations"}, true},
 	"hooks/setup":    {[]string{"hooks/analysis", "hooks/normalize", "hooks/settings", "internal/apptest", "model", "pb_migrations"}, true},
+	"hooks/spa":      {[]string{"ui"}, true},
 	// The wiring, and the operator's side beside it.
-	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/normalize", "hooks/notify", "hooks/records", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "model", "pb_migrations", "sqlitedb", "ui"}, true},
+	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/normalize", "hooks/notify", "hooks/records", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/spa", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},
 	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},
 	"internal/apptest": {[]string{"pb_migrations", "sqlitedb"}, true},

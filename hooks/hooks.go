@@ -12,9 +12,11 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/setup"
 	"github.com/mentiondesk/mentiondesk/hooks/slawatch"
+	"github.com/mentiondesk/mentiondesk/hooks/spa"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/hooks/workers"
+	"github.com/mentiondesk/mentiondesk/ui"
 )
 
 // hub carries what every concern shares. Each concern is a method named
@@ -108,7 +110,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"export", h.registerCSVExport},
 		{"corrections", h.registerCorrections},
 		{"demo", h.registerDemo},
-		{"spa", h.registerSPA},
+		{"spa", func() error { return spa.Register(app, ui.Dist()) }}, // the catch-all: last
 	}
 	for _, s := range steps {
 		if err := s.fn(); err != nil {
