@@ -32,7 +32,6 @@ var allowedImports = map[string]struct {
 	"hooks/sla":        {nil, false},
 	"hooks/notify":     {nil, false},
 	"hooks/vault":      {nil, false},
-	"hooks/demo":       {nil, false},
 	// Storage and schema.
 	"sqlitedb":      {nil, true},
 	"pb_migrations": {nil, true},
@@ -49,6 +48,7 @@ var allowedImports = map[string]struct {
 	"hooks/slawatch": {[]string{"hooks/bus", "hooks/notify", "hooks/records", "hooks/settings", "hooks/sla", "hooks/workers", "internal/apptest", "pb_migrations"}, true},
 	"hooks/setup":    {[]string{"hooks/analysis", "hooks/normalize", "hooks/settings", "internal/apptest", "model", "pb_migrations"}, true},
 	"hooks/spa":      {[]string{"ui"}, true},
+	"hooks/demo":     {[]string{"connectors", "hooks/records", "internal/apptest", "model", "pb_migrations"}, true},
 	// The wiring, and the operator's side beside it.
 	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/normalize", "hooks/notify", "hooks/records", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/spa", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},

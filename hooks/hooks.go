@@ -3,11 +3,13 @@ package hooks
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/demo"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/setup"
@@ -43,8 +45,6 @@ type hub struct {
 	bus *bus.Bus
 	// notifier delivers notifications (hooks/notify.go).
 	notifier *notifier
-	// slawatch flags tickets at risk and breached (hooks/slawatch).
-	slawatch *slawatch.Watcher
 	clock    *settings.Clock // SLA time, business hours or the wall clock
 	// workers are the background goroutines, joined on terminate.
 	workers *workers.Pool
@@ -52,6 +52,11 @@ type hub struct {
 	// transaction, everything written and nothing committed: the crash
 	// test kills its child process there.
 	beforeCommit func(tx core.App)
+
+	// slawatch flags tickets at risk and breached (hooks/slawatch).
+	slawatch *slawatch.Watcher
+	// demo loads the sample dataset (serve --demo; tests load it by hand).
+	demo *demo.Loader
 }
 
 // Register wires every concern into app. It is the only entry point main.go
@@ -109,7 +114,22 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"stats", h.registerStatsRoute},
 		{"export", h.registerCSVExport},
 		{"corrections", h.registerCorrections},
-		{"demo", h.registerDemo},
+		{"demo", func() (err error) {
+			h.demo, err = demo.Register(app, demo.Deps{
+				// The demo's mentions notify no one: their events are dropped.
+				Ingest: func(src *core.Record, batch []connectors.Mention, fetchedAt time.Time) error {
+					_, _, err := h.ingest(src, batch, fetchedAt, nil)
+					return err
+				},
+				FillTemplate: func(body string, ticket, agent *core.Record) string {
+					return fillTemplate(body, h.templateValues(h.app, ticket, agent, ""))
+				},
+				CheckSLA:    h.slawatch.Check,
+				Headline:    firstWords,
+				LoadOnServe: cfg.Demo,
+			})
+			return err
+		}},
 		{"spa", func() error { return spa.Register(app, ui.Dist()) }}, // the catch-all: last
 	}
 	for _, s := range steps {
