@@ -20,7 +20,7 @@ func TestDemoDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	if err := h.loadDemo(now); err != nil {
+	if err := h.demo.Load(now); err != nil {
 		t.Fatal(err)
 	}
 	count := func(q string) int {
@@ -67,7 +67,7 @@ func TestDemoDataset(t *testing.T) {
 	}
 	// Loading twice changes nothing.
 	before := count("SELECT count(*) FROM mentions")
-	if err := h.loadDemo(now); err != nil {
+	if err := h.demo.Load(now); err != nil {
 		t.Fatal(err)
 	}
 	if after := count("SELECT count(*) FROM mentions"); after != before {

@@ -3,19 +3,25 @@ package hooks
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/demo"
 	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/replies"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/setup"
+	"github.com/mentiondesk/mentiondesk/hooks/slawatch"
+	"github.com/mentiondesk/mentiondesk/hooks/spa"
 	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/hooks/workers"
+	"github.com/mentiondesk/mentiondesk/ui"
 )
 
 // hub carries what every concern shares. Each concern is a method named
@@ -44,6 +50,10 @@ type hub struct {
 	clock    *settings.Clock // SLA time, business hours or the wall clock
 	// workers are the background goroutines, joined on terminate.
 	workers *workers.Pool
+	// slawatch flags tickets at risk and breached (hooks/slawatch).
+	slawatch *slawatch.Watcher
+	// demo loads the sample dataset (serve --demo; tests load it by hand).
+	demo *demo.Loader
 }
 
 // Register wires every concern into app. It is the only entry point main.go
@@ -71,8 +81,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"locale", func() error { return web.Register(app) }},
 		{"secrets", func() error { return secrets.Register(app, h.secrets) }},
 		{"disk", h.registerDiskGuard},
-		{"setup", h.registerSetup},
-		{"password reset", h.registerPasswordResetCheck},
+		{"setup", func() error { return setup.Register(app) }},
 		{"ingest", func() (err error) { h.pipeline, err = ingest.Register(app); return err }},
 		{"settings", func() error { return settings.Register(app) }},
 		{"tickets", func() (err error) {
@@ -84,15 +93,40 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"poll soon", h.registerPollSoon},
 		{"inbound", h.registerInbound},
 		{"replies", h.registerReplies},
-		{"sla", h.registerSLAWatcher},
+		{"sla", func() (err error) {
+			h.slawatch, err = slawatch.Register(app, slawatch.Deps{
+				Bus: h.bus, Workers: h.workers, Clock: h.clock,
+				Announce: func(updated []*core.Record) { h.desk.Announce(nil, updated) },
+				// The stats index registers after the watcher: read h.stats
+				// when a pass runs.
+				MarkBreached:   func(ids []string) { h.stats.markBreached(ids) },
+				DisableWorkers: cfg.DisableWorkers,
+			})
+			return err
+		}},
 		{"notify", h.registerNotify},
 		{"search", h.registerSearch},
 		{"statsindex", h.registerStatsIndex},
 		{"stats", h.registerStatsRoute},
 		{"export", h.registerCSVExport},
 		{"corrections", h.registerCorrections},
-		{"demo", h.registerDemo},
-		{"spa", h.registerSPA},
+		{"demo", func() (err error) {
+			h.demo, err = demo.Register(app, demo.Deps{
+				// The demo's mentions notify no one: their events are dropped.
+				Ingest: func(src *core.Record, batch []connectors.Mention, fetchedAt time.Time) error {
+					_, _, err := h.desk.Ingest(src, batch, fetchedAt, nil)
+					return err
+				},
+				FillTemplate: func(body string, ticket, agent *core.Record) string {
+					return replies.FillTemplate(body, replies.TemplateValues(h.app, ticket, agent, ""))
+				},
+				CheckSLA:    h.slawatch.Check,
+				Headline:    tickets.FirstWords,
+				LoadOnServe: cfg.Demo,
+			})
+			return err
+		}},
+		{"spa", func() error { return spa.Register(app, ui.Dist()) }}, // the catch-all: last
 	}
 	for _, s := range steps {
 		if err := s.fn(); err != nil {

@@ -37,7 +37,7 @@ func TestSLAWatcher(t *testing.T) {
 	check := func(at time.Time) {
 		t.Helper()
 		got = nil
-		if err := h.checkSLA(context.Background(), at); err != nil {
+		if err := h.slawatch.Check(context.Background(), at); err != nil {
 			t.Fatal(err)
 		}
 	}

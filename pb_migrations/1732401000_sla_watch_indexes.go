@@ -12,7 +12,7 @@ import (
 // breached and never answered — so a pass at a million
 // mentions reads a handful of index entries, not every open ticket (the
 // flagged ones leave the index when flagged). Their WHERE clauses are repeated word for word
-// (or implied) by hooks/slawatch.go: SQLite uses a partial index only for
+// (or implied) by hooks/slawatch/rules.go: SQLite uses a partial index only for
 // a query whose WHERE implies its condition.
 func init() {
 	m.Register(func(app core.App) error {

@@ -1,7 +1,16 @@
-// Package demo holds the sample dataset `serve --demo` loads: Café Lune, a
-// café-bakery in Lyon, and Lune & Co, its small online shop of coffee beans
-// and ceramics. Everything is invented; the texts are written the way
-// customers really write (typos and all), in French and English.
+// Package demo holds the sample dataset `serve --demo` loads, and its
+// loader: Café Lune, a café-bakery in Lyon, and Lune & Co, its small
+// online shop of coffee beans and ceramics. Everything is invented; the
+// texts are written the way customers really write (typos and all), in
+// French and English.
+//
+// `serve --demo` fills an empty database with a month in the life of Café
+// Lune and its shop Lune & Co, so a new user sees a working product at
+// once. The mentions go through the real pipeline (matching, analysis,
+// triage, threading); the agents' work is replayed through the same
+// lifecycle hooks replies use, so every figure on the dashboard is one the
+// product computed. The random source is seeded: the same day gives the
+// same data.
 package demo
 
 // Post is a message a customer might write.

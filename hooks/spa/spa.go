@@ -1,4 +1,9 @@
-package hooks
+// Package spa serves the embedded phone app at / with an index.html
+// fallback for client-side routes. It is the catch-all: registered last,
+// at a priority after every other route. The fallback never answers /api/
+// or /_/ paths: a mistyped API call gets PocketBase's JSON 404, not a
+// page of HTML.
+package spa
 
 import (
 	"io/fs"
@@ -8,17 +13,14 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
-
-	"github.com/mentiondesk/mentiondesk/ui"
 )
 
-// registerSPA serves the embedded app at / with an index.html fallback for
-// client-side routes. The fallback never answers /api/ or /_/ paths: a
-// mistyped API call gets PocketBase's JSON 404, not a page of HTML.
-func (h *hub) registerSPA() error {
-	h.app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
+// Register serves dist (the built app, rooted at its index.html) for
+// every GET no other route answers.
+func Register(app core.App, dist fs.FS) error {
+	app.OnServe().Bind(&hook.Handler[*core.ServeEvent]{
 		Func: func(e *core.ServeEvent) error {
-			e.Router.GET("/{path...}", spaHandler(ui.Dist()))
+			e.Router.GET("/{path...}", handler(dist))
 			return e.Next()
 		},
 		Priority: 999, // after every other route, as PocketBase's own example does
@@ -26,7 +28,7 @@ func (h *hub) registerSPA() error {
 	return nil
 }
 
-func spaHandler(dist fs.FS) func(*core.RequestEvent) error {
+func handler(dist fs.FS) func(*core.RequestEvent) error {
 	static := apis.Static(dist, true)
 	return func(e *core.RequestEvent) error {
 		p := strings.TrimPrefix(path.Clean("/"+e.Request.PathValue("path")), "/")

@@ -1,4 +1,4 @@
-package hooks
+package slawatch
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,10 +14,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
-	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
 // slaFixture writes n tickets of every shape the watcher meets, straight
@@ -27,8 +24,9 @@ import (
 // not, due dates from the settings' clock (or none), flags already set,
 // clocks started from three days before at to an hour after it.
 // Deterministic for a seed.
-func slaFixture(tb testing.TB, app core.App, h *hub, seed uint64, n int, at time.Time) {
+func slaFixture(tb testing.TB, p *probe, seed uint64, n int, at time.Time) {
 	tb.Helper()
+	app := p.app
 	s, err := settings.Load(app)
 	if err != nil {
 		tb.Fatal(err)
@@ -78,7 +76,10 @@ func slaFixture(tb testing.TB, app core.App, h *hub, seed uint64, n int, at time
 					row["last_customer_at"] = ts(start)
 				}
 			}
-			switch due, _ := h.desk.Deadlines(s, row["priority"].(string), start); {
+			// The due time tickets give a clock started at start
+			// (hooks/tickets.go, deadlines).
+			target, _ := s.Targets(row["priority"].(string))
+			switch due := p.w.d.Clock.AddBusinessTime(s, start, target); {
 			case r.IntN(10) == 0:
 				row["sla_due_at"] = ""
 			default:
@@ -124,37 +125,6 @@ func slaOutcomeOf(t *testing.T, app core.App, events []string) slaOutcome {
 	return o
 }
 
-// slaApp is a test app with settings changed by set, its hub, and the
-// events its listeners receive.
-func slaApp(t *testing.T, set map[string]any) (core.App, *hub, func() []string) {
-	app := newTestApp(t)
-	t.Cleanup(app.Cleanup)
-	h := hubOf(t, app)
-	if len(set) > 0 {
-		s, _ := app.FindRecordById("settings", pb_migrations.SettingsID)
-		for k, v := range set {
-			s.Set(k, v)
-		}
-		if err := app.Save(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var mu sync.Mutex
-	var got []string
-	h.bus.Listen(func(e bus.Event) {
-		mu.Lock()
-		got = append(got, e.Kind+" "+e.TicketID)
-		mu.Unlock()
-	})
-	return app, h, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		out := got
-		got = nil
-		return out
-	}
-}
-
 // The set-based pass flags, emits and records exactly what the
 // per-ticket pass does, pass after pass, on the wall clock with
 // per-priority targets and on business hours across a weekend.
@@ -175,19 +145,18 @@ func TestSLAPassEqualsPerTicket(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			perApp, perHub, perEvents := slaApp(t, c.set)
-			setApp, setHub, setEvents := slaApp(t, c.set)
-			slaFixture(t, perApp, perHub, 7, 1500, c.at)
-			slaFixture(t, setApp, setHub, 7, 1500, c.at)
+			per, set := newProbe(t, c.set), newProbe(t, c.set)
+			slaFixture(t, per, 7, 1500, c.at)
+			slaFixture(t, set, 7, 1500, c.at)
 			for _, after := range []time.Duration{0, 7 * time.Minute, 45*time.Minute + 500*time.Microsecond, 16 * time.Hour, 3 * 24 * time.Hour} {
 				now := c.at.Add(after).UTC()
-				if err := perHub.checkSLAPerTicket(context.Background(), now); err != nil {
+				if err := per.w.checkPerTicket(context.Background(), now); err != nil {
 					t.Fatal(err)
 				}
-				if err := setHub.checkSLA(context.Background(), now); err != nil {
+				if err := set.w.Check(context.Background(), now); err != nil {
 					t.Fatal(err)
 				}
-				want, got := slaOutcomeOf(t, perApp, perEvents()), slaOutcomeOf(t, setApp, setEvents())
+				want, got := slaOutcomeOf(t, per.app, per.takeEvents()), slaOutcomeOf(t, set.app, set.takeEvents())
 				if after == 0 && len(want.events) < 100 {
 					t.Fatalf("the fixture flags only %d tickets at the first pass", len(want.events))
 				}
@@ -237,7 +206,8 @@ func TestSLAPassWritesInSets(t *testing.T) {
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	statements := map[int]int64{}
 	for _, n := range []int{40, 400} {
-		app, h, events := slaApp(t, nil)
+		p := newProbe(t, nil)
+		app := p.app
 		_, err := app.DB().NewQuery(`WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < {:n})
 			INSERT INTO tickets (id, subject, status, priority, channel, needs_answer, first_mention_at, last_customer_at, sla_due_at, created, updated)
 			SELECT printf('sla%012d', i), 'Late', 'new', 'normal', 'mastodon', 1, '2026-11-20 07:00:00.000Z', '2026-11-20 07:00:00.000Z',
@@ -251,11 +221,11 @@ func TestSLAPassWritesInSets(t *testing.T) {
 			return e.Next()
 		})
 		count := countStatements(app)
-		if err := h.checkSLA(context.Background(), at); err != nil {
+		if err := p.w.Check(context.Background(), at); err != nil {
 			t.Fatal(err)
 		}
 		statements[n] = count.Load()
-		if got := len(events()); got != 2*n {
+		if got := len(p.takeEvents()); got != 2*n {
 			t.Fatalf("%d tickets: %d events, want %d", n, got, 2*n)
 		}
 		if saves.Load() != 0 {
@@ -274,13 +244,14 @@ func TestSLAPassWritesInSets(t *testing.T) {
 // partial index whose condition the query does not state).
 func TestSLAPassUsesWatchIndexes(t *testing.T) {
 	t.Parallel()
-	app, h, _ := slaApp(t, map[string]any{"priority_overrides": map[string]any{"urgent": map[string]int{"first_response_target_min": 15}}})
+	p := newProbe(t, map[string]any{"priority_overrides": map[string]any{"urgent": map[string]int{"first_response_target_min": 15}}})
+	app := p.app
 	s, err := settings.Load(app)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range h.slaRules(s, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) {
-		params := dbx.Params{"chunk": slaChunk}
+	for _, r := range p.w.rules(s, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) {
+		params := dbx.Params{"chunk": chunk}
 		for k, v := range r.params {
 			params[k] = v
 		}
@@ -299,6 +270,42 @@ func TestSLAPassUsesWatchIndexes(t *testing.T) {
 		}
 		if d := strings.Join(details, "; "); !strings.Contains(d, r.index) {
 			t.Errorf("%s rule %q: plan %s", r.kind, r.where, d)
+		}
+	}
+}
+
+// A pass tells the stats index of every breach it flags, and realtime of
+// the tickets it flagged when they are few (announceMax); a bigger pass
+// leaves the inbox to work lateness out from the due time.
+func TestSLAPassTellsStatsAndRealtime(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		n        int
+		announce bool
+	}{{40, true}, {announceMax + 1, false}} {
+		p := newProbe(t, nil)
+		_, err := p.app.DB().NewQuery(`WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < {:n})
+			INSERT INTO tickets (id, subject, status, priority, channel, needs_answer, first_mention_at, last_customer_at, sla_due_at, created, updated)
+			SELECT printf('sla%012d', i), 'Late', 'new', 'normal', 'mastodon', 1, '2026-11-20 07:00:00.000Z', '2026-11-20 07:00:00.000Z',
+				'2026-11-20 08:00:00.000Z', '2026-11-20 07:00:00.000Z', '2026-11-20 07:00:00.000Z' FROM c`).Bind(dbx.Params{"n": c.n}).Execute()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.w.Check(context.Background(), at); err != nil {
+			t.Fatal(err)
+		}
+		// Each ticket is at risk and breached: two flags, one breach, and
+		// at most one announcement.
+		if len(p.breached) != c.n {
+			t.Errorf("%d tickets: %d breaches told to the stats index", c.n, len(p.breached))
+		}
+		want := 0
+		if c.announce {
+			want = c.n
+		}
+		if len(p.announced) != want {
+			t.Errorf("%d tickets: %d announced, want %d", c.n, len(p.announced), want)
 		}
 	}
 }

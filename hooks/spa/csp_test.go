@@ -1,4 +1,4 @@
-package hooks
+package spa
 
 import (
 	"net/http"
@@ -6,7 +6,22 @@ import (
 	"testing"
 
 	"github.com/pocketbase/pocketbase/tests"
+
+	"github.com/mentiondesk/mentiondesk/ui"
 )
+
+// appFactory is a bare PocketBase test app serving the built app, and
+// nothing of ours besides.
+func appFactory(t testing.TB) *tests.TestApp {
+	app, err := tests.NewTestApp(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Register(app, ui.Dist()); err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
 
 // The app and its service worker are served with a Content-Security-Policy
 // that allows scripts from the app's origin only and images from it or
