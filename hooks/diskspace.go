@@ -14,9 +14,8 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
-	"github.com/mentiondesk/mentiondesk/hooks/notify"
+	"github.com/mentiondesk/mentiondesk/hooks/notifier"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
-	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/model"
 )
@@ -160,7 +159,7 @@ func (h *hub) onDiskFull() {
 		g.mu.Unlock()
 		// Off the caller's path: a request or a worker must not wait for
 		// a slow notification channel.
-		h.workers.Go("disk alert", func(context.Context) { h.alertOwners(diskFullAlert) })
+		h.workers.Go("disk alert", func(ctx context.Context) { h.notifier.AlertOwners(ctx, diskFullAlert) })
 	}
 }
 
@@ -191,58 +190,17 @@ func (h *hub) announceSourcesHealth() {
 	}
 }
 
-// systemAlert is a message for the owners about the server itself.
-type systemAlert struct {
-	tag         string
-	title, body map[string]string // by language
-}
-
-var diskFullAlert = systemAlert{
-	tag: "disk-full",
-	title: map[string]string{
+// diskFullAlert is what the owners read when the disk fills.
+var diskFullAlert = notifier.Alert{
+	Tag: "disk-full",
+	Title: map[string]string{
 		"en": "Mentiondesk: the disk is full",
 		"fr": "Mentiondesk : le disque est plein",
 	},
-	body: map[string]string{
+	Body: map[string]string{
 		"en": "New mentions are not being collected and replies wait in the outbox. Free some space on the server: everything resumes by itself.",
 		"fr": "Les nouvelles mentions ne sont plus relevées et les réponses attendent dans la file d'envoi. Libérez de la place sur le serveur : tout reprend tout seul.",
 	},
-}
-
-// alertOwners sends a to every enabled notification target of every
-// owner, in their language.
-func (h *hub) alertOwners(a systemAlert) {
-	n := h.notifier
-	if n == nil {
-		return
-	}
-	owners, err := h.app.FindRecordsByFilter("users", "role = 'owner'", "", 0, 0)
-	if err != nil {
-		return
-	}
-	s, _ := settings.Load(h.app)
-	for _, o := range owners {
-		lang := o.GetString("language")
-		if a.title[lang] == "" {
-			lang = "en"
-		}
-		m := notify.Message{Kind: "system", Title: a.title[lang], Body: a.body[lang], URL: n.home(s) + "/sources", Tag: a.tag, Urgent: true}
-		targets, err := h.app.FindRecordsByFilter("notifications", "user = {:u} && enabled = true", "", 0, 0, dbx.Params{"u": o.Id})
-		if err != nil {
-			continue
-		}
-		for _, t := range targets {
-			ctx, cancel := context.WithTimeout(h.ctx, notifySendTimeout+5*time.Second)
-			noRetry := func(context.Context, time.Duration) error { return context.Canceled }
-			_, err := n.send(ctx, t, m, noRetry)
-			cancel()
-			if err != nil {
-				h.app.Logger().Warn("disk: alerting the owner", "target_id", t.Id, "error", err)
-			} else {
-				h.app.Logger().Info("disk: owner alerted", "target_id", t.Id, "kind", t.GetString("kind"))
-			}
-		}
-	}
 }
 
 // diskFullResponse tells a pusher (a webhook caller, a WebSub hub) to come

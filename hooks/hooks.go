@@ -8,6 +8,7 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/notifier"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
@@ -37,8 +38,8 @@ type hub struct {
 	unsaved unsavedSends
 	// bus hands ticket events to notifications once committed.
 	bus *bus.Bus
-	// notifier delivers notifications (hooks/notify.go).
-	notifier *notifier
+	// notifier delivers notifications (hooks/notifier).
+	notifier *notifier.Notifier
 	clock    *settings.Clock // SLA time, business hours or the wall clock
 	// workers are the background goroutines, joined on terminate.
 	workers *workers.Pool
@@ -87,7 +88,13 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"inbound", h.registerInbound},
 		{"outbox", h.registerOutbox},
 		{"sla", h.registerSLAWatcher},
-		{"notify", h.registerNotify},
+		{"notify", func() (err error) {
+			h.notifier, err = notifier.Register(app, notifier.Deps{
+				Bus: h.bus, Workers: h.workers, Vault: h.vault,
+				AllowPrivateURLs: cfg.AllowPrivateURLs, DisableWorkers: cfg.DisableWorkers,
+			})
+			return err
+		}},
 		{"search", h.registerSearch},
 		{"templates", h.registerTemplates},
 		{"statsindex", h.registerStatsIndex},
