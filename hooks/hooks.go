@@ -8,6 +8,7 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/diskguard"
 	"github.com/mentiondesk/mentiondesk/hooks/notifier"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
@@ -31,8 +32,8 @@ type hub struct {
 	poller     *poller
 	outboxWake chan struct{}
 	stats      *statsIndex
-	policies   policyCache // settings, rules and keyword matchers (policy.go)
-	disk       *diskGuard  // free space of the data directory (diskspace.go)
+	policies   policyCache      // settings, rules and keyword matchers (policy.go)
+	disk       *diskguard.Guard // free space of the data directory
 	// unsaved holds replies the platform accepted but the database could
 	// not mark sent (disk full): saved again before anything else is sent.
 	unsaved unsavedSends
@@ -73,7 +74,16 @@ func register(app core.App, cfg Config) (*hub, error) {
 	}{
 		{"locale", func() error { return web.Register(app) }},
 		{"secrets", func() error { return secrets.Register(app, h.secrets) }},
-		{"disk", h.registerDiskGuard},
+		{"disk", func() (err error) {
+			h.disk, err = diskguard.Register(app, diskguard.Deps{
+				Reserve: cfg.DiskReserve, Workers: h.workers, Announce: h.announce, WakeOutbox: h.wakeOutbox,
+				// The notifier registers later: looked up when an alert goes out.
+				AlertOwners: func(ctx context.Context, tag string, title, body map[string]string) {
+					h.notifier.AlertOwners(ctx, notifier.Alert{Tag: tag, Title: title, Body: body})
+				},
+			})
+			return err
+		}},
 		{"setup", h.registerSetup},
 		{"password reset", h.registerPasswordResetCheck},
 		{"keywords", h.registerKeywordChecks},
