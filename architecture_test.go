@@ -46,15 +46,18 @@ var allowedImports = map[string]struct {
 	// The concerns, in the order a mention flows through them: a concern
 	// imports the ground and only the concerns before it; what it needs
 	// from a later one comes as a func in its Deps, wired in hooks/hooks.go.
-	"hooks/ingest":   {[]string{"connectors", "hooks/analysis", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/triage"}, true},
-	"hooks/tickets":  {[]string{"connectors", "hooks/bus", "hooks/ingest", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/sla", "hooks/triage", "model"}, true},
-	"hooks/replies":  {[]string{"connectors", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/tickets", "hooks/web", "hooks/workers", "internal/apptest", "internal/fakemastodon", "model", "pb_migrations"}, true},
-	"hooks/slawatch": {[]string{"hooks/bus", "hooks/notify", "hooks/records", "hooks/settings", "hooks/sla", "hooks/workers", "internal/apptest", "pb_migrations"}, true},
-	"hooks/setup":    {[]string{"hooks/analysis", "hooks/normalize", "hooks/settings", "internal/apptest", "model", "pb_migrations"}, true},
-	"hooks/spa":      {[]string{"ui"}, true},
-	"hooks/demo":     {[]string{"connectors", "hooks/records", "internal/apptest", "model", "pb_migrations"}, true},
+	"hooks/ingest":                {[]string{"connectors", "hooks/analysis", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/triage"}, true},
+	"hooks/tickets":               {[]string{"connectors", "hooks/bus", "hooks/ingest", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/sla", "hooks/triage", "model"}, true},
+	"hooks/replies":               {[]string{"connectors", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/tickets", "hooks/web", "hooks/workers", "internal/apptest", "internal/fakemastodon", "model", "pb_migrations"}, true},
+	"hooks/slawatch":              {[]string{"hooks/bus", "hooks/notify", "hooks/records", "hooks/settings", "hooks/sla", "hooks/workers", "internal/apptest", "pb_migrations"}, true},
+	"hooks/setup":                 {[]string{"hooks/analysis", "hooks/normalize", "hooks/settings", "internal/apptest", "model", "pb_migrations"}, true},
+	"hooks/spa":                   {[]string{"ui"}, true},
+	"hooks/demo":                  {[]string{"connectors", "hooks/records", "internal/apptest", "model", "pb_migrations"}, true},
+	"hooks/notifier":              {[]string{"connectors", "hooks/bus", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/settings", "hooks/vault", "hooks/web", "hooks/workers", "pb_migrations"}, true},
+	"hooks/notifier/notifiertest": {nil, false},
+	"hooks/diskguard":             {[]string{"hooks/records", "hooks/web", "hooks/workers", "internal/apptest", "model"}, true},
 	// The wiring, and the operator's side beside it.
-	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/ingest", "hooks/normalize", "hooks/notify", "hooks/records", "hooks/replies", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/spa", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "internal/fakemastodon", "model", "pb_migrations", "sqlitedb", "ui"}, true},
+	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/diskguard", "hooks/ingest", "hooks/normalize", "hooks/notifier", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/replies", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/spa", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "internal/fakemastodon", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},
 	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},
 	"internal/apptest": {[]string{"pb_migrations", "sqlitedb"}, true},

@@ -36,7 +36,7 @@ type Config struct {
 	// query is interrupted and the member asked for a narrower one.
 	SearchTimeout time.Duration
 	// DiskReserve is the free space, in bytes, below which ingest and the
-	// outbox pause (default 32 MiB; hooks/diskspace.go).
+	// outbox pause (default 32 MiB; hooks/diskguard).
 	DiskReserve uint64
 }
 

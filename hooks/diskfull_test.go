@@ -18,6 +18,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/diskguard"
 	"github.com/mentiondesk/mentiondesk/internal/fakemastodon"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
@@ -119,7 +120,7 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 	_, _, err = h.desk.Ingest(feed, []connectors.Mention{{ExternalID: "late-1", Author: "zoe", Text: "Café Lune " + strings.Repeat("encore ", 3000)}}, time.Now(), nil)
 	if err == nil {
 		t.Log("SQLite found room in its existing pages for one more mention")
-	} else if !isDiskFull(err) {
+	} else if !diskguard.IsDiskFull(err) {
 		t.Fatalf("ingest on a full disk failed with %v, not a disk-full error", err)
 	}
 	integrityOK(t, app)
@@ -163,7 +164,7 @@ func fill(t *testing.T, path string, leave uint64) {
 	defer f.Close()
 	zeros := make([]byte, 64<<10)
 	for {
-		free, err := statfsFree(filepath.Dir(path))
+		free, err := diskguard.FreeSpace(filepath.Dir(path))
 		if err != nil {
 			t.Fatal(err)
 		}

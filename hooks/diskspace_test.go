@@ -59,8 +59,7 @@ func TestDiskShortPausesAndResumes(t *testing.T) {
 	alerts := newAlertReceiver(t, app)
 	var free atomic.Uint64
 	free.Store(1 << 30)
-	h.disk.free = func(string) (uint64, error) { return free.Load(), nil }
-	h.disk.reserve = 32 << 20
+	h.disk.SetFreeSpace(func(string) (uint64, error) { return free.Load(), nil }, 32<<20)
 	r := queueReply(t, app, tk.Id, "On regarde ça.")
 
 	free.Store(1 << 20) // 1 MiB left
@@ -128,7 +127,7 @@ func TestDiskShortRefusesPushes(t *testing.T) {
 	app := newTestApp(t)
 	defer app.Cleanup()
 	h := hubOf(t, app)
-	h.disk.free = func(string) (uint64, error) { return 0, nil }
+	h.disk.SetFreeSpace(func(string) (uint64, error) { return 0, nil }, 32<<20)
 	src := saveRecord(t, app, "sources", map[string]any{"kind": "webhook", "name": "Zapier", "enabled": true})
 	src, _ = app.FindRecordById("sources", src.Id)
 	secret, err := h.vault.Open(src.GetString("webhook_secret"))
@@ -162,7 +161,7 @@ func TestSentReplyIsRecordedOnceTheDiskTakesWrites(t *testing.T) {
 		}
 		return e.Next()
 	})
-	h.disk.free = func(string) (uint64, error) { return 1 << 30, nil }
+	h.disk.SetFreeSpace(func(string) (uint64, error) { return 1 << 30, nil }, 32<<20)
 	first := queueReply(t, app, tk.Id, "On regarde ça.")
 	full.Store(true)
 	if err := h.outbox.SendReply(context.Background(), first.Id); err == nil {

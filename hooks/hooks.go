@@ -10,7 +10,9 @@ import (
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
 	"github.com/mentiondesk/mentiondesk/hooks/demo"
+	"github.com/mentiondesk/mentiondesk/hooks/diskguard"
 	"github.com/mentiondesk/mentiondesk/hooks/ingest"
+	"github.com/mentiondesk/mentiondesk/hooks/notifier"
 	"github.com/mentiondesk/mentiondesk/hooks/replies"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
@@ -42,11 +44,11 @@ type hub struct {
 	stats    *statsIndex
 	desk     *tickets.Desk    // threads batches into tickets, keeps their clocks
 	pipeline *ingest.Pipeline // prepares batches: normalise, match, analyse, triage
-	disk     *diskGuard       // free space of the data directory (diskspace.go)
+	disk     *diskguard.Guard // free space of the data directory
 	// bus hands ticket events to notifications once committed.
 	bus *bus.Bus
-	// notifier delivers notifications (hooks/notify.go).
-	notifier *notifier
+	// notifier delivers notifications (hooks/notifier).
+	notifier *notifier.Notifier
 	clock    *settings.Clock // SLA time, business hours or the wall clock
 	// workers are the background goroutines, joined on terminate.
 	workers *workers.Pool
@@ -80,7 +82,18 @@ func register(app core.App, cfg Config) (*hub, error) {
 	}{
 		{"locale", func() error { return web.Register(app) }},
 		{"secrets", func() error { return secrets.Register(app, h.secrets) }},
-		{"disk", h.registerDiskGuard},
+		{"disk", func() (err error) {
+			h.disk, err = diskguard.Register(app, diskguard.Deps{
+				Reserve: cfg.DiskReserve, Workers: h.workers, WakeOutbox: h.wakeOutbox,
+				// The desk and the notifier register later: looked up when
+				// the disk fills.
+				Announce: func(created, updated []*core.Record) { h.desk.Announce(created, updated) },
+				AlertOwners: func(ctx context.Context, tag string, title, body map[string]string) {
+					h.notifier.AlertOwners(ctx, notifier.Alert{Tag: tag, Title: title, Body: body})
+				},
+			})
+			return err
+		}},
 		{"setup", func() error { return setup.Register(app) }},
 		{"ingest", func() (err error) { h.pipeline, err = ingest.Register(app); return err }},
 		{"settings", func() error { return settings.Register(app) }},
@@ -104,7 +117,13 @@ func register(app core.App, cfg Config) (*hub, error) {
 			})
 			return err
 		}},
-		{"notify", h.registerNotify},
+		{"notify", func() (err error) {
+			h.notifier, err = notifier.Register(app, notifier.Deps{
+				Bus: h.bus, Workers: h.workers, Vault: h.vault,
+				AllowPrivateURLs: cfg.AllowPrivateURLs, DisableWorkers: cfg.DisableWorkers,
+			})
+			return err
+		}},
 		{"search", h.registerSearch},
 		{"statsindex", h.registerStatsIndex},
 		{"stats", h.registerStatsRoute},

@@ -2,78 +2,21 @@ package hooks
 
 import (
 	"context"
-	"crypto/ecdh"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pocketbase/pocketbase/tests"
 
-	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/notifier/notifiertest"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
 
-// browserSubscription makes a real PushSubscription JSON (P-256 key and
-// auth secret) for endpoint.
-func browserSubscription(t *testing.T, endpoint string) map[string]any {
-	t.Helper()
-	k, err := ecdh.P256().GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	auth := make([]byte, 16)
-	_, _ = rand.Read(auth)
-	return map[string]any{"endpoint": endpoint, "expirationTime": nil, "keys": map[string]string{
-		"p256dh": base64.RawURLEncoding.EncodeToString(k.PublicKey().Bytes()),
-		"auth":   base64.RawURLEncoding.EncodeToString(auth),
-	}}
-}
-
-func TestNotifyWebPushAndGoneSubscription(t *testing.T) {
-	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
-	live := env.target(t, agent2ID, "webpush", "/push/live", allEvents, map[string]any{"subscription": browserSubscription(t, env.f.URL+"/push/live")})
-	gone := env.target(t, agent2ID, "webpush", "/push/gone", allEvents, map[string]any{"subscription": browserSubscription(t, env.f.URL+"/push/gone")})
-	env.f.statuses["/push/live"] = []int{http.StatusCreated}
-	env.f.statuses["/push/gone"] = []int{http.StatusGone}
-	env.emit(bus.Event{Kind: "sla_breached", TicketID: ticketID})
-
-	s, _ := env.app.FindRecordById("settings", pb_migrations.SettingsID)
-	pub := s.GetString("vapid_public")
-	if pub == "" || !strings.HasPrefix(s.GetString("vapid_private"), "enc:v1:") {
-		t.Fatalf("VAPID keys not generated and sealed: %q %q", pub, s.GetString("vapid_private"))
-	}
-	h := env.f.at("/push/live")
-	if len(h) != 1 {
-		t.Fatalf("live push: %d", len(h))
-	}
-	hd := h[0].Header
-	if hd.Get("Content-Encoding") != "aes128gcm" || hd.Get("TTL") != "3600" || hd.Get("Urgency") != "high" ||
-		!strings.HasPrefix(hd.Get("Authorization"), "vapid t=") || !strings.HasSuffix(hd.Get("Authorization"), ", k="+pub) {
-		t.Fatalf("push headers %v", hd)
-	}
-	l, _ := env.app.FindRecordById("notifications", live.Id)
-	g, _ := env.app.FindRecordById("notifications", gone.Id)
-	if !l.GetBool("enabled") || l.GetString("last_error") != "" {
-		t.Fatalf("live target: %v %q", l.GetBool("enabled"), l.GetString("last_error"))
-	}
-	if g.GetBool("enabled") || !strings.Contains(g.GetString("last_error"), "expired or was removed (HTTP 410)") {
-		t.Fatalf("gone target: enabled %v, %q", g.GetBool("enabled"), g.GetString("last_error"))
-	}
-	// Switched off: the next event does not try it again.
-	env.emit(bus.Event{Kind: "new_ticket", TicketID: env.ticket(t, nil)})
-	if len(env.f.at("/push/gone")) != 1 || len(env.f.at("/push/live")) != 2 {
-		t.Fatal("a gone subscription was tried again")
-	}
-}
-
 func TestNotifyRoutesAndValidation(t *testing.T) {
-	f := newFakeTargets(t)
+	f := notifiertest.NewTargets(t)
 	pointFixture := func(path string) func(testing.TB) *tests.TestApp {
 		return func(tb testing.TB) *tests.TestApp {
 			app := newTestApp(tb)
@@ -85,9 +28,9 @@ func TestNotifyRoutesAndValidation(t *testing.T) {
 			return app
 		}
 	}
-	f.statuses["/broken"] = []int{http.StatusUnauthorized}
+	f.Answer("/broken", http.StatusUnauthorized)
 	body := func(s string) io.Reader { return strings.NewReader(s) }
-	sub, _ := json.Marshal(browserSubscription(t, "https://fcm.googleapis.com/fcm/send/abc"))
+	sub, _ := json.Marshal(notifiertest.BrowserSubscription(t, "https://fcm.googleapis.com/fcm/send/abc"))
 	scenarios := []tests.ApiScenario{
 		{
 			Name: "the push key needs a signed-in member", Method: http.MethodGet, URL: "/api/md/push/key",
@@ -108,7 +51,7 @@ func TestNotifyRoutesAndValidation(t *testing.T) {
 			Name: "another user's target is not found", Method: http.MethodPost, URL: "/api/md/notifications/" + notifID + "/test",
 			Headers: as(agent2ID), TestAppFactory: pointFixture("/fixture"), ExpectedStatus: 404, ExpectedContent: []string{`"status":404`},
 			AfterTestFunc: func(tb testing.TB, _ *tests.TestApp, _ *http.Response) {
-				if len(f.at("/fixture")) != 0 {
+				if len(f.At("/fixture")) != 0 {
 					tb.Fatal("sent to another user's target")
 				}
 			},
@@ -117,7 +60,7 @@ func TestNotifyRoutesAndValidation(t *testing.T) {
 			Name: "a test message reaches the owner's target", Method: http.MethodPost, URL: "/api/md/notifications/" + notifID + "/test",
 			Headers: as(agentID), TestAppFactory: pointFixture("/fixture"), ExpectedStatus: 200, ExpectedContent: []string{`"ok":true`},
 			AfterTestFunc: func(tb testing.TB, _ *tests.TestApp, _ *http.Response) {
-				got := f.at("/fixture")
+				got := f.At("/fixture")
 				if len(got) != 1 || got[0].Header.Get("X-Title") != "Mentiondesk test" || got[0].Header.Get("Authorization") != "Bearer ntfy_SECRET_value" {
 					tb.Fatalf("test message: %v", got)
 				}
@@ -229,10 +172,10 @@ func TestNotifyRoutesAndValidation(t *testing.T) {
 				return app
 			},
 			AfterTestFunc: func(tb testing.TB, app *tests.TestApp, _ *http.Response) {
-				hubOf(tb, app).notifier.drain(context.Background())
-				got := f.at("/assigned")
-				if len(got) != 1 || !strings.Contains(got[0].Body, `"content":"Assigned to you · Mastodon · by Alex\nClaire`) || len(f.at("/owner-assigned")) != 0 {
-					tb.Fatalf("assigned: %v owner %d", got, len(f.at("/owner-assigned")))
+				hubOf(tb, app).notifier.Drain(context.Background())
+				got := f.At("/assigned")
+				if len(got) != 1 || !strings.Contains(got[0].Body, `"content":"Assigned to you · Mastodon · by Alex\nClaire`) || len(f.At("/owner-assigned")) != 0 {
+					tb.Fatalf("assigned: %v owner %d", got, len(f.At("/owner-assigned")))
 				}
 			},
 		},

@@ -1,8 +1,8 @@
 // Package notify is the pure part of Mentiondesk's notifications: the text
 // of each message in French and English, quiet-hours maths, burst and
 // quiet-hours digests, and one sender per channel over an injectable
-// *http.Client. It imports nothing from PocketBase; hooks/notify.go wires it
-// to the database and the ingest events.
+// *http.Client. It imports nothing from PocketBase; hooks/notifier wires it
+// to the database and the ticket events.
 package notify
 
 import (

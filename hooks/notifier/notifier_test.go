@@ -1,4 +1,4 @@
-package hooks
+package notifier
 
 import (
 	"context"
@@ -16,83 +16,26 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/notifier/notifiertest"
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
 )
-
-// hit is one request a fake notification service received.
-type hit struct {
-	Path   string
-	Header http.Header
-	Body   string
-}
-
-// fakeTargets is one httptest server standing in for every channel: each
-// path is a target; statuses answer in turn per path (the last repeats).
-type fakeTargets struct {
-	*httptest.Server
-	mu       sync.Mutex
-	hits     []hit
-	statuses map[string][]int
-	seen     map[string]int
-}
-
-func newFakeTargets(t *testing.T) *fakeTargets {
-	f := &fakeTargets{statuses: map[string][]int{}, seen: map[string]int{}}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		f.mu.Lock()
-		f.hits = append(f.hits, hit{r.URL.Path, r.Header.Clone(), string(b)})
-		st := http.StatusOK
-		if s := f.statuses[r.URL.Path]; len(s) > 0 {
-			st = s[min(f.seen[r.URL.Path], len(s)-1)]
-		}
-		f.seen[r.URL.Path]++
-		f.mu.Unlock()
-		if st == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", "3")
-		}
-		w.WriteHeader(st)
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
-func (f *fakeTargets) at(path string) []hit {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []hit
-	for _, h := range f.hits {
-		if h.Path == path {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
-func (f *fakeTargets) total() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.hits)
-}
 
 // notifyEnv is a test app with a hand-driven notifier, a settable clock
 // and recorded back-off waits.
 type notifyEnv struct {
 	app   *tests.TestApp
-	h     *hub
-	n     *notifier
-	f     *fakeTargets
+	n     *Notifier
+	bus   *bus.Bus
+	f     *notifiertest.Targets
 	clock time.Time
 	waits []time.Duration
 }
 
 func newNotifyEnv(t *testing.T, at time.Time) *notifyEnv {
 	t.Helper()
-	app := newTestApp(t)
-	t.Cleanup(app.Cleanup)
-	env := &notifyEnv{app: app, h: hubOf(t, app), f: newFakeTargets(t), clock: at}
-	env.n = env.h.notifier
+	app, n, b := testApp(t)
+	env := &notifyEnv{app: app, n: n, bus: b, f: notifiertest.NewTargets(t), clock: at}
 	env.n.now = func() time.Time { return env.clock }
 	env.n.sleep = func(_ context.Context, d time.Duration) error { env.waits = append(env.waits, d); return nil }
 	s, err := app.FindRecordById("settings", pb_migrations.SettingsID)
@@ -122,17 +65,17 @@ func (e *notifyEnv) target(t *testing.T, user, kind, path string, events []strin
 }
 
 // restart replaces the notifier with a new one, nothing in memory, on
-// the same clock: the server started again. The hub's listener still
-// feeds the first one, so a restarted env drains, it does not emit.
+// the same clock: the server started again. The bus still feeds the
+// first one, so a restarted env drains, it does not emit.
 func (e *notifyEnv) restart() {
-	n := newNotifier(e.h)
+	n := newNotifier(e.app, e.n.d)
 	n.now, n.sleep = e.n.now, e.n.sleep
 	e.n = n
 }
 
 func (e *notifyEnv) emit(events ...bus.Event) {
-	e.h.bus.Emit(events)
-	e.n.drain(context.Background())
+	e.bus.Emit(events)
+	e.n.Drain(context.Background())
 }
 
 func (e *notifyEnv) user(t *testing.T, id string, fields map[string]any) {
@@ -160,7 +103,7 @@ func (e *notifyEnv) ticket(t *testing.T, fields map[string]any) string {
 
 var allEvents = []string{"new_ticket", "negative", "sla_at_risk", "sla_breached", "assigned"}
 
-func ntfyTitle(t *testing.T, h hit) string {
+func ntfyTitle(t *testing.T, h notifiertest.Hit) string {
 	t.Helper()
 	s, err := new(mime.WordDecoder).DecodeHeader(h.Header.Get("X-Title"))
 	if err != nil {
@@ -179,7 +122,7 @@ func TestNotifyEveryoneOnceWithSenderAndPreview(t *testing.T) {
 	// A negative new ticket is emitted as two events: one message each.
 	env.emit(bus.Event{Kind: "new_ticket", TicketID: ticketID}, bus.Event{Kind: "negative", TicketID: ticketID})
 
-	owner := env.f.at("/owner-ntfy")
+	owner := env.f.At("/owner-ntfy")
 	if len(owner) != 1 {
 		t.Fatalf("owner got %d", len(owner))
 	}
@@ -193,15 +136,15 @@ func TestNotifyEveryoneOnceWithSenderAndPreview(t *testing.T) {
 		t.Errorf("X-Click %q", got)
 	}
 	// The fixture target (agent, events unset = everything) has a token.
-	fx := env.f.at("/fixture-ntfy")
+	fx := env.f.At("/fixture-ntfy")
 	if len(fx) != 1 || fx[0].Header.Get("Authorization") != "Bearer ntfy_SECRET_value" || ntfyTitle(t, fx[0]) != "New ticket · Mastodon" {
 		t.Fatalf("fixture target: %d hits %v", len(fx), fx)
 	}
-	slack := env.f.at("/agent2-slack")
+	slack := env.f.At("/agent2-slack")
 	if len(slack) != 1 || !strings.Contains(slack[0].Body, `"text":"*\u003chttps://desk.cafe-lune.example/t/`+ticketID+`|New ticket · Mastodon\u003e*\nClaire (@claire@mastodon.example): Ma commande`) {
 		t.Fatalf("slack: %v", slack)
 	}
-	if n := len(env.f.at("/agent2-sla-only")); n != 0 {
+	if n := len(env.f.At("/agent2-sla-only")); n != 0 {
 		t.Fatalf("a target not subscribed to new tickets got %d", n)
 	}
 	r, _ := env.app.FindRecordById("notifications", notifID)
@@ -218,20 +161,20 @@ func TestNotifyAssigneeOnly(t *testing.T) {
 	open := env.ticket(t, nil)
 
 	env.emit(bus.Event{Kind: "new_ticket", TicketID: assigned}, bus.Event{Kind: "sla_breached", TicketID: assigned})
-	if len(env.f.at("/owner")) != 0 || len(env.f.at("/fixture-ntfy")) != 0 || len(env.f.at("/agent2")) != 2 {
-		t.Fatalf("owner %d agent %d agent2 %d", len(env.f.at("/owner")), len(env.f.at("/fixture-ntfy")), len(env.f.at("/agent2")))
+	if len(env.f.At("/owner")) != 0 || len(env.f.At("/fixture-ntfy")) != 0 || len(env.f.At("/agent2")) != 2 {
+		t.Fatalf("owner %d agent %d agent2 %d", len(env.f.At("/owner")), len(env.f.At("/fixture-ntfy")), len(env.f.At("/agent2")))
 	}
 	// An unassigned breach goes to everyone subscribed.
 	env.emit(bus.Event{Kind: "sla_breached", TicketID: open})
-	if len(env.f.at("/owner")) != 1 || len(env.f.at("/fixture-ntfy")) != 1 || len(env.f.at("/agent2")) != 3 {
+	if len(env.f.At("/owner")) != 1 || len(env.f.At("/fixture-ntfy")) != 1 || len(env.f.At("/agent2")) != 3 {
 		t.Fatal("unassigned breach not sent to everyone")
 	}
 	var msg struct{ Content string }
-	_ = json.Unmarshal([]byte(env.f.at("/owner")[0].Body), &msg)
+	_ = json.Unmarshal([]byte(env.f.At("/owner")[0].Body), &msg)
 	if !strings.HasPrefix(msg.Content, "En retard : toujours sans réponse · Bluesky\nQuelqu'un : Question\nhttps://desk.cafe-lune.example/t/"+open) {
 		t.Fatalf("breach content %q", msg.Content)
 	}
-	if fx := env.f.at("/fixture-ntfy")[0]; fx.Header.Get("X-Priority") != "5" || fx.Header.Get("X-Tags") != "rotating_light" {
+	if fx := env.f.At("/fixture-ntfy")[0]; fx.Header.Get("X-Priority") != "5" || fx.Header.Get("X-Tags") != "rotating_light" {
 		t.Fatalf("breach priority %q tags %q", fx.Header.Get("X-Priority"), fx.Header.Get("X-Tags"))
 	}
 }
@@ -240,12 +183,12 @@ func TestNotifyRuleAlwaysNotifies(t *testing.T) {
 	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
 	env.target(t, ownerID, "discord", "/owner-sla-only", []string{"sla_breached"}, nil)
 	env.emit(bus.Event{Kind: "new_ticket", TicketID: ticketID})
-	if len(env.f.at("/owner-sla-only")) != 0 {
+	if len(env.f.At("/owner-sla-only")) != 0 {
 		t.Fatal("unsubscribed event sent")
 	}
 	tk := env.ticket(t, nil)
 	env.emit(bus.Event{Kind: "new_ticket", TicketID: tk, Notify: true})
-	if len(env.f.at("/owner-sla-only")) != 1 {
+	if len(env.f.At("/owner-sla-only")) != 1 {
 		t.Fatal("a rule's notify did not reach the owner")
 	}
 }
@@ -265,21 +208,21 @@ func TestNotifyQuietHoursDigest(t *testing.T) {
 		env.clock = env.clock.Add(time.Duration(i) * 20 * time.Minute)
 		env.emit(bus.Event{Kind: "new_ticket", TicketID: id})
 	}
-	if len(env.f.at("/owner")) != 0 {
+	if len(env.f.At("/owner")) != 0 {
 		t.Fatal("owner woken up during quiet hours")
 	}
-	if len(env.f.at("/agent2")) != 3 {
-		t.Fatalf("Toronto agent (daytime) got %d", len(env.f.at("/agent2")))
+	if len(env.f.At("/agent2")) != 3 {
+		t.Fatalf("Toronto agent (daytime) got %d", len(env.f.At("/agent2")))
 	}
 	env.clock = time.Date(2026, 11, 21, 6, 59, 0, 0, paris).UTC()
-	env.n.drain(context.Background())
-	if len(env.f.at("/owner")) != 0 {
+	env.n.Drain(context.Background())
+	if len(env.f.At("/owner")) != 0 {
 		t.Fatal("digest before the end of quiet hours")
 	}
 	env.clock = time.Date(2026, 11, 21, 7, 0, 0, 0, paris).UTC()
-	env.n.drain(context.Background())
-	env.n.drain(context.Background())
-	got := env.f.at("/owner")
+	env.n.Drain(context.Background())
+	env.n.Drain(context.Background())
+	got := env.f.At("/owner")
 	if len(got) != 1 {
 		t.Fatalf("owner got %d messages after quiet hours, want one digest", len(got))
 	}
@@ -293,12 +236,12 @@ func TestNotifyQuietHoursDigest(t *testing.T) {
 	// still quiet for her, so use 13:00 Paris = 07:00 Toronto next).
 	env.clock = time.Date(2026, 11, 21, 23, 0, 0, 0, toronto).UTC()
 	env.emit(bus.Event{Kind: "sla_breached", TicketID: ids[1]})
-	if len(env.f.at("/agent2")) != 3 {
+	if len(env.f.At("/agent2")) != 3 {
 		t.Fatal("Toronto agent woken up at 23:00")
 	}
 	env.clock = time.Date(2026, 11, 22, 7, 0, 0, 0, toronto).UTC()
-	env.n.drain(context.Background())
-	last := env.f.at("/agent2")
+	env.n.Drain(context.Background())
+	last := env.f.At("/agent2")
 	if len(last) != 4 || !strings.Contains(last[3].Body, "Late: still no answer · Bluesky") {
 		t.Fatalf("single held event should go out as itself: %v", last[len(last)-1].Body)
 	}
@@ -315,28 +258,28 @@ func TestNotifyHeldDigestSurvivesARestart(t *testing.T) {
 	for _, id := range ids {
 		env.emit(bus.Event{Kind: "new_ticket", TicketID: id})
 	}
-	if len(env.f.at("/owner")) != 0 || env.n.batch.Held() == 0 {
-		t.Fatalf("owner got %d messages, %d held, during quiet hours", len(env.f.at("/owner")), env.n.batch.Held())
+	if len(env.f.At("/owner")) != 0 || env.n.batch.Held() == 0 {
+		t.Fatalf("owner got %d messages, %d held, during quiet hours", len(env.f.At("/owner")), env.n.batch.Held())
 	}
 
 	// The server restarts: a new notifier, nothing in memory.
 	env.restart()
 	env.clock = time.Date(2026, 11, 21, 6, 59, 0, 0, paris).UTC()
-	env.n.drain(context.Background())
-	if len(env.f.at("/owner")) != 0 {
+	env.n.Drain(context.Background())
+	if len(env.f.At("/owner")) != 0 {
 		t.Fatal("digest before the end of quiet hours")
 	}
 	env.clock = time.Date(2026, 11, 21, 7, 0, 0, 0, paris).UTC()
-	env.n.drain(context.Background())
-	got := env.f.at("/owner")
+	env.n.Drain(context.Background())
+	got := env.f.At("/owner")
 	if len(got) != 1 || !strings.Contains(got[0].Body, "3 nouveaux tickets") {
 		t.Fatalf("owner got %d messages after the restart, want the digest of 3: %v", len(got), got)
 	}
 	// Delivered, and no longer kept: another restart sends nothing again.
 	env.restart()
-	env.n.drain(context.Background())
-	if len(env.f.at("/owner")) != 1 || env.n.batch.Held() != 0 {
-		t.Fatalf("a second restart: %d messages, %d held", len(env.f.at("/owner")), env.n.batch.Held())
+	env.n.Drain(context.Background())
+	if len(env.f.At("/owner")) != 1 || env.n.batch.Held() != 0 {
+		t.Fatalf("a second restart: %d messages, %d held", len(env.f.At("/owner")), env.n.batch.Held())
 	}
 }
 
@@ -347,12 +290,12 @@ func TestNotifyBurstDigest(t *testing.T) {
 		env.clock = env.clock.Add(30 * time.Second)
 		env.emit(bus.Event{Kind: "new_ticket", TicketID: env.ticket(t, nil)})
 	}
-	if n := len(env.f.at("/agent2")); n != notify.DefaultBurst {
+	if n := len(env.f.At("/agent2")); n != notify.DefaultBurst {
 		t.Fatalf("sent %d during the burst, want %d", n, notify.DefaultBurst)
 	}
 	env.clock = env.clock.Add(notify.DefaultBurstWindow)
-	env.n.drain(context.Background())
-	got := env.f.at("/agent2")
+	env.n.Drain(context.Background())
+	got := env.f.At("/agent2")
 	if len(got) != notify.DefaultBurst+1 || !strings.Contains(got[len(got)-1].Body, `"content":"Mentiondesk: 3 new tickets`) {
 		t.Fatalf("burst digest: %d messages, last %s", len(got), got[len(got)-1].Body)
 	}
@@ -361,9 +304,9 @@ func TestNotifyBurstDigest(t *testing.T) {
 func TestNotifyRetriesRateLimit(t *testing.T) {
 	env := newNotifyEnv(t, time.Date(2026, 11, 20, 10, 5, 0, 0, time.UTC))
 	tg := env.target(t, agent2ID, "slack", "/limited", allEvents, nil)
-	env.f.statuses["/limited"] = []int{http.StatusTooManyRequests, http.StatusOK}
+	env.f.Answer("/limited", http.StatusTooManyRequests, http.StatusOK)
 	env.emit(bus.Event{Kind: "new_ticket", TicketID: ticketID})
-	if n := len(env.f.at("/limited")); n != 2 || len(env.waits) != 1 || env.waits[0] != 3*time.Second {
+	if n := len(env.f.At("/limited")); n != 2 || len(env.waits) != 1 || env.waits[0] != 3*time.Second {
 		t.Fatalf("requests %d waits %v", n, env.waits)
 	}
 	r, _ := env.app.FindRecordById("notifications", tg.Id)
@@ -371,11 +314,11 @@ func TestNotifyRetriesRateLimit(t *testing.T) {
 		t.Fatalf("after retry: %q %q", r.GetString("last_error"), r.GetString("last_sent_at"))
 	}
 	// A refusal is recorded where the user sees it.
-	env.f.statuses["/refused"] = []int{http.StatusForbidden}
+	env.f.Answer("/refused", http.StatusForbidden)
 	bad := env.target(t, agent2ID, "discord", "/refused", allEvents, nil)
 	env.emit(bus.Event{Kind: "sla_at_risk", TicketID: ticketID})
 	b, _ := env.app.FindRecordById("notifications", bad.Id)
-	if !strings.Contains(b.GetString("last_error"), "refused (HTTP 403)") || len(env.f.at("/refused")) != 1 {
+	if !strings.Contains(b.GetString("last_error"), "refused (HTTP 403)") || len(env.f.At("/refused")) != 1 {
 		t.Fatalf("refusal: %q", b.GetString("last_error"))
 	}
 }
@@ -387,15 +330,15 @@ func TestNotifyWorkerDeliversInBackground(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { env.n.run(ctx); close(done) }()
-	env.h.bus.Emit([]bus.Event{{Kind: "new_ticket", TicketID: ticketID}})
+	env.bus.Emit([]bus.Event{{Kind: "new_ticket", TicketID: ticketID}})
 	deadline := time.Now().Add(5 * time.Second)
-	for len(env.f.at("/bg")) == 0 && time.Now().Before(deadline) {
+	for len(env.f.At("/bg")) == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
 	<-done // run waits for the senders it started
-	if len(env.f.at("/bg")) != 1 || len(env.f.at("/fixture-ntfy")) != 1 {
-		t.Fatalf("background delivery: %d, %d", len(env.f.at("/bg")), len(env.f.at("/fixture-ntfy")))
+	if len(env.f.At("/bg")) != 1 || len(env.f.At("/fixture-ntfy")) != 1 {
+		t.Fatalf("background delivery: %d, %d", len(env.f.At("/bg")), len(env.f.At("/fixture-ntfy")))
 	}
 }
 
@@ -407,29 +350,29 @@ func TestNotifyDailyDigest(t *testing.T) {
 	env.ticket(t, map[string]any{"needs_answer": true, "first_mention_at": "2026-11-21 04:00:00.000Z"})
 	env.ticket(t, map[string]any{"needs_answer": true, "breached": true, "first_mention_at": "2026-11-20 04:00:00.000Z"})
 	env.ticket(t, map[string]any{"needs_answer": true, "status": "resolved", "first_mention_at": "2026-11-21 01:00:00.000Z"})
-	env.n.drain(context.Background())
-	if len(env.f.at("/daily")) != 0 {
+	env.n.Drain(context.Background())
+	if len(env.f.At("/daily")) != 0 {
 		t.Fatal("daily digest before the end of quiet hours")
 	}
 	env.clock = time.Date(2026, 11, 21, 7, 1, 0, 0, paris).UTC()
-	env.n.drain(context.Background())
+	env.n.Drain(context.Background())
 	env.clock = env.clock.Add(time.Minute)
-	env.n.drain(context.Background())
+	env.n.Drain(context.Background())
 	// A restart inside the quarter of an hour does not send it again.
 	env.restart()
 	env.clock = env.clock.Add(time.Minute)
-	env.n.drain(context.Background())
-	got := env.f.at("/daily")
+	env.n.Drain(context.Background())
+	got := env.f.At("/daily")
 	if len(got) != 1 || !strings.Contains(got[0].Body, `"content":"Mentiondesk : résumé du jour\n2 nouveaux tickets en 24 h · 2 en attente de réponse · 1 en retard\nhttps://desk.cafe-lune.example/"`) {
 		t.Fatalf("daily: %v", got)
 	}
 	// Other targets (events without "digest") get no daily message.
-	if len(env.f.at("/fixture-ntfy")) != 0 {
+	if len(env.f.At("/fixture-ntfy")) != 0 {
 		t.Fatal("daily digest sent to a target that did not ask")
 	}
 	env.clock = time.Date(2026, 11, 22, 7, 5, 0, 0, paris).UTC()
-	env.n.drain(context.Background())
-	if len(env.f.at("/daily")) != 2 {
+	env.n.Drain(context.Background())
+	if len(env.f.At("/daily")) != 2 {
 		t.Fatal("no daily digest the next morning")
 	}
 }
@@ -440,10 +383,7 @@ func TestNotifyDailyDigest(t *testing.T) {
 // (10 users × 2 channels). The SLA watcher emits up to 500 such events in
 // one round.
 func BenchmarkNotifyEvent(b *testing.B) {
-	app := newTestApp(b)
-	defer app.Cleanup()
-	h := hubOf(b, app)
-	n := h.notifier
+	app, n, bs := testApp(b)
 	var hits atomicCounter
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -465,8 +405,8 @@ func BenchmarkNotifyEvent(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		clock = clock.Add(notifyDedupeWindow + time.Second) // each round is a fresh event
-		h.bus.Emit([]bus.Event{{Kind: "sla_at_risk", TicketID: ticketID}})
-		n.drain(context.Background())
+		bs.Emit([]bus.Event{{Kind: "sla_at_risk", TicketID: ticketID}})
+		n.Drain(context.Background())
 	}
 	b.StopTimer()
 	if got := hits.get(); got != 20*b.N {

@@ -1,4 +1,4 @@
-package hooks
+package notifier
 
 // Notification targets: delivering to one (push, ntfy, chat, webhook,
 // e-mail, SMS), recording the outcome on it, its test message, and the
@@ -31,12 +31,12 @@ import (
 // client returns the outbound-guarded client (or the open one when the
 // operator allows private addresses). Built once: a transport per send
 // would leak idle connections.
-func (n *notifier) client() *http.Client {
+func (n *Notifier) client() *http.Client {
 	n.clientOnce.Do(func() {
 		n.guarded = connectors.GuardedClient(false, notifySendTimeout)
 		n.openClient = connectors.GuardedClient(true, notifySendTimeout)
 	})
-	if n.h.allowPrivate(n.h.app) {
+	if n.d.AllowPrivateURLs {
 		return n.openClient
 	}
 	return n.guarded
@@ -44,7 +44,7 @@ func (n *notifier) client() *http.Client {
 
 // sender returns the shared sender (read-only once built, safe for the
 // concurrent senders).
-func (n *notifier) sender() (*notify.Sender, error) {
+func (n *Notifier) sender() (*notify.Sender, error) {
 	n.senderMu.Lock()
 	defer n.senderMu.Unlock()
 	if gen := n.settingsGen.Load(); n.senderVal == nil || n.senderErr != nil || n.senderGen != gen {
@@ -56,8 +56,8 @@ func (n *notifier) sender() (*notify.Sender, error) {
 	return n.senderVal, n.senderErr
 }
 
-func (n *notifier) buildSender() (*notify.Sender, error) {
-	app := n.h.app
+func (n *Notifier) buildSender() (*notify.Sender, error) {
+	app := n.app
 	s := &notify.Sender{
 		Client: n.client(), SMS: n.sms, UserAgent: connectors.DefaultUserAgent,
 		Mail: func(ctx context.Context, to, subject, text, html string) error {
@@ -79,8 +79,8 @@ func (n *notifier) buildSender() (*notify.Sender, error) {
 	return s, err
 }
 
-func (n *notifier) target(r *core.Record) (notify.Target, error) {
-	secret, err := n.h.vault.Open(r.GetString("secret"))
+func (n *Notifier) target(r *core.Record) (notify.Target, error) {
+	secret, err := n.d.Vault.Open(r.GetString("secret"))
 	if err != nil {
 		return notify.Target{}, fmt.Errorf("the saved secret cannot be read (was the encryption key changed?): %w", err)
 	}
@@ -93,7 +93,7 @@ func (n *notifier) target(r *core.Record) (notify.Target, error) {
 
 // deliver sends one message with retries and records the outcome on the
 // target.
-func (n *notifier) deliver(ctx context.Context, d delivery) {
+func (n *Notifier) deliver(ctx context.Context, d delivery) {
 	if d.target == nil {
 		return
 	}
@@ -101,7 +101,7 @@ func (n *notifier) deliver(ctx context.Context, d delivery) {
 	n.record(d.target.Id, d.msg, err)
 }
 
-func (n *notifier) send(ctx context.Context, r *core.Record, m notify.Message, sleep notify.Sleep) (int, error) {
+func (n *Notifier) send(ctx context.Context, r *core.Record, m notify.Message, sleep notify.Sleep) (int, error) {
 	t, err := n.target(r)
 	if err != nil {
 		return 0, err
@@ -116,8 +116,8 @@ func (n *notifier) send(ctx context.Context, r *core.Record, m notify.Message, s
 // record writes last_sent_at or last_error on a fresh copy of the target
 // (the user may have edited it meanwhile), and switches off a web push
 // subscription that is gone.
-func (n *notifier) record(id string, m notify.Message, sendErr error) {
-	app := n.h.app
+func (n *Notifier) record(id string, m notify.Message, sendErr error) {
+	app := n.app
 	log := app.Logger().With("target_id", id, "kind", m.Kind, "ticket_id", m.TicketID)
 	r, err := app.FindRecordById("notifications", id)
 	if err != nil {
@@ -164,17 +164,17 @@ func notifyErrorMessage(err error, now time.Time) string {
 // private key is sealed like every other secret. A key that cannot be
 // opened is an error, never a silent new pair: every device subscribed
 // with the old public key would stop receiving.
-func (n *notifier) vapid() (pub, priv string, err error) {
+func (n *Notifier) vapid() (pub, priv string, err error) {
 	n.vapidMu.Lock()
 	defer n.vapidMu.Unlock()
-	app := n.h.app
+	app := n.app
 	s, err := app.FindRecordById("settings", pb_migrations.SettingsID)
 	if err != nil {
 		return "", "", err
 	}
 	pub, sealed := s.GetString("vapid_public"), s.GetString("vapid_private")
 	if pub != "" && sealed != "" {
-		priv, err = n.h.vault.Open(sealed)
+		priv, err = n.d.Vault.Open(sealed)
 		if err != nil {
 			return "", "", fmt.Errorf("VAPID private key: %w", err)
 		}
@@ -185,7 +185,7 @@ func (n *notifier) vapid() (pub, priv string, err error) {
 		return "", "", err
 	}
 	s.Set("vapid_public", pub)
-	s.Set("vapid_private", n.h.vault.Seal(priv))
+	s.Set("vapid_private", n.d.Vault.Seal(priv))
 	if err := app.Save(s); err != nil {
 		return "", "", err
 	}
@@ -193,7 +193,7 @@ func (n *notifier) vapid() (pub, priv string, err error) {
 	return pub, priv, nil
 }
 
-func (n *notifier) handlePushKey(e *core.RequestEvent) error {
+func (n *Notifier) handlePushKey(e *core.RequestEvent) error {
 	pub, _, err := n.vapid()
 	if err != nil {
 		return apis.NewApiError(http.StatusServiceUnavailable, "Push notifications are not available on this server.", nil)
@@ -204,7 +204,7 @@ func (n *notifier) handlePushKey(e *core.RequestEvent) error {
 // handleTest sends a test message to one of the caller's own targets, once
 // and at once (no quiet hours, no retry loop holding the request), and
 // answers what happened.
-func (n *notifier) handleTest(e *core.RequestEvent) error {
+func (n *Notifier) handleTest(e *core.RequestEvent) error {
 	r, err := e.App.FindRecordById("notifications", e.Request.PathValue("id"))
 	if err != nil || e.Auth == nil || r.GetString("user") != e.Auth.Id {
 		return apis.NewNotFoundError("Notification target not found.", nil)
@@ -230,7 +230,7 @@ func (n *notifier) handleTest(e *core.RequestEvent) error {
 // The secret field is hidden, so PocketBase drops it from the parsed body
 // of non-superusers: it is read from the raw body, and a blank value
 // removes it.
-func (n *notifier) prepareTarget(e *core.RecordRequestEvent) error {
+func (n *Notifier) prepareTarget(e *core.RecordRequestEvent) error {
 	r := e.Record
 	var raw map[string]any
 	if err := e.BindBody(&raw); err == nil {
@@ -242,7 +242,7 @@ func (n *notifier) prepareTarget(e *core.RecordRequestEvent) error {
 					"secret": validation.NewError("validation_max_length", fmt.Sprintf("At most %d characters.", maxSecretLen)),
 				})
 			}
-			r.Set("secret", n.h.vault.Seal(secret))
+			r.Set("secret", n.d.Vault.Seal(secret))
 		}
 	}
 	if errs := n.validateTarget(e.App, r); len(errs) > 0 {
@@ -251,13 +251,13 @@ func (n *notifier) prepareTarget(e *core.RecordRequestEvent) error {
 	return nil
 }
 
-func (n *notifier) validateTarget(app core.App, r *core.Record) validation.Errors {
+func (n *Notifier) validateTarget(app core.App, r *core.Record) validation.Errors {
 	errs := validation.Errors{}
 	target := strings.TrimSpace(r.GetString("target"))
 	r.Set("target", target)
 	checkURL := func(field, u string) {
 		if err := connectors.CheckURL(u); err != nil {
-			if errors.Is(err, connectors.ErrBlockedAddress) && n.h.allowPrivate(app) {
+			if errors.Is(err, connectors.ErrBlockedAddress) && n.d.AllowPrivateURLs {
 				return
 			}
 			errs[field] = validation.NewError("validation_invalid_url", web.UserMessage(err))

@@ -1,4 +1,4 @@
-package hooks
+package notifier
 
 // Held notifications and digests: what quiet hours and bursts hold, kept
 // across restarts (notification_holds), and the daily summary.
@@ -27,17 +27,17 @@ type heldState struct {
 // restoreHolds takes back what an earlier run of the server held for
 // digests, and the days it sent daily digests, before this one holds,
 // releases or sends anything.
-func (n *notifier) restoreHolds() {
+func (n *Notifier) restoreHolds() {
 	n.holdsOnce.Do(func() {
 		var raw string
-		err := n.h.app.DB().Select("state").From("notification_holds").
+		err := n.app.DB().Select("state").From("notification_holds").
 			Where(dbx.HashExp{"id": pb_migrations.NotificationHoldsID}).Row(&raw)
 		if err != nil {
 			return // nothing kept
 		}
 		var st heldState
 		if err := json.Unmarshal([]byte(raw), &st); err != nil {
-			n.h.app.Logger().Error("notify: reading held digests", "error", err)
+			n.app.Logger().Error("notify: reading held digests", "error", err)
 			return
 		}
 		n.batch.Restore(st.Held)
@@ -48,20 +48,20 @@ func (n *notifier) restoreHolds() {
 		n.mu.Unlock()
 		n.holdsSaved.Store(n.stateVersion())
 		if len(st.Held) > 0 {
-			n.h.app.Logger().Info("notify: held digests restored", "users", len(st.Held))
+			n.app.Logger().Info("notify: held digests restored", "users", len(st.Held))
 		}
 	})
 }
 
 // stateVersion moves whenever what keepHolds writes changed.
-func (n *notifier) stateVersion() uint64 {
+func (n *Notifier) stateVersion() uint64 {
 	return n.batch.Version() + n.dailyVersion.Load()
 }
 
 // keepHolds writes what the batcher holds and the daily digests' days
 // when they changed, so a restart (an upgrade during the night) neither
 // loses the morning's digest nor sends the daily one twice.
-func (n *notifier) keepHolds() {
+func (n *Notifier) keepHolds() {
 	v := n.stateVersion()
 	if n.holdsSaved.Load() == v {
 		return
@@ -72,13 +72,13 @@ func (n *notifier) keepHolds() {
 	state, err := json.Marshal(st)
 	if err == nil {
 		now := types.NowDateTime().String()
-		_, err = n.h.app.DB().NewQuery(`INSERT INTO notification_holds (id, state, created, updated)
+		_, err = n.app.DB().NewQuery(`INSERT INTO notification_holds (id, state, created, updated)
 			VALUES ({:id}, {:state}, {:now}, {:now})
 			ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated = excluded.updated`).
 			Bind(dbx.Params{"id": pb_migrations.NotificationHoldsID, "state": string(state), "now": now}).Execute()
 	}
 	if err != nil {
-		n.h.app.Logger().Error("notify: keeping held digests", "error", err)
+		n.app.Logger().Error("notify: keeping held digests", "error", err)
 		return
 	}
 	n.holdsSaved.Store(v)
@@ -87,9 +87,9 @@ func (n *notifier) keepHolds() {
 // dueDigests turns held batches whose quiet period or burst is over into
 // deliveries: one message per target, a plain one when only one event
 // was held.
-func (n *notifier) dueDigests() []delivery {
+func (n *Notifier) dueDigests() []delivery {
 	n.restoreHolds()
-	app := n.h.app
+	app := n.app
 	now := n.now()
 	batches := n.batch.Due(now, func(uid string) time.Time {
 		u, err := app.FindRecordById("users", uid)
@@ -130,9 +130,9 @@ func (n *notifier) dueDigests() []delivery {
 
 // dailyDigests returns the daily summaries due now, one per target that
 // subscribed to "digest", in each user's own morning.
-func (n *notifier) dailyDigests() []delivery {
+func (n *Notifier) dailyDigests() []delivery {
 	n.restoreHolds()
-	app := n.h.app
+	app := n.app
 	now := n.now()
 	targets, err := app.FindAllRecords("notifications", dbx.HashExp{"enabled": true})
 	if err != nil {
@@ -176,12 +176,12 @@ func (n *notifier) dailyDigests() []delivery {
 }
 
 // summary counts the team's tickets for the daily digest.
-func (n *notifier) summary(now time.Time) notify.Summary {
-	db := n.h.app.DB()
+func (n *Notifier) summary(now time.Time) notify.Summary {
+	db := n.app.DB()
 	count := func(where string, params dbx.Params) int {
 		var c int
 		if err := db.Select("COUNT(*)").From("tickets").Where(dbx.NewExp(where, params)).Row(&c); err != nil {
-			n.h.app.Logger().Error("notify: daily summary", "error", err)
+			n.app.Logger().Error("notify: daily summary", "error", err)
 		}
 		return c
 	}

@@ -1,4 +1,4 @@
-package hooks
+package notifier
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/notifier/notifiertest"
 	"github.com/pocketbase/dbx"
 )
 
@@ -35,7 +36,7 @@ var firstNumbers = regexp.MustCompile(`\d+`)
 
 // counted is how many events the messages a target received stand for:
 // one per single message, the figures of a digest's title for a digest.
-func counted(t *testing.T, hits []hit) (events, digests int) {
+func counted(t *testing.T, hits []notifiertest.Hit) (events, digests int) {
 	t.Helper()
 	for _, h := range hits {
 		title := ntfyTitle(t, h)
@@ -68,7 +69,7 @@ func TestNotifyBurstBecomesDigestsDroppingNothing(t *testing.T) {
 	for _, id := range ids[:late] {
 		events = append(events, bus.Event{Kind: "sla_breached", TicketID: id})
 	}
-	env.h.bus.Emit(events) // all at once, as an SLA pass or a big poll does
+	env.bus.Emit(events) // all at once, as an SLA pass or a big poll does
 	// Memory is bounded: the queue, a few kept events, counts by kind.
 	env.n.burst.mu.Lock()
 	kept, keys, summarised := len(env.n.burst.kept), len(env.n.burst.counts), env.n.burst.total
@@ -76,22 +77,22 @@ func TestNotifyBurstBecomesDigestsDroppingNothing(t *testing.T) {
 	if kept > burstKept || keys > 2 || len(env.n.events)+summarised != total {
 		t.Fatalf("queued %d, kept %d, %d counters, %d summarised", len(env.n.events), kept, keys, summarised)
 	}
-	env.n.drain(t.Context())
+	env.n.Drain(t.Context())
 	env.clock = env.clock.Add(15 * time.Minute) // the burst window is over
-	env.n.drain(t.Context())
+	env.n.Drain(t.Context())
 
 	for _, c := range []struct {
 		path string
 		want int
 	}{{"/owner-all", total}, {"/fixture-ntfy", total}, {"/agent2-late", late}} {
-		got, digests := counted(t, env.f.at(c.path))
+		got, digests := counted(t, env.f.At(c.path))
 		if got != c.want || digests == 0 {
 			t.Errorf("%s: %d events in its messages (%d digests), want %d", c.path, got, digests, c.want)
 		}
 	}
 	// The digest says what the events were, late tickets as late ones.
 	saidLate := false
-	for _, h := range env.f.at("/owner-all") {
+	for _, h := range env.f.At("/owner-all") {
 		saidLate = saidLate || strings.Contains(ntfyTitle(t, h), "tickets en retard")
 	}
 	if !saidLate {

@@ -1,4 +1,4 @@
-package hooks
+package notifier
 
 import (
 	"slices"
@@ -96,7 +96,7 @@ func (b *burstSummary) size() int {
 // releaseBurst hands what the burst summary holds to the batcher: the
 // kept events planned as usual but held for a digest, the counted ones
 // added to the digests of the targets they would have reached.
-func (n *notifier) releaseBurst() {
+func (n *Notifier) releaseBurst() {
 	kept, counts := n.burst.take()
 	for _, ev := range kept {
 		n.plan(ev, true)
@@ -105,7 +105,7 @@ func (n *notifier) releaseBurst() {
 		return
 	}
 	if err := n.holdCounts(counts); err != nil {
-		n.h.app.Logger().Error("notify: routing a burst, trying again at the next tick", "error", err)
+		n.app.Logger().Error("notify: routing a burst, trying again at the next tick", "error", err)
 		n.burst.putBack(counts)
 	}
 }
@@ -113,9 +113,9 @@ func (n *notifier) releaseBurst() {
 // holdCounts routes counted events to their targets' digests: by kind
 // (the target's subscriptions), to the assignee for assignments, else to
 // every member.
-func (n *notifier) holdCounts(counts map[burstKey]int) error {
+func (n *Notifier) holdCounts(counts map[burstKey]int) error {
 	n.restoreHolds()
-	app := n.h.app
+	app := n.app
 	now := n.now()
 	s, err := settings.Load(app)
 	if err != nil {
