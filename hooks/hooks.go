@@ -8,8 +8,10 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/search"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
+	"github.com/mentiondesk/mentiondesk/hooks/stats"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/hooks/workers"
@@ -29,7 +31,7 @@ type hub struct {
 	connectors *connectors.Set
 	poller     *poller
 	outboxWake chan struct{}
-	stats      *statsIndex
+	stats      *stats.Reporter
 	policies   policyCache // settings, rules and keyword matchers (policy.go)
 	disk       *diskGuard  // free space of the data directory (diskspace.go)
 	// unsaved holds replies the platform accepted but the database could
@@ -88,12 +90,16 @@ func register(app core.App, cfg Config) (*hub, error) {
 		{"outbox", h.registerOutbox},
 		{"sla", h.registerSLAWatcher},
 		{"notify", h.registerNotify},
-		{"search", h.registerSearch},
+		{"mention index", h.registerMentionIndexing},
+		{"search", func() error {
+			_, err := search.Register(app, search.Deps{Timeout: cfg.SearchTimeout})
+			return err
+		}},
 		{"templates", h.registerTemplates},
-		{"statsindex", h.registerStatsIndex},
-		{"stats", h.registerStatsRoute},
-		{"export", h.registerCSVExport},
-		{"corrections", h.registerCorrections},
+		{"stats", func() (err error) {
+			h.stats, err = stats.Register(app, stats.Deps{Workers: h.workers, DisableWorkers: cfg.DisableWorkers})
+			return err
+		}},
 		{"demo", h.registerDemo},
 		{"spa", h.registerSPA},
 	}

@@ -196,7 +196,7 @@ func (h *hub) checkSLA(ctx context.Context, now time.Time) error {
 			}
 		}
 	}
-	h.stats.markBreached(breached)
+	h.stats.MarkBreached(breached)
 	h.announceSLA(flagged)
 	h.bus.Emit(events)
 	return ctx.Err()
