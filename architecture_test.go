@@ -56,8 +56,10 @@ var allowedImports = map[string]struct {
 	"hooks/notifier":              {[]string{"connectors", "hooks/bus", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/settings", "hooks/vault", "hooks/web", "hooks/workers", "pb_migrations"}, true},
 	"hooks/notifier/notifiertest": {nil, false},
 	"hooks/diskguard":             {[]string{"hooks/records", "hooks/web", "hooks/workers", "internal/apptest", "model"}, true},
+	"hooks/search":                {[]string{"hooks/normalize"}, true},
+	"hooks/stats":                 {[]string{"hooks/records", "hooks/settings", "hooks/sla", "hooks/workers", "internal/apptest", "model", "sqlitedb"}, true},
 	// The wiring, and the operator's side beside it.
-	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/diskguard", "hooks/ingest", "hooks/normalize", "hooks/notifier", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/replies", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/spa", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "internal/fakemastodon", "model", "pb_migrations", "sqlitedb", "ui"}, true},
+	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/diskguard", "hooks/ingest", "hooks/normalize", "hooks/notifier", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/replies", "hooks/search", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/spa", "hooks/stats", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "internal/fakemastodon", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},
 	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},
 	"internal/apptest": {[]string{"pb_migrations", "sqlitedb"}, true},

@@ -11,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/stats"
 )
 
 const correctedID = "mentionqc000001"
@@ -59,7 +60,7 @@ func TestCorrections(t *testing.T) {
 				if m.GetString("sentiment_label") == "" || m.GetString("corrected_at") == "" {
 					t.Fatalf("the analysis or the correction's time was lost: %v", m.PublicExport())
 				}
-				corr, err := corrections(app, from, to)
+				corr, err := stats.CountCorrections(app, from, to)
 				if err != nil || corr.Mentions != 1 || corr.Corrected != 1 {
 					t.Fatalf("stats corrections %+v %v", corr, err)
 				}

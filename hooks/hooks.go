@@ -14,11 +14,13 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/notifier"
 	"github.com/mentiondesk/mentiondesk/hooks/replies"
+	"github.com/mentiondesk/mentiondesk/hooks/search"
 	"github.com/mentiondesk/mentiondesk/hooks/secrets"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/setup"
 	"github.com/mentiondesk/mentiondesk/hooks/slawatch"
 	"github.com/mentiondesk/mentiondesk/hooks/spa"
+	"github.com/mentiondesk/mentiondesk/hooks/stats"
 	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
@@ -41,7 +43,7 @@ type hub struct {
 	poller     *poller
 	// outbox sends replies (hooks/replies); the disk guard wakes it.
 	outbox   *replies.Outbox
-	stats    *statsIndex
+	stats    *stats.Reporter
 	desk     *tickets.Desk    // threads batches into tickets, keeps their clocks
 	pipeline *ingest.Pipeline // prepares batches: normalise, match, analyse, triage
 	disk     *diskguard.Guard // free space of the data directory
@@ -112,7 +114,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 				Announce: func(updated []*core.Record) { h.desk.Announce(nil, updated) },
 				// The stats index registers after the watcher: read h.stats
 				// when a pass runs.
-				MarkBreached:   func(ids []string) { h.stats.markBreached(ids) },
+				MarkBreached:   func(ids []string) { h.stats.MarkBreached(ids) },
 				DisableWorkers: cfg.DisableWorkers,
 			})
 			return err
@@ -124,11 +126,14 @@ func register(app core.App, cfg Config) (*hub, error) {
 			})
 			return err
 		}},
-		{"search", h.registerSearch},
-		{"statsindex", h.registerStatsIndex},
-		{"stats", h.registerStatsRoute},
-		{"export", h.registerCSVExport},
-		{"corrections", h.registerCorrections},
+		{"search", func() error {
+			_, err := search.Register(app, search.Deps{Timeout: cfg.SearchTimeout})
+			return err
+		}},
+		{"stats", func() (err error) {
+			h.stats, err = stats.Register(app, stats.Deps{Workers: h.workers, DisableWorkers: cfg.DisableWorkers})
+			return err
+		}},
 		{"demo", func() (err error) {
 			h.demo, err = demo.Register(app, demo.Deps{
 				// The demo's mentions notify no one: their events are dropped.

@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/stats"
 	"github.com/mentiondesk/mentiondesk/internal/fakemastodon"
 )
 
@@ -47,18 +48,18 @@ func TestOutboxRepliesOnMastodon(t *testing.T) {
 	t.Parallel()
 	app, h, fake, tk := outboxCase(t)
 	defer app.Cleanup()
-	stats := func() *statsFigures {
+	figures := func() *stats.Figures {
 		t.Helper()
-		f, _, err := h.computeStats(app, statsQuery{from: time.Now().Add(-24 * time.Hour), to: time.Now().Add(time.Minute), loc: time.UTC})
+		f, _, err := h.stats.Compute(app, stats.Query{From: time.Now().Add(-24 * time.Hour), To: time.Now().Add(time.Minute), Loc: time.UTC})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return f
 	}
-	before := stats()
+	before := figures()
 	r := queueReply(t, app, tk.Id, "Bonjour Claire, désolés ! On vérifie votre commande tout de suite.")
 	h.outbox.SendDue(context.Background())
-	after := stats()
+	after := figures()
 	// The reply moves the numbers the dashboard shows.
 	if before.Answered != 0 || after.Answered != 1 || after.NeedingAnswer != 1 || after.ResponseRate != 1 || after.Within1h != 1 ||
 		after.MedianFirstResponse < 30*60-5 || after.MedianFirstResponse > 30*60+60 {

@@ -18,7 +18,11 @@ import (
 // searchApp holds 1,100 mentions naming the business, more than a search
 // counts.
 func searchApp(t testing.TB) *tests.TestApp {
-	app := newTestApp(t)
+	return searchAppWith(t, newTestApp(t))
+}
+
+// searchAppWith fills app, whose hooks are registered, as searchApp does.
+func searchAppWith(t testing.TB, app *tests.TestApp) *tests.TestApp {
 	h := hubOf(t, app)
 	src := saveRecord(t, app, "sources", map[string]any{"kind": "webhook", "name": "Hook", "enabled": true})
 	now := time.Now()
@@ -82,9 +86,16 @@ func TestSearchLimits(t *testing.T) {
 			Name: "a search past its time limit stops and says so", Method: http.MethodGet, URL: search("cafe lune"),
 			Headers: as(agentID), ExpectedStatus: 503, ExpectedContent: []string{"took too long"},
 			TestAppFactory: func(t testing.TB) *tests.TestApp {
-				app := searchApp(t)
-				hubOf(t, app).cfg.SearchTimeout = time.Nanosecond
-				return app
+				app, err := tests.NewTestApp(templateDir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h, err := register(app, Config{DisableWorkers: true, EncryptionKey: testKey, SearchTimeout: time.Nanosecond})
+				if err != nil {
+					t.Fatal(err)
+				}
+				hubs.Store(app, h)
+				return searchAppWith(t, app)
 			},
 		},
 	}
@@ -107,47 +118,5 @@ func TestSearchStopsWithItsRequest(t *testing.T) {
 	mux.ServeHTTP(rec, req)
 	if strings.Contains(rec.Body.String(), `"items"`) {
 		t.Fatalf("the search ran for a client that had left: %d %.200s", rec.Code, rec.Body.String())
-	}
-}
-
-func TestSearchQueryParsing(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct{ in, match, prefix string }{
-		{"cafe c", `{author title text} : ("cafe" AND "c")`, ""},                                // too short to be a prefix
-		{"cafe lu", `{author title text} : ("cafe" AND "lu")`, ""},                              // likewise
-		{"Café Lun", `{author title text} : ("Café")`, "lun"},                                   // expanded by searchMentions
-		{`"cafe lune"`, `{author title text} : ("cafe lune")`, ""},                              // a phrase is never a prefix
-		{`text: NEAR("a" OR`, `{author title text} : ("text" AND "NEAR" AND "a" AND "OR")`, ""}, // OR is a word
-	} {
-		q := parseSearch(c.in)
-		if got := q.match(nil); got != c.match || q.prefix != c.prefix {
-			t.Errorf("parseSearch(%q): match %s prefix %q, want %s and %q", c.in, got, q.prefix, c.match, c.prefix)
-		}
-	}
-	q := parseSearch("cafe lun")
-	if got := q.match([]string{"lundi", "lune"}); got != `{author title text} : ("cafe" AND ("lundi" OR "lune"))` {
-		t.Errorf("expanded: %s", got)
-	}
-}
-
-// The best match comes first within the window: a title outweighs the
-// text, two occurrences outweigh one, and a tie goes to the newest.
-func TestSearchRanking(t *testing.T) {
-	t.Parallel()
-	q := parseSearch("remboursement")
-	hits := []searchHit{
-		{ID: "plain", At: "2026-11-20", Text: "Toujours pas de remboursement pour ma commande"},
-		{ID: "title", At: "2026-11-19", Title: "Remboursement", Text: "Toujours pas de remboursement pour ma commande"},
-		{ID: "twice", At: "2026-11-18", Text: "Remboursement ? Quel remboursement ?"},
-		{ID: "newer", At: "2026-11-21", Text: "Toujours pas de remboursement pour ma commande"},
-		{ID: "prefix", At: "2026-11-22", Text: "Remboursée enfin"},
-	}
-	rankHits(hits, q)
-	var got []string
-	for _, h := range hits {
-		got = append(got, h.ID)
-	}
-	if want := "title,twice,newer,plain,prefix"; strings.Join(got, ",") != want {
-		t.Fatalf("ranked %v, want %s", got, want)
 	}
 }

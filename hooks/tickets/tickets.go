@@ -39,6 +39,7 @@ func Register(app core.App, d Deps) (*Desk, error) {
 	}
 	h := &Desk{app: app, Deps: d}
 	h.registerBulkWriterCheck()
+	h.registerMentionIndexing()
 	h.registerLifecycle()
 	h.registerServerOwnedFields()
 	return h, nil

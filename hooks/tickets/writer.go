@@ -200,6 +200,19 @@ func CheckBulkWritable(app core.App) error {
 	return nil
 }
 
+// registerMentionIndexing keeps the full-text index whole: ingest indexes
+// its batches itself (indexBatch); a mention created through a Save (a
+// superuser in the admin UI) is indexed as it is saved, in the same
+// transaction, by the same IndexMentions.
+func (h *Desk) registerMentionIndexing() {
+	h.app.OnRecordCreate("mentions").BindFunc(func(e *core.RecordEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		return IndexMentions(e.App, []string{e.Record.Id})
+	})
+}
+
 // registerBulkWriterCheck checks the writer's collections once migrated.
 func (h *Desk) registerBulkWriterCheck() {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {

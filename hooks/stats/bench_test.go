@@ -1,4 +1,4 @@
-package hooks
+package stats
 
 import (
 	"fmt"
@@ -15,34 +15,48 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/hooks/records"
+	"github.com/mentiondesk/mentiondesk/internal/apptest" // and the schema's migrations
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
 // A year of a busy business: 1,000,000 mentions and the 300,000 tickets
 // they opened, written straight into SQLite (building it takes a minute;
-// it is cached in $TMPDIR/md-bench-year between runs). The search index
-// triggers are dropped while loading: FTS plays no part in stats or export.
+// it is cached in $TMPDIR/md-bench-stats-year between runs). The search
+// index triggers are dropped while loading: FTS plays no part in stats or
+// export.
 //
-//	GOTOOLCHAIN=go1.27.3 go test ./hooks -run '^$' -bench 'BenchmarkStatsYear|BenchmarkExportYear' -benchtime 20x
+//	GOTOOLCHAIN=go1.27.3 go test ./hooks/stats -run '^$' -bench 'BenchmarkStatsYear|BenchmarkExportYear' -benchtime 20x
 const (
 	yearMentions = 1_000_000
 	yearTickets  = 300_000
 )
 
+// The team the year's tickets are assigned to ("" is unassigned), and the
+// source its mentions came from (never read by the stats).
+const (
+	ownerID  = "owner0000000001"
+	agentID  = "agent0000000001"
+	agent2ID = "agent0000000002"
+	sourceID = "source000000001"
+)
+
 var yearDBOnce sync.Once
 var yearDBDir string
 
-func yearDB(b *testing.B) (*core.BaseApp, *hub) {
+func yearDB(b *testing.B) (*core.BaseApp, *Reporter) {
 	yearDBOnce.Do(func() {
-		dir := filepath.Join(os.TempDir(), fmt.Sprintf("md-bench-year-%d", yearMentions))
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("md-bench-stats-year-%d", yearMentions))
 		if _, err := os.Stat(filepath.Join(dir, "ready")); err != nil {
 			_ = os.RemoveAll(dir)
-			if err := os.CopyFS(dir, os.DirFS(templateDir)); err != nil {
-				b.Fatal(err)
-			}
 			app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir, DBConnect: sqlitedb.Connect})
 			if err := app.Bootstrap(); err != nil {
 				b.Fatal(err)
+			}
+			if err := app.RunAllMigrations(); err != nil {
+				b.Fatal(err)
+			}
+			for _, u := range []struct{ id, name, role string }{{ownerID, "Olga Owner", "owner"}, {agentID, "Alex Agent", "agent"}, {agent2ID, "Billie Agent", "agent"}} {
+				apptest.Save(b, app, "users", map[string]any{"id": u.id, "email": u.id + "@example.com", "name": u.name, "role": u.role, "password": "1234567890"})
 			}
 			if err := fillYear(app); err != nil {
 				b.Fatal(err)
@@ -56,12 +70,12 @@ func yearDB(b *testing.B) (*core.BaseApp, *hub) {
 	if err := app.Bootstrap(); err != nil {
 		b.Fatal(err)
 	}
-	h, err := register(app, Config{DisableWorkers: true})
+	r, err := Register(app, Deps{DisableWorkers: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = app.ResetBootstrapState() })
-	return app, h
+	return app, r
 }
 
 func fillYear(app core.App) error {
@@ -147,22 +161,22 @@ func BenchmarkStatsYear(b *testing.B) {
 	if testing.Short() {
 		b.Skip("large")
 	}
-	app, h := yearDB(b)
+	app, r := yearDB(b)
 	loc, _ := time.LoadLocation("Europe/Paris")
-	sq := statsQuery{from: time.Date(2025, 11, 23, 0, 0, 0, 0, loc), to: time.Date(2026, 11, 23, 0, 0, 0, 0, loc), loc: loc}
+	sq := Query{From: time.Date(2025, 11, 23, 0, 0, 0, 0, loc), To: time.Date(2026, 11, 23, 0, 0, 0, 0, loc), Loc: loc}
 	// The index loads once per process, on the first stats request.
 	began := time.Now()
-	if err := h.stats.ensureLoaded(app); err != nil {
+	if err := r.LoadIndex(app); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("stats index loaded in %s (once per process)", time.Since(began).Round(time.Millisecond))
 	for _, group := range []string{"", "day", "channel", "agent"} {
 		b.Run("group="+group, func(b *testing.B) {
 			q := sq
-			q.groupBy = group
+			q.GroupBy = group
 			q.keys = map[int64]string{}
 			for b.Loop() {
-				totals, _, err := h.computeStats(app, q)
+				totals, _, err := r.Compute(app, q)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -176,7 +190,7 @@ func BenchmarkStatsYear(b *testing.B) {
 		for b.Loop() {
 			var n int
 			if err := app.DB().NewQuery("SELECT count(*) FROM mentions WHERE published_at >= {:f} AND published_at < {:t}").
-				Bind(dbx.Params{"f": records.DT(sq.from).String(), "t": records.DT(sq.to).String()}).Row(&n); err != nil {
+				Bind(dbx.Params{"f": records.DT(sq.From).String(), "t": records.DT(sq.To).String()}).Row(&n); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -200,19 +214,19 @@ func BenchmarkExportYear(b *testing.B) {
 	if testing.Short() {
 		b.Skip("large")
 	}
-	app, h := yearDB(b)
+	app, _ := yearDB(b)
 	for b.Loop() {
-		resetPeakRSS()
-		base := peakRSS()
+		apptest.ResetPeakRSS()
+		base := apptest.PeakRSS()
 		w := &countingWriter{h: http.Header{}}
 		req := httptest.NewRequest(http.MethodGet, "/api/md/export/mentions.csv?from=2025-11-01&to=2026-12-31", nil)
 		req.SetPathValue("file", "mentions.csv")
 		e := &core.RequestEvent{App: app}
 		e.Request, e.Response = req, w
-		if err := h.handleExport(e); err != nil {
+		if err := handleExport(e); err != nil {
 			b.Fatal(err)
 		}
-		peak := peakRSS()
+		peak := apptest.PeakRSS()
 		b.ReportMetric(float64(w.n)/(1<<20), "MiB-written")
 		b.ReportMetric(float64(peak-base)/(1<<20), "MiB-peak-rss-added")
 		b.ReportMetric(float64(base)/(1<<20), "MiB-rss-before")

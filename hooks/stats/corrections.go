@@ -1,32 +1,26 @@
-package hooks
+package stats
 
 import (
 	"net/http"
 	"slices"
 	"time"
 
+	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
-// registerCorrections lets a member say what a mention really is when the
-// analysis got it wrong ("pas pire" is praise in Québec). Corrections are
+// handleCorrect (POST /api/md/mentions/{id}/correct) lets a member say
+// what a mention really is when the analysis got it wrong ("pas pire" is praise in Québec). Corrections are
 // labels kept beside the analyser's; they do not re-triage the ticket (a
 // member who finds a complaint where praise was logged reopens it from the
 // ticket screen). The statistics count them and the labelled-data export
 // (labels.csv) gives them back.
-func (h *hub) registerCorrections() error {
-	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.POST("/api/md/mentions/{id}/correct", h.handleCorrect).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
-	return nil
-}
-
-func (h *hub) handleCorrect(e *core.RequestEvent) error {
+func handleCorrect(e *core.RequestEvent) error {
 	var body struct {
 		Sentiment *string `json:"sentiment"`
 		Intent    *string `json:"intent"`
@@ -65,4 +59,27 @@ func (h *hub) handleCorrect(e *core.RequestEvent) error {
 		return apis.NewBadRequestError("Please check the highlighted fields.", err)
 	}
 	return e.JSON(http.StatusOK, m)
+}
+
+// Corrections say how often members corrected the analysis of the
+// period's mentions: a rising share means the analyser does not fit this
+// business's customers.
+type Corrections struct {
+	Mentions  int `json:"mentions" db:"mentions"`
+	Corrected int `json:"corrected" db:"corrected"`
+	Sentiment int `json:"sentiment" db:"sentiment"` // corrections that changed the sentiment
+	Intent    int `json:"intent" db:"intent"`       // corrections that changed the intent
+}
+
+// CountCorrections counts the corrections of the mentions published in
+// [from, to) that named the business.
+func CountCorrections(app core.App, from, to time.Time) (Corrections, error) {
+	var c Corrections
+	err := app.DB().NewQuery(`SELECT COUNT(*) AS mentions,
+		COALESCE(SUM(corrected_at != ''), 0) AS corrected,
+		COALESCE(SUM(corrected_sentiment != '' AND corrected_sentiment != sentiment_label), 0) AS sentiment,
+		COALESCE(SUM(corrected_intent != '' AND corrected_intent != intent), 0) AS intent
+		FROM mentions WHERE published_at >= {:from} AND published_at < {:to} AND triage != 'dropped'`).
+		Bind(dbx.Params{"from": records.DT(from).String(), "to": records.DT(to).String()}).One(&c)
+	return c, err
 }

@@ -1,4 +1,4 @@
-package hooks
+package search
 
 import (
 	"cmp"
@@ -13,16 +13,16 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/normalize"
 )
 
-// searchResult is one page of a search: mention ids best first, and how
-// many matched, counted up to searchWindow (capped says there are more).
-type searchResult struct {
+// result is one page of a search: mention ids best first, and how
+// many matched, counted up to resultWindow (capped says there are more).
+type result struct {
 	ids    []string
 	total  int
 	capped bool
 }
 
-// searchHit is a match in the window, with the indexed text to rank it.
-type searchHit struct {
+// scoredHit is a match in the window, with the indexed text to rank it.
+type scoredHit struct {
 	ID     string `db:"id"`
 	At     string `db:"at"`
 	Author string `db:"author"`
@@ -36,7 +36,7 @@ type searchHit struct {
 // for it.
 const maxPrefixTerms = 30
 
-// searchMentions reads the newest searchWindow+1 matches — FTS5 walks its
+// findMentions reads the newest resultWindow+1 matches — FTS5 walks its
 // doclists backwards by rowid, ingest order, and stops there — and ranks
 // those (rankHits). Its cost is bounded by the window, not by the number
 // of matches: "cafe lune" matches most of a million mentions and costs
@@ -44,7 +44,7 @@ const maxPrefixTerms = 30
 // bm25() is not used: it reads the whole doclist of every term for its
 // statistics (80 ms for "cafe" at a million mentions), and in a window
 // where every hit holds every word its IDF is the same for all.
-func searchMentions(ctx context.Context, app core.App, q searchQuery, all bool, page, perPage int) (searchResult, error) {
+func findMentions(ctx context.Context, app core.App, q query, all bool, page, perPage int) (result, error) {
 	var expansions []string
 	if q.prefix != "" {
 		// mentions_fts_terms is an fts5vocab table: the index's terms in
@@ -53,29 +53,29 @@ func searchMentions(ctx context.Context, app core.App, q searchQuery, all bool, 
 			Bind(dbx.Params{"lo": q.prefix, "hi": q.prefix + string(utf8.MaxRune), "n": maxPrefixTerms}).
 			WithContext(ctx).Column(&expansions)
 		if err != nil {
-			return searchResult{}, err
+			return result{}, err
 		}
 		if len(expansions) == 0 {
-			return searchResult{}, nil // no word starts so: nothing matches
+			return result{}, nil // no word starts so: nothing matches
 		}
 	}
 	dropped := " AND m.triage != 'dropped'"
 	if all {
 		dropped = ""
 	}
-	var hits []searchHit
+	var hits []scoredHit
 	err := app.DB().NewQuery(`
 		SELECT m.id AS id, m.published_at AS at, f.author AS author, f.title AS title, f.text AS text
 		FROM mentions_fts f JOIN mentions m ON m.id = f.mention_id
 		WHERE mentions_fts MATCH {:q}` + dropped + `
 		ORDER BY f.rowid DESC LIMIT {:lim}`).
-		Bind(dbx.Params{"q": q.match(expansions), "lim": searchWindow + 1}).WithContext(ctx).All(&hits)
+		Bind(dbx.Params{"q": q.match(expansions), "lim": resultWindow + 1}).WithContext(ctx).All(&hits)
 	if err != nil {
-		return searchResult{}, err
+		return result{}, err
 	}
-	res := searchResult{total: len(hits)}
-	if len(hits) > searchWindow {
-		hits, res.total, res.capped = hits[:searchWindow], searchWindow, true
+	res := result{total: len(hits)}
+	if len(hits) > resultWindow {
+		hits, res.total, res.capped = hits[:resultWindow], resultWindow, true
 	}
 	rankHits(hits, q)
 	lo := min(len(hits), (page-1)*perPage)
@@ -97,7 +97,7 @@ var columnWeights = [3]float64{1, 2, 1} // author, title, text
 // rankHits orders hits best first: BM25 term saturation and length
 // normalisation per column over the window, newest first on a tie. Every
 // hit holds every word, so each word's IDF would be the same for all.
-func rankHits(hits []searchHit, q searchQuery) {
+func rankHits(hits []scoredHit, q query) {
 	if len(hits) == 0 {
 		return
 	}
@@ -108,7 +108,7 @@ func rankHits(hits []searchHit, q searchQuery) {
 	// tf[i][c] counts the query's words (the prefix's terms as one) in
 	// column c of hit i; lens[i][c] its length in terms.
 	type counts struct {
-		tf  [searchMaxTerms + 1]int
+		tf  [maxTerms + 1]int
 		len int
 	}
 	cols := make([][3]counts, len(hits))
@@ -118,10 +118,10 @@ func rankHits(hits []searchHit, q searchQuery) {
 			cc := &cols[i][c]
 			forEachTerm(normalize.Fold(s), func(tok string) {
 				cc.len++
-				if k := slices.Index(words, tok); k >= 0 && k < searchMaxTerms {
+				if k := slices.Index(words, tok); k >= 0 && k < maxTerms {
 					cc.tf[k]++
 				} else if q.prefix != "" && strings.HasPrefix(tok, q.prefix) {
-					cc.tf[searchMaxTerms]++
+					cc.tf[maxTerms]++
 				}
 			})
 			avg[c] += float64(cc.len)
@@ -143,7 +143,7 @@ func rankHits(hits []searchHit, q searchQuery) {
 		}
 		hits[i].score = score
 	}
-	slices.SortStableFunc(hits, func(a, b searchHit) int {
+	slices.SortStableFunc(hits, func(a, b scoredHit) int {
 		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(b.At, a.At))
 	})
 }

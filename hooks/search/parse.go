@@ -1,4 +1,4 @@
-package hooks
+package search
 
 import (
 	"strings"
@@ -8,14 +8,14 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/normalize"
 )
 
-// searchQuery is what a member typed, made safe for FTS5.
-type searchQuery struct {
+// query is what a member typed, made safe for FTS5.
+type query struct {
 	// parts are the required words and phrases, each quoted, so AND, NEAR,
 	// quotes and column filters are plain text.
 	parts []string
 	// prefix is the last word, folded, when it is matched as a prefix
 	// (results come while typing): expanded into the indexed terms it
-	// starts (searchMentions), since FTS5 would otherwise merge the
+	// starts (findMentions), since FTS5 would otherwise merge the
 	// doclists of every such term in memory — 700 ms for "lune*" in a
 	// million mentions.
 	prefix string
@@ -25,11 +25,11 @@ type searchQuery struct {
 	terms int
 }
 
-// parseSearch reads input: words, "quoted phrases", all required; the last
-// word is a prefix when it has searchMinPrefix letters and is not closed by
+// parse reads input: words, "quoted phrases", all required; the last
+// word is a prefix when it has minPrefix letters and is not closed by
 // a quote.
-func parseSearch(input string) searchQuery {
-	var q searchQuery
+func parse(input string) query {
+	var q query
 	for i, part := range strings.Split(input, `"`) {
 		words := strings.FieldsFunc(part, notWordRune)
 		q.terms += len(words)
@@ -51,7 +51,7 @@ func parseSearch(input string) searchQuery {
 	}
 	last := q.parts[len(q.parts)-1]
 	word := strings.Trim(last, `"`)
-	if !strings.Contains(word, " ") && !strings.HasSuffix(input, `"`) && utf8.RuneCountInString(word) >= searchMinPrefix {
+	if !strings.Contains(word, " ") && !strings.HasSuffix(input, `"`) && utf8.RuneCountInString(word) >= minPrefix {
 		// One indexed term, as the tokenizer (unicode61, diacritics
 		// removed) makes it; a word it would split stays a plain word.
 		if t := strings.FieldsFunc(normalize.Fold(word), notTermRune); len(t) == 1 {
@@ -64,7 +64,7 @@ func parseSearch(input string) searchQuery {
 
 // match is the FTS5 expression over the text columns; expansions are the
 // indexed terms the prefix starts (none: no prefix).
-func (q searchQuery) match(expansions []string) string {
+func (q query) match(expansions []string) string {
 	all := append([]string(nil), q.parts...)
 	if len(expansions) > 0 {
 		quoted := make([]string, len(expansions))

@@ -1,4 +1,4 @@
-package hooks
+package stats
 
 import (
 	"database/sql"
@@ -15,23 +15,6 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 )
-
-// GET /api/md/export/{tickets,mentions,replies}.csv?from=&to=
-//
-// RFC 4180 CSV in UTF-8 with a byte-order mark (so Excel reads "Café" as
-// Café), a header row, CRLF line ends, streamed row by row from one query:
-// a million mentions cost the memory of one. A cell starting with = + - @
-// tab or CR is prefixed with ' so a spreadsheet shows it instead of running
-// it as a formula (CSV injection). Rows are chosen by first_mention_at
-// (tickets), published_at (mentions) or created (replies), default: the
-// last 30 days. The same data is in the REST API as JSON.
-func (h *hub) registerCSVExport() error {
-	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		se.Router.GET("/api/md/export/{file}", h.handleExport).Bind(apis.RequireAuth("users"))
-		return se.Next()
-	})
-	return nil
-}
 
 // exportSpec is one export: its columns (header, SQL expression) and the
 // date column that selects rows.
@@ -111,7 +94,16 @@ func and(cond string) string {
 	return " AND " + cond
 }
 
-func (h *hub) handleExport(e *core.RequestEvent) error {
+// GET /api/md/export/{tickets,mentions,replies}.csv?from=&to=
+//
+// RFC 4180 CSV in UTF-8 with a byte-order mark (so Excel reads "Café" as
+// Café), a header row, CRLF line ends, streamed row by row from one query:
+// a million mentions cost the memory of one. A cell starting with = + - @
+// tab or CR is prefixed with ' so a spreadsheet shows it instead of running
+// it as a formula (CSV injection). Rows are chosen by first_mention_at
+// (tickets), published_at (mentions) or created (replies), default: the
+// last 30 days. The same data is in the REST API as JSON.
+func handleExport(e *core.RequestEvent) error {
 	name := e.Request.PathValue("file")
 	spec, ok := exports[name]
 	if !ok {

@@ -1,4 +1,4 @@
-package hooks
+package stats
 
 import (
 	"cmp"
@@ -10,7 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// statsIndex keeps what the stats read — one small fact per ticket and the
+// index keeps what the stats read — one small fact per ticket and the
 // count of mentions per hour, channel and mood — in memory, kept current by
 // record hooks. A year of a busy business (300,000 tickets, a million
 // mentions) is about 30 MB here and answers in milliseconds, where reading
@@ -18,7 +18,7 @@ import (
 // on the first stats request; every write after that goes through the
 // hooks (the pipeline and the lifecycle save records, never raw SQL on
 // these tables).
-type statsIndex struct {
+type index struct {
 	mu     sync.RWMutex
 	loaded bool
 	byID   map[string]int32
@@ -46,50 +46,50 @@ type hourKey struct {
 	sentiment string
 }
 
-func newStatsIndex() *statsIndex {
-	return &statsIndex{byID: map[string]int32{}, hours: map[hourKey]int{}, names: map[string]string{}}
+func newIndex() *index {
+	return &index{byID: map[string]int32{}, hours: map[hourKey]int{}, names: map[string]string{}}
 }
 
-func (h *hub) registerStatsIndex() error {
-	h.stats = newStatsIndex()
+// keepIndex binds the record hooks that keep the index current, and loads
+// it in the background on serve so the first dashboard is quick.
+func (r *Reporter) keepIndex(app core.App) {
+	ix := r.index
 	put := func(e *core.RecordEvent) error {
-		h.stats.putTicket(e.Record)
+		ix.putTicket(e.Record)
 		return e.Next()
 	}
-	h.app.OnRecordAfterCreateSuccess("tickets").BindFunc(put)
-	h.app.OnRecordAfterUpdateSuccess("tickets").BindFunc(put)
-	h.app.OnRecordAfterDeleteSuccess("tickets").BindFunc(func(e *core.RecordEvent) error {
-		h.stats.deleteTicket(e.Record.Id)
+	app.OnRecordAfterCreateSuccess("tickets").BindFunc(put)
+	app.OnRecordAfterUpdateSuccess("tickets").BindFunc(put)
+	app.OnRecordAfterDeleteSuccess("tickets").BindFunc(func(e *core.RecordEvent) error {
+		ix.deleteTicket(e.Record.Id)
 		return e.Next()
 	})
-	h.app.OnRecordAfterCreateSuccess("mentions").BindFunc(func(e *core.RecordEvent) error {
-		h.stats.countMention(e.Record, 1)
+	app.OnRecordAfterCreateSuccess("mentions").BindFunc(func(e *core.RecordEvent) error {
+		ix.countMention(e.Record, 1)
 		return e.Next()
 	})
-	h.app.OnRecordAfterUpdateSuccess("mentions").BindFunc(func(e *core.RecordEvent) error {
-		h.stats.countMention(e.Record.Original(), -1)
-		h.stats.countMention(e.Record, 1)
+	app.OnRecordAfterUpdateSuccess("mentions").BindFunc(func(e *core.RecordEvent) error {
+		ix.countMention(e.Record.Original(), -1)
+		ix.countMention(e.Record, 1)
 		return e.Next()
 	})
-	h.app.OnRecordAfterDeleteSuccess("mentions").BindFunc(func(e *core.RecordEvent) error {
-		h.stats.countMention(e.Record, -1)
+	app.OnRecordAfterDeleteSuccess("mentions").BindFunc(func(e *core.RecordEvent) error {
+		ix.countMention(e.Record, -1)
 		return e.Next()
 	})
-	// Load in the background at start, so the first dashboard is quick.
-	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
-		if !h.cfg.DisableWorkers {
-			h.workers.Go("stats index", func(context.Context) {
-				if err := h.stats.ensureLoaded(h.app); err != nil {
-					h.app.Logger().Error("stats: loading the index", "error", err)
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		if !r.disableWorkers {
+			r.workers.Go("stats index", func(context.Context) {
+				if err := ix.ensureLoaded(app); err != nil {
+					app.Logger().Error("stats: loading the index", "error", err)
 				}
 			})
 		}
 		return se.Next()
 	})
-	return nil
 }
 
-func (ix *statsIndex) intern(s string) string {
+func (ix *index) intern(s string) string {
 	if v, ok := ix.names[s]; ok {
 		return v
 	}
@@ -113,7 +113,7 @@ func factOf(r *core.Record) ticketFact {
 	}
 }
 
-func (ix *statsIndex) putTicket(r *core.Record) {
+func (ix *index) putTicket(r *core.Record) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if !ix.loaded {
@@ -122,7 +122,7 @@ func (ix *statsIndex) putTicket(r *core.Record) {
 	ix.putLocked(r.Id, factOf(r))
 }
 
-func (ix *statsIndex) putLocked(id string, f ticketFact) {
+func (ix *index) putLocked(id string, f ticketFact) {
 	f.channel, f.assignee, f.status = ix.intern(f.channel), ix.intern(f.assignee), ix.intern(f.status)
 	if i, ok := ix.byID[id]; ok {
 		if ix.facts[i].first != f.first {
@@ -138,7 +138,7 @@ func (ix *statsIndex) putLocked(id string, f ticketFact) {
 
 // markBreached records tickets flagged breached by a set-based UPDATE,
 // which no record hook sees.
-func (ix *statsIndex) markBreached(ids []string) {
+func (ix *index) markBreached(ids []string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for _, id := range ids {
@@ -148,7 +148,7 @@ func (ix *statsIndex) markBreached(ids []string) {
 	}
 }
 
-func (ix *statsIndex) deleteTicket(id string) {
+func (ix *index) deleteTicket(id string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if i, ok := ix.byID[id]; ok {
@@ -157,7 +157,7 @@ func (ix *statsIndex) deleteTicket(id string) {
 	}
 }
 
-func (ix *statsIndex) countMention(r *core.Record, delta int) {
+func (ix *index) countMention(r *core.Record, delta int) {
 	if r == nil || r.GetString("triage") == "dropped" {
 		return
 	}
@@ -171,7 +171,7 @@ func (ix *statsIndex) countMention(r *core.Record, delta int) {
 }
 
 // ensureLoaded reads every ticket and the hourly mention counts once.
-func (ix *statsIndex) ensureLoaded(app core.App) error {
+func (ix *index) ensureLoaded(app core.App) error {
 	ix.mu.RLock()
 	loaded := ix.loaded
 	ix.mu.RUnlock()
@@ -231,7 +231,7 @@ func (ix *statsIndex) ensureLoaded(app core.App) error {
 }
 
 // scanTickets calls fn for each ticket first mentioned in [from, to).
-func (ix *statsIndex) scanTickets(from, to time.Time, fn func(*ticketFact)) {
+func (ix *index) scanTickets(from, to time.Time, fn func(*ticketFact)) {
 	ix.mu.Lock() // may sort; writes are rare next to reads, so one lock
 	defer ix.mu.Unlock()
 	if ix.order == nil {
@@ -257,7 +257,7 @@ func (ix *statsIndex) scanTickets(from, to time.Time, fn func(*ticketFact)) {
 }
 
 // scanHours calls fn for each hourly mention count in [from, to).
-func (ix *statsIndex) scanHours(from, to time.Time, fn func(hourKey, int)) {
+func (ix *index) scanHours(from, to time.Time, fn func(hourKey, int)) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	lo, hi := from.Unix(), to.Unix()
