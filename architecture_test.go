@@ -39,7 +39,7 @@ var allowedImports = map[string]struct {
 	// The wiring, and the operator's side beside it.
 	// Concerns moved out of hooks, each with one Register(app, deps).
 	"hooks/connect":    {[]string{"connectors", "connectors/oauth", "hooks/vault", "model", "pb_migrations"}, true},
-	"hooks/metahooks":  {[]string{"connectors", "hooks/vault", "model", "pb_migrations"}, true},
+	"hooks/metahooks":  {[]string{"connectors", "model", "pb_migrations"}, true},
 	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/demo", "hooks/normalize", "hooks/notify", "hooks/sla", "hooks/triage", "hooks/vault", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},
 	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},

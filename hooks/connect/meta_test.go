@@ -167,4 +167,3 @@ func TestConnectInstagramWithoutLinkedAccount(t *testing.T) {
 		t.Errorf("no Instagram account: %s", loc)
 	}
 }
-
