@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/pocketbase/dbx"
@@ -72,7 +73,8 @@ func (s *Service) Fresh(ctx context.Context, app core.App, source *core.Record) 
 		return nil, err
 	}
 	if !changed {
-		s.d.SealSecrets(source, secrets)
+		// The caller's copy may predate a refresh another caller made.
+		source.Set("credentials", current.Get("credentials"))
 		return secrets, nil
 	}
 	for k, v := range fresh.Secrets() {
@@ -89,7 +91,7 @@ func (s *Service) Fresh(ctx context.Context, app core.App, source *core.Record) 
 		dbx.HashExp{"id": source.Id}).Execute(); err != nil {
 		return nil, fmt.Errorf("connect: saving the refreshed token: %w", err)
 	}
-	s.d.SealSecrets(source, secrets)
+	source.Set("credentials", current.Get("credentials"))
 	return secrets, nil
 }
 
@@ -149,6 +151,6 @@ func reconnectAlert(source *core.Record, provider string) Alert {
 			model.LangEN: msg.Render(model.LangEN, params),
 			model.LangFR: msg.Render(model.LangFR, params),
 		},
-		Path: "/sources/" + source.Id,
+		Path: strings.Replace(model.Routes["source"], ":id", source.Id, 1),
 	}
 }
