@@ -202,3 +202,32 @@ func TestSetupSaysWhatToRegister(t *testing.T) {
 		t.Errorf("meta setup: %v", got)
 	}
 }
+
+func TestConnectExpiredAttempt(t *testing.T) {
+	as := newFakeAS(t, false, false, "")
+	h := newHarness(t, Config{Google: as.app()})
+	src := h.source(model.KindGoogleReviews, nil, nil)
+	st := h.start(src.Id)
+	back := as.consent(t, st.URL)
+	// The owner left the consent screen open past oauth.FlowTTL.
+	if _, err := h.app.DB().NewQuery("UPDATE oauth_flows SET expires_at = '2020-01-01 00:00:00.000Z'").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if loc := h.callback("google", back); loc.Query().Get("connect") != "connect_expired" || loc.Path != "/sources/"+src.Id {
+		t.Errorf("late callback: sent to %s", loc)
+	}
+	if n := as.grants("authorization_code"); n != 0 {
+		t.Errorf("a late callback spent the code (%d exchanges)", n)
+	}
+
+	// Expired attempts of any source are swept when another starts.
+	other := h.source(model.KindYouTube, nil, nil)
+	h.start(src.Id)
+	if _, err := h.app.DB().NewQuery("UPDATE oauth_flows SET expires_at = '2020-01-01 00:00:00.000Z'").Execute(); err != nil {
+		t.Fatal(err)
+	}
+	h.start(other.Id)
+	if n, _ := h.app.CountRecords(flowsCollection); n != 1 {
+		t.Errorf("%d attempts kept, want only the live one", n)
+	}
+}
