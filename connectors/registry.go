@@ -27,6 +27,13 @@ func NewSet(cfg Config) *Set {
 	add("mastodon", NewMastodon(cfg))
 	add("bluesky", NewBluesky(cfg))
 	add("email", NewEmail(cfg))
+	// The OAuth channels: the caller puts a fresh access token in
+	// Source.Secrets before each call (hooks/connect Fresh).
+	add("google_reviews", NewGoogleReviews(cfg))
+	add("youtube", NewYouTube(cfg))
+	add("facebook", NewFacebook(cfg))
+	add("instagram", NewInstagram(cfg))
+	add("x", NewX(cfg))
 	return s
 }
 

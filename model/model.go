@@ -23,9 +23,34 @@ const (
 	KindReddit     = "reddit"
 	KindWebhook    = "webhook"
 	KindEmail      = "email"
+	// The channels an owner connects with OAuth (ConnectProviders).
+	KindGoogleReviews = "google_reviews"
+	KindFacebook      = "facebook"
+	KindInstagram     = "instagram"
+	KindYouTube       = "youtube"
+	KindX             = "x"
 )
 
-var SourceKinds = []string{KindFeed, KindMastodon, KindBluesky, KindHackerNews, KindReddit, KindWebhook, KindEmail}
+var SourceKinds = []string{KindFeed, KindMastodon, KindBluesky, KindHackerNews, KindReddit, KindWebhook, KindEmail,
+	KindGoogleReviews, KindFacebook, KindInstagram, KindYouTube, KindX}
+
+// OAuth providers: the platform account a source is connected with.
+const (
+	ProviderGoogle = "google"
+	ProviderMeta   = "meta"
+	ProviderX      = "x"
+)
+
+// ConnectProviders maps the kinds an owner connects with a "Connect"
+// button (instead of typing a token) to the provider whose consent screen
+// the button opens.
+var ConnectProviders = map[string]string{
+	KindGoogleReviews: ProviderGoogle,
+	KindYouTube:       ProviderGoogle,
+	KindFacebook:      ProviderMeta,
+	KindInstagram:     ProviderMeta,
+	KindX:             ProviderX,
+}
 
 // Ticket statuses. New and open wait on us, pending waits on the customer.
 const (
@@ -63,6 +88,9 @@ type ReplyLimit struct {
 var ReplyLimits = map[string]ReplyLimit{
 	KindBluesky:  {300, "graphemes"},
 	KindMastodon: {500, "characters"},
+	// X counts a URL as 23 and some characters (emoji, CJK) as two; the
+	// platform refuses what this count lets through, and says so.
+	KindX: {280, "characters"},
 }
 
 // NotificationKinds: where an alert is delivered.

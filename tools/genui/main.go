@@ -55,6 +55,7 @@ func render() []byte {
 		limits[kind] = l.Max
 	}
 	fmt.Fprintf(&b, "// The longest reply each platform accepts.\nexport const REPLY_LIMITS = %s\n\n", js(limits))
+	fmt.Fprintf(&b, "// The kinds connected with OAuth, and the provider of each.\nexport const CONNECT_PROVIDERS = %s\n\n", js(model.ConnectProviders))
 	b.WriteString("// The server's messages by stable code; {name} stands for a parameter.\nexport const MESSAGES = {\n")
 	for _, code := range model.ErrorCodes() {
 		m, _ := model.Lookup(code)

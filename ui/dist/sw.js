@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 7b0df95b415b5dda).
+/* Mentiondesk service worker (version 74f04e4898c384ba).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-CH3ba-6q.js","/assets/Field-5pqTTIiF.js","/assets/Icon-969v6Yj5.js","/assets/LangSwitch-DLz7lwCK.js","/assets/Settings-C6CnaldW.js","/assets/Settings-D6TwFrFX.css","/assets/SlaBadge-BGWzUNGp.js","/assets/Sources-Bq4s5SrI.js","/assets/Sources-mpR4RUif.css","/assets/Ticket-B7OuBKVe.js","/assets/Ticket-CQ2wO9eN.css","/assets/clock.svelte-BUVZjLbe.js","/assets/en-DcvcK35l.js","/assets/fr-CJ-TsvlX.js","/assets/index-DyEFBkpn.css","/assets/index-HFJDoFVG.js","/assets/router.svelte-Cb5Au60R.js","/assets/settings.svelte-C06SPaVG.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-DL4xcDJ-.js","/assets/Field-CpA2vh2X.js","/assets/Icon-DjVeiLzh.js","/assets/LangSwitch-CbgFFnDz.js","/assets/Settings-D6TwFrFX.css","/assets/Settings-w8-tJ820.js","/assets/SlaBadge-Bmm3zEUZ.js","/assets/Sources-Bd89ST_P.css","/assets/Sources-CcJ7ymyX.js","/assets/Ticket-B4D7t5g2.js","/assets/Ticket-CQ2wO9eN.css","/assets/clock.svelte-jMCyttO0.js","/assets/en-ETAR8VSp.js","/assets/fr-DV_6mwE4.js","/assets/index-Dp2n_evm.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-DJtsCAze.js","/assets/settings.svelte-BrjkiAlY.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -20,6 +20,8 @@ export const unitTests = [
   ['compose: reply route per platform', () => {
     eq(['mastodon', 'bluesky', 'email', 'feed', 'hackernews', 'reddit', 'webhook', ''].map(replyVia),
       ['platform', 'platform', 'email', 'manual', 'manual', 'manual', 'manual', 'manual'], 'via')
+    eq(['google_reviews', 'youtube', 'facebook', 'instagram', 'x'].map(replyVia),
+      ['platform', 'platform', 'platform', 'platform', 'platform'], 'via, connected channels')
   }],
   ['compose: templates of the mention\'s language and intent first', () => {
     const tpls = [

@@ -15,10 +15,13 @@ export function graphemes(s) {
   return Array.from(s).length
 }
 
+// The channels whose connector posts replies itself (connectors.Replier).
+const PLATFORM_REPLIES = ['mastodon', 'bluesky', 'google_reviews', 'youtube', 'facebook', 'instagram', 'x']
+
 /** How a reply leaves: on the platform, by e-mail, or by hand where the
  *  platform has no reply API. */
 export function replyVia(channel) {
-  if (channel === 'mastodon' || channel === 'bluesky') return 'platform'
+  if (PLATFORM_REPLIES.includes(channel)) return 'platform'
   if (channel === 'email') return 'email'
   return 'manual'
 }

@@ -1,6 +1,6 @@
 // Generated from model/model.go by `go generate ./model`. Do not edit.
 
-export const SOURCE_KINDS = ["feed","mastodon","bluesky","hackernews","reddit","webhook","email"]
+export const SOURCE_KINDS = ["feed","mastodon","bluesky","hackernews","reddit","webhook","email","google_reviews","facebook","instagram","youtube","x"]
 export const TICKET_STATUSES = ["new","open","pending","resolved","ignored"]
 export const PRIORITIES = ["low","normal","high","urgent"]
 export const SENTIMENTS = ["negative","neutral","positive"]
@@ -16,11 +16,15 @@ export const UI_LANGUAGES = ["fr","en"]
 export const LANG_ANY = "any"
 
 // The longest reply each platform accepts.
-export const REPLY_LIMITS = {"bluesky":300,"mastodon":500}
+export const REPLY_LIMITS = {"bluesky":300,"mastodon":500,"x":280}
+
+// The kinds connected with OAuth, and the provider of each.
+export const CONNECT_PROVIDERS = {"facebook":"meta","google_reviews":"google","instagram":"meta","x":"x","youtube":"google"}
 
 // The server's messages by stable code; {name} stands for a parameter.
 export const MESSAGES = {
   already_set_up: { en: "Mentiondesk is already set up: sign in instead.", fr: "Mentiondesk est déjà configuré : connectez-vous." },
+  bad_webhook_signature: { en: "Bad webhook signature.", fr: "Signature de webhook invalide." },
   bad_websub_signature: { en: "Bad WebSub signature.", fr: "Signature WebSub invalide." },
   body_too_large: { en: "The body is too large.", fr: "Le contenu est trop volumineux." },
   braces_unclosed: { en: "Every {{ needs its }}.", fr: "Chaque {{ doit avoir son }}." },
@@ -31,6 +35,17 @@ export const MESSAGES = {
   check_backing_off: { en: "This source is waiting after errors or a platform's request to slow down: it can be checked again at {time} UTC.", fr: "Cette source patiente après des erreurs ou à la demande d’une plateforme : elle pourra être vérifiée de nouveau le {time} UTC." },
   check_fields: { en: "Please check the highlighted fields.", fr: "Vérifiez les champs signalés." },
   check_too_soon: { en: "Too soon: this source can be checked again at {time} UTC.", fr: "Trop tôt : cette source pourra être vérifiée de nouveau à {time} UTC." },
+  connect_choose_page: { en: "This account manages several Pages: enter the id of the one to watch ({pages}), then press Connect again.", fr: "Ce compte gère plusieurs Pages : indiquez l’identifiant de celle à suivre ({pages}), puis appuyez de nouveau sur Connecter." },
+  connect_denied: { en: "{provider} did not grant access, so nothing was connected.", fr: "{provider} n’a pas accordé l’accès : rien n’a été connecté." },
+  connect_expired: { en: "The connection attempt expired: press Connect again.", fr: "La tentative de connexion a expiré : appuyez de nouveau sur Connecter." },
+  connect_failed: { en: "The connection with {provider} failed: {detail}", fr: "La connexion avec {provider} a échoué : {detail}" },
+  connect_no_instagram: { en: "None of the Pages granted has a linked Instagram professional account.", fr: "Aucune des Pages autorisées n’a de compte Instagram professionnel lié." },
+  connect_no_public_url: { en: "Set the public URL first (Settings → Business): the platform sends you back to it.", fr: "Renseignez d’abord l’adresse publique (Réglages → Entreprise) : la plateforme vous y renvoie." },
+  connect_not_configured: { en: "Connecting with {provider} is not set up on this server: the person who runs Mentiondesk sets {vars} (README, Configuration).", fr: "La connexion avec {provider} n’est pas réglée sur ce serveur : la personne qui gère Mentiondesk renseigne {vars} (README, Configuration)." },
+  connect_not_oauth: { en: "This kind of source is not connected with an account.", fr: "Ce type de source ne se connecte pas avec un compte." },
+  connect_ok: { en: "Connected: the next check uses this account.", fr: "Connecté : la prochaine vérification utilise ce compte." },
+  connect_page_not_granted: { en: "The Page or Instagram account {id} is not among those granted: choose it on the consent screen, or check the id.", fr: "La Page ou le compte Instagram {id} ne fait pas partie de ceux autorisés : choisissez-le sur l’écran d’autorisation, ou vérifiez l’identifiant." },
+  connect_state_mismatch: { en: "This connection attempt is unknown or was already used: press Connect again.", fr: "Cette tentative de connexion est inconnue ou déjà utilisée : appuyez de nouveau sur Connecter." },
   exports_list: { en: "Exports are tickets.csv, mentions.csv, replies.csv and labels.csv.", fr: "Les exports sont tickets.csv, mentions.csv, replies.csv et labels.csv." },
   interval_too_short: { en: "Check at most every 30 seconds: platforms block clients that poll faster.", fr: "Au plus une vérification toutes les 30 secondes : les plateformes bloquent les clients trop pressés." },
   invalid_credentials: { en: "Invalid credentials.", fr: "Identifiants invalides." },
@@ -85,6 +100,7 @@ export const MESSAGES = {
   source_not_found: { en: "Source not found.", fr: "Source introuvable." },
   source_rate_limited: { en: "The platform asks us to wait {wait} before the next check.", fr: "La plateforme demande d’attendre {wait} avant la prochaine vérification." },
   source_reconnect: { en: "The account must be connected again.", fr: "Le compte doit être reconnecté." },
+  source_reconnect_needed: { en: "{provider} no longer accepts Mentiondesk's access (revoked or expired): press Connect on this source again.", fr: "{provider} n’accepte plus l’accès de Mentiondesk (révoqué ou expiré) : appuyez de nouveau sur Connecter sur cette source." },
   source_refused: { en: "{host} refused the connection: the server may be down.", fr: "{host} a refusé la connexion : le serveur est peut-être arrêté." },
   source_storage: { en: "The mentions found could not be saved.", fr: "Les mentions trouvées n’ont pas pu être enregistrées." },
   source_timeout: { en: "{host} did not answer in time.", fr: "{host} n’a pas répondu à temps." },

@@ -1,1 +1,0 @@
-import{C as e,Dt as t,E as n}from"./Icon-969v6Yj5.js";var r=t({record:null});async function i(){try{r.record=await n.collection(`settings`).getOne(e)}catch{r.record=null}return r.record}function a(){return(r.record?.first_response_target_min||60)*60}export{r as n,a as r,i as t};
