@@ -48,6 +48,7 @@ var allowedImports = map[string]struct {
 	// from a later one comes as a func in its Deps, wired in hooks/hooks.go.
 	"hooks/ingest":                {[]string{"connectors", "hooks/analysis", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/triage"}, true},
 	"hooks/tickets":               {[]string{"connectors", "hooks/bus", "hooks/ingest", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/sla", "hooks/triage", "model"}, true},
+	"hooks/sources":               {[]string{"connectors", "hooks/bus", "hooks/diskguard", "hooks/ingest", "hooks/records", "hooks/secrets", "hooks/settings", "hooks/tickets", "hooks/vault", "hooks/web", "hooks/workers", "internal/apptest", "model"}, true},
 	"hooks/replies":               {[]string{"connectors", "hooks/normalize", "hooks/records", "hooks/settings", "hooks/tickets", "hooks/web", "hooks/workers", "internal/apptest", "internal/fakemastodon", "model", "pb_migrations"}, true},
 	"hooks/slawatch":              {[]string{"hooks/bus", "hooks/notify", "hooks/records", "hooks/settings", "hooks/sla", "hooks/workers", "internal/apptest", "pb_migrations"}, true},
 	"hooks/setup":                 {[]string{"hooks/analysis", "hooks/normalize", "hooks/settings", "internal/apptest", "model", "pb_migrations"}, true},
@@ -61,7 +62,7 @@ var allowedImports = map[string]struct {
 	// The wiring, and the operator's side beside it.
 	"hooks/connect":    {[]string{"connectors", "connectors/oauth", "hooks/vault", "model", "pb_migrations"}, true},
 	"hooks/metahooks":  {[]string{"connectors", "model", "pb_migrations"}, true},
-	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/diskguard", "hooks/ingest", "hooks/normalize", "hooks/notifier", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/replies", "hooks/search", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/spa", "hooks/stats", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "internal/fakemastodon", "model", "pb_migrations", "sqlitedb", "ui"}, true},
+	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/diskguard", "hooks/ingest", "hooks/normalize", "hooks/notifier", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/replies", "hooks/search", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/sources", "hooks/spa", "hooks/stats", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "internal/fakemastodon", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},
 	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},
 	"internal/apptest": {[]string{"pb_migrations", "sqlitedb"}, true},

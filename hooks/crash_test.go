@@ -103,7 +103,7 @@ func TestCrashChild(t *testing.T) {
 	default:
 		t.Fatalf("unknown mode %q", mode)
 	}
-	res, err := h.pollSource(context.Background(), os.Getenv(crashEnvSource))
+	res, err := h.sources.PollSource(context.Background(), os.Getenv(crashEnvSource))
 	t.Fatalf("the poll ended without reaching the kill point: %+v, %v", res, err)
 }
 
@@ -261,7 +261,7 @@ wait:
 				s.GetString("etag"), s.GetString("last_modified"), s.GetString("cursor"), s.GetString("last_ok_at"), s.GetInt("last_new"))
 		}
 
-		res, err := h.pollSource(context.Background(), srcID)
+		res, err := h.sources.PollSource(context.Background(), srcID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,7 +282,7 @@ wait:
 			t.Fatalf("the recovery poll opened %d tickets, the killed one had written %d", tickets, seenTickets)
 		}
 
-		res, err = h.pollSource(context.Background(), srcID)
+		res, err = h.sources.PollSource(context.Background(), srcID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -309,7 +309,7 @@ wait:
 			t.Fatalf("the committed batch has %d tickets and %d contacts", tickets, contacts)
 		}
 
-		res, err := h.pollSource(context.Background(), srcID)
+		res, err := h.sources.PollSource(context.Background(), srcID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -79,7 +79,7 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 	if tk, err = app.FindFirstRecordByFilter("tickets", "channel = 'mastodon' && id != {:f}", map[string]any{"f": ticketID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.pollSource(context.Background(), feed.Id); err != nil {
+	if _, err := h.sources.PollSource(context.Background(), feed.Id); err != nil {
 		t.Fatalf("first poll, disk not full: %v", err)
 	}
 	before := countRows(t, app, "mentions")
@@ -89,21 +89,21 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 	fill(t, filler, 1<<20)
 	reply := queueReply(t, app, tk.Id, "On regarde ça tout de suite.")
 
-	if _, err := h.pollSource(context.Background(), feed.Id); !errors.Is(err, errDiskFull) {
+	if _, err := h.sources.PollSource(context.Background(), feed.Id); !errors.Is(err, diskguard.ErrDiskFull) {
 		t.Fatalf("poll on a full disk: %v", err)
 	}
 	h.outbox.SendDue(context.Background())
 	for deadline := time.Now().Add(5 * time.Second); alerts.Load() == 0 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
-	h.diskShort()
-	h.diskShort()
+	h.disk.Short()
+	h.disk.Short()
 	time.Sleep(100 * time.Millisecond)
 	if n := alerts.Load(); n != 1 {
 		t.Fatalf("the owner got %d alerts, want 1", n)
 	}
 	for _, id := range []string{feed.Id, msrc.Id} {
-		if src, _ := app.FindRecordById("sources", id); src.GetString("last_error") != diskFullMessage {
+		if src, _ := app.FindRecordById("sources", id); src.GetString("last_error") != diskguard.HealthMessage {
 			t.Fatalf("source %s health %q on a full disk", id, src.GetString("last_error"))
 		}
 	}
@@ -132,13 +132,13 @@ func TestDiskFullOnARealFilesystem(t *testing.T) {
 	if err := os.Remove(filler + "2"); err != nil {
 		t.Fatal(err)
 	}
-	if h.diskShort() {
+	if h.disk.Short() {
 		t.Fatal("still paused with the space back")
 	}
 	if src, _ := app.FindRecordById("sources", feed.Id); src.GetString("last_error") != "" {
 		t.Fatalf("source health %q after recovery", src.GetString("last_error"))
 	}
-	if _, err := h.pollSource(context.Background(), feed.Id); err != nil {
+	if _, err := h.sources.PollSource(context.Background(), feed.Id); err != nil {
 		t.Fatalf("poll after recovery: %v", err)
 	}
 	if after := countRows(t, app, "mentions"); after <= before {

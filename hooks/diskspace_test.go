@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/hooks/diskguard"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 )
@@ -64,7 +65,7 @@ func TestDiskShortPausesAndResumes(t *testing.T) {
 
 	free.Store(1 << 20) // 1 MiB left
 	for range 5 {
-		if !h.diskShort() {
+		if !h.disk.Short() {
 			t.Fatal("1 MiB free is not short of a 32 MiB reserve")
 		}
 	}
@@ -73,7 +74,7 @@ func TestDiskShortPausesAndResumes(t *testing.T) {
 		t.Fatalf("alert %q does not say the disk is full in French", msg)
 	}
 	src, _ := app.FindRecordById("sources", sourceID)
-	if src.GetString("last_error") != diskFullMessage {
+	if src.GetString("last_error") != diskguard.HealthMessage {
 		t.Fatalf("source health %q", src.GetString("last_error"))
 	}
 	h.outbox.SendDue(context.Background())
@@ -96,11 +97,11 @@ func TestDiskShortPausesAndResumes(t *testing.T) {
 	}
 
 	free.Store(40 << 20) // above the reserve, below twice it: still paused
-	if !h.diskShort() {
+	if !h.disk.Short() {
 		t.Fatal("resumed at the edge of the reserve")
 	}
 	free.Store(1 << 30)
-	if h.diskShort() {
+	if h.disk.Short() {
 		t.Fatal("still paused with 1 GiB free")
 	}
 	src, _ = app.FindRecordById("sources", sourceID)
@@ -116,7 +117,7 @@ func TestDiskShortPausesAndResumes(t *testing.T) {
 
 	// A second episode alerts again.
 	free.Store(1 << 20)
-	h.diskShort()
+	h.disk.Short()
 	alerts.wait(t, 2)
 }
 

@@ -114,8 +114,7 @@ func TestFirstIngestRSSChild(t *testing.T) {
 	sampled := make(chan struct{})
 	go sampleHeap(os.Getenv("MD_RSS_HEAPPROFILE"), done, sampled)
 	start := time.Now()
-	h.poller.dispatchDue(context.Background())
-	h.poller.wg.Wait()
+	h.sources.DispatchDue(context.Background())
 	close(done)
 	<-sampled
 	took := time.Since(start)

@@ -19,6 +19,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/setup"
 	"github.com/mentiondesk/mentiondesk/hooks/slawatch"
+	"github.com/mentiondesk/mentiondesk/hooks/sources"
 	"github.com/mentiondesk/mentiondesk/hooks/spa"
 	"github.com/mentiondesk/mentiondesk/hooks/stats"
 	"github.com/mentiondesk/mentiondesk/hooks/tickets"
@@ -28,36 +29,32 @@ import (
 	"github.com/mentiondesk/mentiondesk/ui"
 )
 
-// hub carries what every concern shares. Each concern is a method named
-// after it (registerPoller, registerIngest...) in a file of its own.
+// hub holds the ground every concern stands on and each concern's
+// instance, in the order a mention flows through them. It does nothing
+// itself: Register builds the ground, then registers each concern with
+// what it needs (its Deps).
 type hub struct {
-	app     core.App
-	cfg     Config
-	vault   *vault.Vault
-	secrets *secrets.Store // sources' credentials, sealed by the vault
-	// ctx is cancelled when the app terminates: background workers stop
-	// mid-flight instead of being killed with the process.
-	ctx context.Context
+	app core.App
+	cfg Config
 
-	connectors *connectors.Set
-	poller     *poller
-	// outbox sends replies (hooks/replies); the disk guard wakes it.
-	outbox   *replies.Outbox
-	stats    *stats.Reporter
-	desk     *tickets.Desk    // threads batches into tickets, keeps their clocks
-	pipeline *ingest.Pipeline // prepares batches: normalise, match, analyse, triage
-	disk     *diskguard.Guard // free space of the data directory
-	// bus hands ticket events to notifications once committed.
-	bus *bus.Bus
-	// notifier delivers notifications (hooks/notifier).
-	notifier *notifier.Notifier
-	clock    *settings.Clock // SLA time, business hours or the wall clock
-	// workers are the background goroutines, joined on terminate.
-	workers *workers.Pool
-	// slawatch flags tickets at risk and breached (hooks/slawatch).
+	// The ground.
+	vault      *vault.Vault
+	secrets    *secrets.Store  // sources' credentials, sealed by the vault
+	clock      *settings.Clock // SLA time, business hours or the wall clock
+	workers    *workers.Pool   // background goroutines, joined on terminate
+	bus        *bus.Bus        // committed ticket events to their listeners
+	connectors *connectors.Set // one connector per platform, shared
+	disk       *diskguard.Guard
+
+	// The concerns.
+	pipeline *ingest.Pipeline // normalise, match, analyse, triage
+	desk     *tickets.Desk    // thread into tickets, write, keep the clocks
+	sources  *sources.Manager // polls and pushes, source routes and health
+	outbox   *replies.Outbox  // replies sent once on the platform
 	slawatch *slawatch.Watcher
-	// demo loads the sample dataset (serve --demo; tests load it by hand).
-	demo *demo.Loader
+	notifier *notifier.Notifier
+	stats    *stats.Reporter
+	demo     *demo.Loader
 }
 
 // Register wires every concern into app. It is the only entry point main.go
@@ -69,27 +66,40 @@ func Register(app core.App, cfg Config) error {
 
 func register(app core.App, cfg Config) (*hub, error) {
 	cfg = cfg.Defaults()
+	// ctx is cancelled when the app terminates: background workers stop
+	// mid-flight instead of being killed with the process.
 	ctx, cancel := context.WithCancel(context.Background())
 	v := vault.New(cfg.EncryptionKey)
-	h := &hub{app: app, cfg: cfg, vault: v, secrets: secrets.New(v), ctx: ctx, bus: &bus.Bus{}, workers: workers.New(ctx, app.Logger()), clock: settings.NewClock(app.Logger())}
+	h := &hub{
+		app: app, cfg: cfg, vault: v, secrets: secrets.New(v),
+		clock: settings.NewClock(app.Logger()), workers: workers.New(ctx, app.Logger()), bus: &bus.Bus{},
+		connectors: connectors.NewSet(connectors.Config{
+			Client:       connectors.GuardedClient(cfg.AllowPrivateURLs, cfg.FetchTimeout),
+			MaxBody:      cfg.MaxBody,
+			AllowPrivate: cfg.AllowPrivateURLs,
+		}),
+	}
 	app.OnTerminate().BindFunc(func(e *core.TerminateEvent) error {
 		cancel()
 		h.workers.Join() // before PocketBase closes the database under them
 		return e.Next()
 	})
 
+	// Later concerns are reached through closures where an earlier one
+	// needs them (the disk guard wakes the outbox): a method value taken
+	// now would hold a nil receiver.
 	steps := []struct {
 		name string
 		fn   func() error
 	}{
 		{"locale", func() error { return web.Register(app) }},
 		{"secrets", func() error { return secrets.Register(app, h.secrets) }},
+		{"settings", func() error { return settings.Register(app) }},
 		{"disk", func() (err error) {
 			h.disk, err = diskguard.Register(app, diskguard.Deps{
-				Reserve: cfg.DiskReserve, Workers: h.workers, WakeOutbox: h.wakeOutbox,
-				// The desk and the notifier register later: looked up when
-				// the disk fills.
-				Announce: func(created, updated []*core.Record) { h.desk.Announce(created, updated) },
+				Reserve: cfg.DiskReserve, Workers: h.workers,
+				WakeOutbox: func() { h.outbox.Wake() },
+				Announce:   func(created, updated []*core.Record) { h.desk.Announce(created, updated) },
 				AlertOwners: func(ctx context.Context, tag string, title, body map[string]string) {
 					h.notifier.AlertOwners(ctx, notifier.Alert{Tag: tag, Title: title, Body: body})
 				},
@@ -98,22 +108,33 @@ func register(app core.App, cfg Config) (*hub, error) {
 		}},
 		{"setup", func() error { return setup.Register(app) }},
 		{"ingest", func() (err error) { h.pipeline, err = ingest.Register(app); return err }},
-		{"settings", func() error { return settings.Register(app) }},
 		{"tickets", func() (err error) {
 			h.desk, err = tickets.Register(app, tickets.Deps{Pipeline: h.pipeline, Clock: h.clock})
 			return err
 		}},
-		{"poller", h.registerPoller},
-		{"sources", h.registerSources},
-		{"poll soon", h.registerPollSoon},
-		{"inbound", h.registerInbound},
-		{"replies", h.registerReplies},
+		{"sources", func() (err error) {
+			h.sources, err = sources.Register(app, sources.Deps{
+				Config: sources.Config{
+					AllowPrivateURLs: cfg.AllowPrivateURLs, PollWorkers: cfg.PollWorkers, PollTick: cfg.PollTick,
+					FetchTimeout: cfg.FetchTimeout, MaxBody: cfg.MaxBody, DisableWorkers: cfg.DisableWorkers,
+				},
+				Ctx: ctx, Connectors: h.connectors, Secrets: h.secrets, Vault: h.vault, Workers: h.workers,
+				Bus: h.bus, Pipeline: h.pipeline, Desk: h.desk, Disk: h.disk,
+			})
+			return err
+		}},
+		{"replies", func() (err error) {
+			h.outbox, err = replies.Register(app, replies.Deps{
+				Workers: h.workers, Connectors: h.connectors, ConnectorSource: h.sources.ConnectorSource,
+				DiskShort: h.disk.Short, NoteWriteError: h.disk.NoteWriteError, Announce: h.desk.Announce,
+				DisableWorkers: cfg.DisableWorkers,
+			})
+			return err
+		}},
 		{"sla", func() (err error) {
 			h.slawatch, err = slawatch.Register(app, slawatch.Deps{
 				Bus: h.bus, Workers: h.workers, Clock: h.clock,
-				Announce: func(updated []*core.Record) { h.desk.Announce(nil, updated) },
-				// The stats index registers after the watcher: read h.stats
-				// when a pass runs.
+				Announce:       func(updated []*core.Record) { h.desk.Announce(nil, updated) },
 				MarkBreached:   func(ids []string) { h.stats.MarkBreached(ids) },
 				DisableWorkers: cfg.DisableWorkers,
 			})
@@ -142,7 +163,7 @@ func register(app core.App, cfg Config) (*hub, error) {
 					return err
 				},
 				FillTemplate: func(body string, ticket, agent *core.Record) string {
-					return replies.FillTemplate(body, replies.TemplateValues(h.app, ticket, agent, ""))
+					return replies.FillTemplate(body, replies.TemplateValues(app, ticket, agent, ""))
 				},
 				CheckSLA:    h.slawatch.Check,
 				Headline:    tickets.FirstWords,
@@ -159,28 +180,4 @@ func register(app core.App, cfg Config) (*hub, error) {
 		}
 	}
 	return h, nil
-}
-
-// registerReplies wires the outbox, the reply routes and the templates
-// (hooks/replies) to the concerns they lean on.
-func (h *hub) registerReplies() error {
-	o, err := replies.Register(h.app, replies.Deps{
-		Workers:         h.workers,
-		Connectors:      h.connectors, // made by the poller's step, before this one
-		ConnectorSource: h.connectorSource,
-		DiskShort:       h.diskShort,
-		NoteWriteError:  h.noteWriteError,
-		Announce:        h.desk.Announce,
-		DisableWorkers:  h.cfg.DisableWorkers,
-	})
-	h.outbox = o
-	return err
-}
-
-// wakeOutbox sends the due replies now (the disk guard, once space is
-// back).
-func (h *hub) wakeOutbox() {
-	if h.outbox != nil {
-		h.outbox.Wake()
-	}
 }

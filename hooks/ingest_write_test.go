@@ -52,7 +52,7 @@ func TestBulkRowsValidateAndIndexesEqualARebuild(t *testing.T) {
 	}))
 	defer srv.Close()
 	src := saveRecord(t, app, "sources", map[string]any{"kind": "feed", "name": "Alerts", "url": srv.URL, "enabled": true})
-	if _, err := h.pollSource(context.Background(), src.Id); err != nil {
+	if _, err := h.sources.PollSource(context.Background(), src.Id); err != nil {
 		t.Fatal(err)
 	}
 

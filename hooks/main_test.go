@@ -61,14 +61,26 @@ func TestMain(m *testing.M) {
 // prove the API never returns credentials, plain or encrypted.
 const testKey = "test-encryption-key"
 
+// testConfig is the configuration of the test instances: workers off,
+// private addresses allowed (the fake platforms listen on loopback).
+func testConfig() Config {
+	return Config{DisableWorkers: true, EncryptionKey: testKey, AllowPrivateURLs: true}
+}
+
 // newTestApp clones the template and registers our hooks, workers off.
 func newTestApp(t testing.TB) *tests.TestApp {
+	t.Helper()
+	return newTestAppWith(t, testConfig())
+}
+
+// newTestAppWith is newTestApp with a configuration of the test's own.
+func newTestAppWith(t testing.TB, cfg Config) *tests.TestApp {
 	t.Helper()
 	app, err := tests.NewTestApp(templateDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := register(app, Config{DisableWorkers: true, EncryptionKey: testKey, AllowPrivateURLs: true})
+	h, err := register(app, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,7 +147,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 		return e.Next()
 	})
 	contactsBefore, _ := app.CountRecords("contacts")
-	res, err := h.pollSource(context.Background(), src.Id)
+	res, err := h.sources.PollSource(context.Background(), src.Id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	}
 
 	// Polling the same batch again changes nothing.
-	res, err = h.pollSource(context.Background(), src.Id)
+	res, err = h.sources.PollSource(context.Background(), src.Id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,8 +132,7 @@ func benchPollRound(b *testing.B, workers int) {
 	}
 	ctx := context.Background()
 	poll := func() {
-		h.poller.dispatchDue(ctx)
-		h.poller.wg.Wait()
+		h.sources.DispatchDue(ctx)
 	}
 	poll() // first read of every feed: validators stored, 10,000 mentions
 	if got := countMentions(b, app); got != int(farm.newItems.Load()) {

@@ -70,7 +70,7 @@ func TestPollUnchangedFeedIsConditional(t *testing.T) {
 	defer srv.Close()
 	src := feedSource(t, app, srv.URL)
 
-	first, err := h.pollSource(context.Background(), src.Id)
+	first, err := h.sources.PollSource(context.Background(), src.Id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestPollUnchangedFeedIsConditional(t *testing.T) {
 		}
 	}
 
-	second, err := h.pollSource(context.Background(), src.Id)
+	second, err := h.sources.PollSource(context.Background(), src.Id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,16 +165,17 @@ func TestPollFailuresShowOnTheSource(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			app := newTestApp(t)
+			cfg := testConfig()
+			cfg.FetchTimeout = 300 * time.Millisecond
+			app := newTestAppWith(t, cfg)
 			defer app.Cleanup()
 			h := hubOf(t, app)
-			h.cfg.FetchTimeout = 300 * time.Millisecond
 			srv := httptest.NewServer(c.handler)
 			defer srv.Close()
 			src := feedSource(t, app, srv.URL)
 
 			before := time.Now()
-			_, err := h.pollSource(context.Background(), src.Id)
+			_, err := h.sources.PollSource(context.Background(), src.Id)
 			src, _ = app.FindRecordById("sources", src.Id)
 			stored := mentionsOf(t, app, src.Id)
 			if len(stored) != c.wantSaved {
@@ -205,22 +206,6 @@ func TestPollFailuresShowOnTheSource(t *testing.T) {
 	}
 }
 
-// Consecutive failures back off exponentially, capped at six hours; one
-// success resets the count.
-func TestBackoff(t *testing.T) {
-	t.Parallel()
-	base := 5 * time.Minute
-	want := []time.Duration{10 * time.Minute, 20 * time.Minute, 40 * time.Minute, 80 * time.Minute, 160 * time.Minute, 320 * time.Minute, 6 * time.Hour, 6 * time.Hour}
-	for i, w := range want {
-		if got := backoff(base, i+1); got != w {
-			t.Errorf("backoff after %d failures = %s, want %s", i+1, got, w)
-		}
-	}
-	if got := backoff(base, 1000); got != maxBackoff {
-		t.Errorf("huge failure count: %s", got)
-	}
-}
-
 // The outbound guard is on by default: a source pointing at this machine
 // is refused with a clear error, and nothing is fetched.
 func TestPollRefusesPrivateAddresses(t *testing.T) {
@@ -238,7 +223,7 @@ func TestPollRefusesPrivateAddresses(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer srv.Close()
 	src := feedSource(t, app, srv.URL)
-	if _, err := h.pollSource(context.Background(), src.Id); err == nil {
+	if _, err := h.sources.PollSource(context.Background(), src.Id); err == nil {
 		t.Fatal("a loopback source was fetched")
 	}
 	src, _ = app.FindRecordById("sources", src.Id)
@@ -281,7 +266,7 @@ func TestPollFollowsAFeedThatMoved(t *testing.T) {
 	})
 	moved := feedSource(t, app, srv.URL+"/old")
 	for range 2 {
-		if _, err := h.pollSource(context.Background(), moved.Id); err != nil {
+		if _, err := h.sources.PollSource(context.Background(), moved.Id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -291,7 +276,7 @@ func TestPollFollowsAFeedThatMoved(t *testing.T) {
 	}
 
 	away := feedSource(t, app, srv.URL+"/elsewhere")
-	if _, err := h.pollSource(context.Background(), away.Id); err != nil {
+	if _, err := h.sources.PollSource(context.Background(), away.Id); err != nil {
 		t.Fatal(err)
 	}
 	away, _ = app.FindRecordById("sources", away.Id)

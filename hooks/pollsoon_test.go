@@ -34,14 +34,14 @@ func TestNewSourceIsPolledAtOnce(t *testing.T) {
 		case <-time.After(20 * time.Second): // never, without the hook
 			t.Fatalf("%s was not polled", path)
 		}
-		h.poller.wg.Wait()
+		h.sources.WaitPolls()
 	}
 	save := func(r *core.Record) {
 		t.Helper()
 		if err := app.Save(r); err != nil {
 			t.Fatal(err)
 		}
-		h.poller.wg.Wait()
+		h.sources.WaitPolls()
 	}
 
 	src := feedSource(t, app, srv.URL+"/new")

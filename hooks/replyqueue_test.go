@@ -142,36 +142,3 @@ func expectHeaderSet(key string) func(testing.TB, *tests.TestApp, *http.Response
 		}
 	}
 }
-
-// An owner who edits a failing source (a new token) may check it at once;
-// a healthy source never waits more than the shortest interval.
-func TestCheckNowAllowedAt(t *testing.T) {
-	t.Parallel()
-	app := newTestApp(t)
-	defer app.Cleanup()
-	col, _ := app.FindCollectionByNameOrId("sources")
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	mk := func(last, next, updated time.Time, errors int) *core.Record {
-		r := core.NewRecord(col)
-		r.Set("last_check_at", last)
-		r.Set("next_check_at", next)
-		r.SetRaw("updated", records.DT(updated))
-		r.Set("error_count", errors)
-		return r
-	}
-	cases := []struct {
-		name string
-		rec  *core.Record
-		want time.Time
-	}{
-		{"never checked", mk(time.Time{}, time.Time{}, now, 0), time.Time{}},
-		{"healthy", mk(now, now.Add(5*time.Minute), now.Add(-time.Hour), 0), now.Add(manualCheckGap)},
-		{"backing off", mk(now, now.Add(6*time.Hour), now.Add(-time.Hour), 4), now.Add(6 * time.Hour)},
-		{"edited since", mk(now, now.Add(6*time.Hour), now.Add(time.Second), 4), now.Add(manualCheckGap)},
-	}
-	for _, c := range cases {
-		if got := checkNowAllowedAt(c.rec); !got.Equal(c.want) {
-			t.Errorf("%s: %s, want %s", c.name, got, c.want)
-		}
-	}
-}

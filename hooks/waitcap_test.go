@@ -31,7 +31,7 @@ func TestPlatformWaitsAreCappedAtADay(t *testing.T) {
 			}))
 			defer srv.Close()
 			src := feedSource(t, app, srv.URL)
-			_, _ = h.pollSource(context.Background(), src.Id)
+			_, _ = h.sources.PollSource(context.Background(), src.Id)
 			src, _ = app.FindRecordById("sources", src.Id)
 			next := src.GetDateTime("next_check_at").Time()
 			if limit := time.Now().Add(connectors.MaxWait + time.Minute); next.After(limit) {

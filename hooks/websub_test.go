@@ -151,7 +151,7 @@ func TestWebSubUpkeepKeepsAConcurrentPoll(t *testing.T) {
 		}
 		return e.Next()
 	})
-	h.maintainWebSub()
+	h.sources.MaintainWebSub()
 	for _, id := range ids {
 		src, _ := app.FindRecordById("sources", id)
 		if polled[id] && (src.GetString("cursor") != "polled" || src.GetInt("last_new") != 7) {

@@ -1,4 +1,4 @@
-package hooks
+package sources
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/diskguard"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/tickets"
@@ -20,7 +21,7 @@ import (
 // by necessity (Zapier and WebSub hubs have no Mentiondesk account), so
 // each request must prove itself with the source's own secret; a bad
 // signature stores nothing.
-func (h *hub) registerInbound() error {
+func (h *Manager) registerInbound() error {
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		se.Router.POST("/api/md/hooks/{source}", h.handleWebhook)
 		se.Router.GET("/api/md/websub/{source}", h.handleWebSubVerify)
@@ -33,13 +34,13 @@ func (h *hub) registerInbound() error {
 	return nil
 }
 
-func (h *hub) handleWebhook(e *core.RequestEvent) error {
+func (h *Manager) handleWebhook(e *core.RequestEvent) error {
 	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
 	if err != nil || src.GetString("kind") != "webhook" || !src.GetBool("enabled") {
 		return apis.NewNotFoundError("No enabled webhook source here.", nil)
 	}
-	if h.diskShort() {
-		return diskFullResponse(e)
+	if h.disk.Short() {
+		return diskguard.Refuse(e)
 	}
 	body, err := web.ReadCapped(e, h.cfg.MaxBody)
 	if err != nil {
@@ -64,7 +65,7 @@ func (h *hub) handleWebhook(e *core.RequestEvent) error {
 }
 
 // ingestPushed stores pushed mentions and marks the source healthy.
-func (h *hub) ingestPushed(src *core.Record, mentions []connectors.Mention) (tickets.IngestStats, error) {
+func (h *Manager) ingestPushed(src *core.Record, mentions []connectors.Mention) (tickets.IngestStats, error) {
 	now := time.Now().UTC()
 	stats, events, err := h.desk.Ingest(src, mentions, now, func(tx core.App, stats tickets.IngestStats) error {
 		_, err := tx.DB().Update("sources", dbx.Params{
@@ -74,14 +75,14 @@ func (h *hub) ingestPushed(src *core.Record, mentions []connectors.Mention) (tic
 		return err
 	})
 	if err != nil {
-		h.noteWriteError(err)
+		h.disk.NoteWriteError(err)
 		return stats, err
 	}
 	h.bus.Emit(events)
 	return stats, nil
 }
 
-func (h *hub) handleWebhookInfo(e *core.RequestEvent) error {
+func (h *Manager) handleWebhookInfo(e *core.RequestEvent) error {
 	src, err := e.App.FindRecordById("sources", e.Request.PathValue("id"))
 	if err != nil || src.GetString("kind") != "webhook" {
 		return apis.NewNotFoundError("Webhook source not found.", nil)
@@ -97,14 +98,14 @@ func (h *hub) handleWebhookInfo(e *core.RequestEvent) error {
 	})
 }
 
-func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
+func (h *Manager) handleWebSubDelivery(e *core.RequestEvent) error {
 	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
 	if err != nil || src.GetString("websub_topic") == "" || !src.GetBool("enabled") {
 		// 410 tells the hub to stop pushing a topic we no longer follow.
 		return e.NoContent(http.StatusGone)
 	}
-	if h.diskShort() {
-		return diskFullResponse(e)
+	if h.disk.Short() {
+		return diskguard.Refuse(e)
 	}
 	body, err := web.ReadCapped(e, h.cfg.MaxBody)
 	if err != nil {
@@ -130,11 +131,11 @@ func (h *hub) handleWebSubDelivery(e *core.RequestEvent) error {
 }
 
 // webSubUpkeep runs maintainWebSub every ten minutes until ctx ends.
-func (h *hub) webSubUpkeep(ctx context.Context) {
+func (h *Manager) webSubUpkeep(ctx context.Context) {
 	t := time.NewTicker(webSubUpkeepEvery)
 	defer t.Stop()
 	for {
-		if !h.diskShort() {
+		if !h.disk.Short() {
 			h.maintainWebSub()
 		}
 		select {
@@ -150,7 +151,7 @@ const webSubUpkeepEvery = 10 * time.Minute
 // maintainWebSub subscribes sources whose feed advertises a hub, and
 // renews leases a day before they end. It needs the instance's public URL:
 // a hub cannot call back an address only this machine knows.
-func (h *hub) maintainWebSub() {
+func (h *Manager) maintainWebSub() {
 	s, err := settings.Load(h.app)
 	if err != nil || s.PublicURL == "" {
 		return

@@ -1,4 +1,4 @@
-package hooks
+package sources
 
 import (
 	"net/http"
@@ -27,7 +27,7 @@ import (
 // Hubs verify within seconds; the window allows for retries and queues.
 const websubVerifyWindow = time.Hour
 
-func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {
+func (h *Manager) handleWebSubVerify(e *core.RequestEvent) error {
 	src, err := e.App.FindRecordById("sources", e.Request.PathValue("source"))
 	if err != nil || src.GetString("websub_topic") == "" {
 		return e.NoContent(http.StatusNotFound)
@@ -51,7 +51,7 @@ func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {
 	switch in.Mode {
 	case "denied":
 		src.Set("websub_expires_at", "")
-		f := sourceFailure{Code: "source_websub_refused", Params: map[string]string{"reason": records.Clip(in.Reason, 500)}}
+		f := Failure{Code: "source_websub_refused", Params: map[string]string{"reason": records.Clip(in.Reason, 500)}}
 		src.Set("last_error", records.Clip(f.text(model.LangEN), 2000))
 		src.Set("last_error_info", f)
 	case connectors.WebSubSubscribe:
@@ -73,7 +73,7 @@ func (h *hub) handleWebSubVerify(e *core.RequestEvent) error {
 // subscribeWebSub asks src's hub to push its feed to us. The pending
 // request is saved before the hub is called: some hubs verify before they
 // even answer the subscription request.
-func (h *hub) subscribeWebSub(s settings.Settings, src *core.Record) {
+func (h *Manager) subscribeWebSub(s settings.Settings, src *core.Record) {
 	secret, err := h.vault.Open(src.GetString("websub_secret"))
 	if err != nil || secret == "" {
 		secret = records.RandomToken(32)

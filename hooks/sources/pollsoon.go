@@ -1,4 +1,4 @@
-package hooks
+package sources
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // backoff a source switched off while failing still carries. The poll
 // goes through the poller's own bookkeeping: its busy set (never twice at
 // once), a worker slot and its wait group on shutdown.
-func (h *hub) registerPollSoon() error {
+func (h *Manager) registerPollSoon() error {
 	h.app.OnRecordAfterCreateSuccess("sources").BindFunc(func(e *core.RecordEvent) error {
 		if e.Record.GetBool("enabled") {
 			h.pollSoon(e.Record)
@@ -32,7 +32,7 @@ func (h *hub) registerPollSoon() error {
 // pollSoon polls src in the background as soon as a worker is free.
 // Webhook sources are pushed to, never polled; with workers off (tests,
 // benchmarks) nothing polls on its own.
-func (h *hub) pollSoon(src *core.Record) {
+func (h *Manager) pollSoon(src *core.Record) {
 	if h.cfg.DisableWorkers || src.GetString("kind") == "webhook" {
 		return
 	}

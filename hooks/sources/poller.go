@@ -1,4 +1,4 @@
-package hooks
+package sources
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/hooks/diskguard"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/tickets"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
@@ -35,7 +36,7 @@ const (
 // at once (the inflight set), and one that hangs only holds its own worker
 // until FetchTimeout, never the others.
 type poller struct {
-	h    *hub
+	h    *Manager
 	sem  chan struct{}
 	mu   sync.Mutex
 	busy map[string]bool
@@ -43,15 +44,10 @@ type poller struct {
 }
 
 // errBusy means the source is being polled right now.
-var errBusy = errors.New("hooks: source is already being checked")
+var errBusy = errors.New("sources: source is already being checked")
 
-func (h *hub) registerPoller() error {
+func (h *Manager) registerPoller() error {
 	h.poller = &poller{h: h, sem: make(chan struct{}, h.cfg.PollWorkers), busy: map[string]bool{}}
-	h.connectors = connectors.NewSet(connectors.Config{
-		Client:       connectors.GuardedClient(h.cfg.AllowPrivateURLs, h.cfg.FetchTimeout),
-		MaxBody:      h.cfg.MaxBody,
-		AllowPrivate: h.cfg.AllowPrivateURLs,
-	})
 	h.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		g := se.Router.Group("/api/md/sources")
 		g.Bind(apis.RequireAuth("users"))
@@ -87,7 +83,7 @@ func (p *poller) loop(ctx context.Context) {
 // dispatchDue starts a poll for every due source not already running,
 // waiting for a free worker. Webhook sources are pushed to, not polled.
 func (p *poller) dispatchDue(ctx context.Context) {
-	if p.h.diskShort() {
+	if p.h.disk.Short() {
 		return // nowhere to store what a poll brings (diskspace.go)
 	}
 	var ids []string
@@ -136,27 +132,28 @@ func (p *poller) release(id string) {
 	p.mu.Unlock()
 }
 
-// pollResult is what a check tells the owner.
-type pollResult struct {
+// PollResult is what a check tells the owner.
+// PollResult is what one poll did, as "check now" answers it.
+type PollResult struct {
 	OK    bool                `json:"ok"`
 	New   int                 `json:"new"`
 	Stats tickets.IngestStats `json:"stats"`
 	Error string              `json:"error,omitempty"`
 	// ErrorInfo is Error as a code and parameters the app translates.
-	ErrorInfo *sourceFailure `json:"error_info,omitempty"`
-	NextTime  time.Time      `json:"next_check_at"`
+	ErrorInfo *Failure  `json:"error_info,omitempty"`
+	NextTime  time.Time `json:"next_check_at"`
 }
 
 // pollSource fetches one source and stores what it found together with its
 // new cursor and health, in one transaction. Failures are recorded on the
 // source (last_error, error_count, backoff) and returned.
-func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
-	if h.diskShort() {
-		return pollResult{Error: diskFullMessage}, errDiskFull // the sources already say so
+func (h *Manager) pollSource(ctx context.Context, id string) (PollResult, error) {
+	if h.disk.Short() {
+		return PollResult{Error: diskguard.HealthMessage}, diskguard.ErrDiskFull // the sources already say so
 	}
 	src, err := h.app.FindRecordById("sources", id)
 	if err != nil {
-		return pollResult{}, err
+		return PollResult{}, err
 	}
 	kind := src.GetString("kind")
 	fetcher, err := h.connectorSet(h.app).Fetcher(kind)
@@ -177,7 +174,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 	batch, ferr := fetcher.Fetch(fctx, cs, cur)
 	if ferr != nil && !errors.Is(ferr, connectors.ErrNotModified) {
 		if ctx.Err() != nil {
-			return pollResult{}, ctx.Err() // shutting down: not the source's fault
+			return PollResult{}, ctx.Err() // shutting down: not the source's fault
 		}
 		return h.recordFailure(src, ferr, batch.NextCheck)
 	}
@@ -220,7 +217,7 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		return err
 	})
 	if err != nil {
-		h.noteWriteError(err)
+		h.disk.NoteWriteError(err)
 		return h.recordFailure(src, fmt.Errorf("%w: %w", errStoring, err))
 	}
 	h.announceSource(src, health)
@@ -238,13 +235,13 @@ func (h *hub) pollSource(ctx context.Context, id string) (pollResult, error) {
 		events = nil
 	}
 	h.bus.Emit(events)
-	return pollResult{OK: true, New: stats.New, Stats: stats, NextTime: next}, nil
+	return PollResult{OK: true, New: stats.New, Stats: stats, NextTime: next}, nil
 }
 
 // recordFailure writes the error where the owner sees it and backs off:
 // the interval doubles with each consecutive failure up to 6 hours, and a
 // platform's own Retry-After is honoured when it asks for longer.
-func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (pollResult, error) {
+func (h *Manager) recordFailure(src *core.Record, cause error, floor ...time.Time) (PollResult, error) {
 	now := time.Now().UTC()
 	count := src.GetInt("error_count") + 1
 	wait := backoff(interval(src), count)
@@ -274,7 +271,7 @@ func (h *hub) recordFailure(src *core.Record, cause error, floor ...time.Time) (
 		h.announceSource(src, health)
 	}
 	h.app.Logger().Warn("poll failed", "source_id", src.Id, "kind", src.GetString("kind"), "error_count", count, "error", web.UserMessage(cause))
-	return pollResult{Error: msg, ErrorInfo: &f, NextTime: next}, cause
+	return PollResult{Error: msg, ErrorInfo: &f, NextTime: next}, cause
 }
 
 // withoutQuery is a URL fit for the log: private feed URLs carry their
@@ -290,7 +287,7 @@ func withoutQuery(raw string) string {
 
 // announceSource tells realtime subscribers (the Sources screen) and
 // after-save hooks of a source's new health, written without a Save.
-func (h *hub) announceSource(src *core.Record, written dbx.Params) {
+func (h *Manager) announceSource(src *core.Record, written dbx.Params) {
 	for k, v := range written {
 		src.Set(k, v)
 	}
@@ -318,7 +315,7 @@ func backoff(base time.Duration, failures int) time.Duration {
 }
 
 // connectorSource builds what a connector needs from a source record.
-func (h *hub) connectorSource(src *core.Record) (connectors.Source, error) {
+func (h *Manager) connectorSource(src *core.Record) (connectors.Source, error) {
 	secrets, err := h.secrets.Open(src)
 	if err != nil {
 		return connectors.Source{}, err
@@ -331,7 +328,7 @@ func (h *hub) connectorSource(src *core.Record) (connectors.Source, error) {
 }
 
 // handleCheckNow polls one source right away and answers with the result.
-func (h *hub) handleCheckNow(e *core.RequestEvent) error {
+func (h *Manager) handleCheckNow(e *core.RequestEvent) error {
 	id := e.Request.PathValue("id")
 	src, err := e.App.FindRecordById("sources", id)
 	if err != nil {
@@ -343,8 +340,8 @@ func (h *hub) handleCheckNow(e *core.RequestEvent) error {
 	if refused, err := refuseEarlyCheck(e, src); refused || err != nil {
 		return err
 	}
-	if h.diskShort() {
-		return apis.NewApiError(http.StatusServiceUnavailable, diskFullMessage, nil)
+	if h.disk.Short() {
+		return apis.NewApiError(http.StatusServiceUnavailable, diskguard.HealthMessage, nil)
 	}
 	if !h.poller.claim(id) {
 		return e.JSON(http.StatusConflict, map[string]any{"status": 409, "message": "This source is being checked right now.", "data": map[string]any{}})

@@ -1,4 +1,4 @@
-package hooks
+package sources
 
 import (
 	"context"
@@ -18,17 +18,17 @@ import (
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
-// sourceFailure is why a check of a source failed, as the owner reads it:
+// Failure is why a check of a source failed, as the owner reads it:
 // a code of model.Messages and its parameters. The raw error goes to the
 // log only: it can name internal addresses ("dial tcp 10.0.0.5:443") and
 // means nothing to a café owner.
-type sourceFailure struct {
+type Failure struct {
 	Code   string            `json:"code"`
 	Params map[string]string `json:"params,omitempty"`
 }
 
 // text renders the failure in lang.
-func (f sourceFailure) text(lang string) string {
+func (f Failure) text(lang string) string {
 	m, ok := model.Lookup(f.Code)
 	if !ok {
 		return f.Code
@@ -38,7 +38,7 @@ func (f sourceFailure) text(lang string) string {
 
 // failureOf classifies err. host is the source's host, named in messages
 // about the network (the owner typed it; it reveals nothing).
-func failureOf(err error, host string) sourceFailure {
+func failureOf(err error, host string) Failure {
 	p := map[string]string{"host": host}
 	var (
 		rl      *connectors.RateLimitedError
@@ -51,43 +51,43 @@ func failureOf(err error, host string) sourceFailure {
 	)
 	switch {
 	case errors.Is(err, connectors.ErrBlockedAddress):
-		return sourceFailure{Code: "source_blocked"}
+		return Failure{Code: "source_blocked"}
 	case errors.Is(err, connectors.ErrReconnect):
-		return sourceFailure{Code: "source_reconnect"}
+		return Failure{Code: "source_reconnect"}
 	case errors.Is(err, connectors.ErrAuth):
-		return sourceFailure{Code: "source_auth"}
+		return Failure{Code: "source_auth"}
 	case errors.As(err, &rl):
-		return sourceFailure{Code: "source_rate_limited", Params: map[string]string{"wait": rl.RetryAfter.Round(time.Second).String()}}
+		return Failure{Code: "source_rate_limited", Params: map[string]string{"wait": rl.RetryAfter.Round(time.Second).String()}}
 	case errors.Is(err, connectors.ErrBadFeed):
-		return sourceFailure{Code: "source_not_feed"}
+		return Failure{Code: "source_not_feed"}
 	case errors.Is(err, connectors.ErrTooLarge):
-		return sourceFailure{Code: "source_too_large"}
+		return Failure{Code: "source_too_large"}
 	case errors.Is(err, connectors.ErrConfig):
-		return sourceFailure{Code: "source_config", Params: map[string]string{"detail": detailOf(err, connectors.ErrConfig)}}
+		return Failure{Code: "source_config", Params: map[string]string{"detail": detailOf(err, connectors.ErrConfig)}}
 	case errors.As(err, &he):
 		st := strconv.Itoa(he.Status)
 		if he.Status == 404 || he.Status == 410 {
-			return sourceFailure{Code: "source_address_gone", Params: map[string]string{"status": st}}
+			return Failure{Code: "source_address_gone", Params: map[string]string{"status": st}}
 		}
-		return sourceFailure{Code: "source_http", Params: map[string]string{"status": st}}
+		return Failure{Code: "source_http", Params: map[string]string{"status": st}}
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsNotFound {
-			return sourceFailure{Code: "source_dns", Params: p}
+			return Failure{Code: "source_dns", Params: p}
 		}
-		return sourceFailure{Code: "source_unreachable", Params: p}
+		return Failure{Code: "source_unreachable", Params: p}
 	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &hostErr):
-		return sourceFailure{Code: "source_tls", Params: p}
+		return Failure{Code: "source_tls", Params: p}
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
-		return sourceFailure{Code: "source_refused", Params: p}
+		return Failure{Code: "source_refused", Params: p}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &netErr) && netErr.Timeout():
-		return sourceFailure{Code: "source_timeout", Params: p}
+		return Failure{Code: "source_timeout", Params: p}
 	case errors.As(err, &netErr):
-		return sourceFailure{Code: "source_unreachable", Params: p}
+		return Failure{Code: "source_unreachable", Params: p}
 	case errors.Is(err, errStoring):
-		return sourceFailure{Code: "source_storage"}
+		return Failure{Code: "source_storage"}
 	}
-	return sourceFailure{Code: "source_failed", Params: map[string]string{"detail": web.UserMessage(err)}}
+	return Failure{Code: "source_failed", Params: map[string]string{"detail": web.UserMessage(err)}}
 }
 
 // errStoring marks a failure to write what a check found.
@@ -117,17 +117,17 @@ func hostOf(raw string) string {
 
 // reasonOf is a triage reason (triage.Decision.Reason, stored in English)
 // as a code and parameters the app translates.
-func reasonOf(reason string) sourceFailure {
+func reasonOf(reason string) Failure {
 	for _, p := range []struct{ prefix, code, param string }{
 		{"rule: ", "triage_rule", "name"},
 		{"excluded: ", "triage_excluded", "term"},
 	} {
 		if v, ok := strings.CutPrefix(reason, p.prefix); ok {
-			return sourceFailure{Code: p.code, Params: map[string]string{p.param: v}}
+			return Failure{Code: p.code, Params: map[string]string{p.param: v}}
 		}
 	}
 	if m, ok := model.MessageOf(reason); ok {
-		return sourceFailure{Code: m.Code}
+		return Failure{Code: m.Code}
 	}
-	return sourceFailure{}
+	return Failure{}
 }

@@ -1,4 +1,4 @@
-package hooks
+package sources
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 // is refused with the reason on the field when the connector could never
 // use it: a missing query, an unreadable URL, an address the outbound guard
 // blocks (unless the operator allows private addresses).
-func (h *hub) registerSources() error {
+func (h *Manager) registerSources() error {
 	check := func(e *core.RecordRequestEvent) error {
 		if err := h.validateSource(e.App, e.Record); err != nil {
 			return err
@@ -45,13 +45,13 @@ func (h *hub) registerSources() error {
 // (MD_ALLOW_PRIVATE_URLS) decides, never a setting an owner can flip at
 // runtime and then reach the server's network through notification targets
 // or previews. The app argument stays for the callers' sake.
-func (h *hub) allowPrivate(_ core.App) bool { return h.cfg.AllowPrivateURLs }
+func (h *Manager) allowPrivate(_ core.App) bool { return h.cfg.AllowPrivateURLs }
 
 // connectorSet returns the connectors, guarded unless the operator allowed
 // private addresses when starting the server.
-func (h *hub) connectorSet(_ core.App) *connectors.Set { return h.connectors }
+func (h *Manager) connectorSet(_ core.App) *connectors.Set { return h.connectors }
 
-func (h *hub) validateSource(app core.App, r *core.Record) error {
+func (h *Manager) validateSource(app core.App, r *core.Record) error {
 	kind := r.GetString("kind")
 	u := strings.TrimSpace(r.GetString("url"))
 	q := strings.TrimSpace(r.GetString("query"))
@@ -127,14 +127,14 @@ type previewMention struct {
 	Would      string    `json:"would"` // ticket, logged, ignored, dropped
 	Reason     string    `json:"reason"`
 	// Why is Reason as a code and parameters the app translates.
-	Why sourceFailure `json:"why"`
+	Why Failure `json:"why"`
 }
 
 // handlePreview fetches a source as configured in the form — saved or not —
 // and says what the pipeline would make of each mention, storing nothing.
 // Secrets left blank in the form are taken from the saved source, so an
 // owner can test an edit without typing the password again.
-func (h *hub) handlePreview(e *core.RequestEvent) error {
+func (h *Manager) handlePreview(e *core.RequestEvent) error {
 	var body struct {
 		ID      string            `json:"id"`
 		Kind    string            `json:"kind"`
