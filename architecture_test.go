@@ -54,7 +54,7 @@ var allowedImports = map[string]struct {
 	"hooks/setup":                 {[]string{"hooks/analysis", "hooks/normalize", "hooks/settings", "internal/apptest", "model", "pb_migrations"}, true},
 	"hooks/spa":                   {[]string{"ui"}, true},
 	"hooks/demo":                  {[]string{"connectors", "hooks/records", "internal/apptest", "model", "pb_migrations"}, true},
-	"hooks/notifier":              {[]string{"connectors", "hooks/bus", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/settings", "hooks/vault", "hooks/web", "hooks/workers", "pb_migrations"}, true},
+	"hooks/notifier":              {[]string{"connectors", "hooks/bus", "hooks/normalize", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/settings", "hooks/vault", "hooks/web", "hooks/workers", "pb_migrations"}, true},
 	"hooks/notifier/notifiertest": {nil, false},
 	"hooks/diskguard":             {[]string{"hooks/records", "hooks/web", "hooks/workers", "internal/apptest", "model"}, true},
 	"hooks/search":                {[]string{"hooks/normalize"}, true},

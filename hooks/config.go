@@ -1,7 +1,8 @@
-// Package hooks wires Mentiondesk into PocketBase: the poller, the ingest
-// pipeline, the SLA watcher, the outbox, notifications and our routes under
-// /api/md. Each concern lives in its own file with one Register function;
-// pure logic that grew big lives in sub-packages without PocketBase imports.
+// Package hooks wires Mentiondesk into PocketBase and holds nothing else:
+// every concern (ingest, tickets, sources, replies, the SLA watcher,
+// notifications, stats…) is a package under hooks/ with one Register,
+// and hooks.go registers each with what it needs. ARCHITECTURE.md draws
+// the flow and the import graph.
 package hooks
 
 import (

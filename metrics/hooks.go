@@ -39,7 +39,7 @@ func (m *Metrics) bindCounters(app core.App) {
 
 // pollResult tells a poll from an owner's edit of the source: a poll
 // always writes last_check_at, ok or not, and resets error_count on
-// success (hooks/poller.go, pollSource and recordFailure).
+// success (hooks/sources/poller.go, pollSource and recordFailure).
 func pollResult(r *core.Record) (string, bool) {
 	if r.GetString("last_check_at") == r.Original().GetString("last_check_at") {
 		return "", false
@@ -71,7 +71,7 @@ func sendResult(r *core.Record) (string, bool) {
 
 // deliveryResult reads a delivery off a notification target: the notifier
 // writes last_sent_at when one went out, last_error when one did not
-// (hooks/notify.go, record).
+// (hooks/notifier, record).
 func deliveryResult(r *core.Record) (string, bool) {
 	o := r.Original()
 	if !r.GetDateTime("last_sent_at").IsZero() && r.GetDateTime("last_sent_at") != o.GetDateTime("last_sent_at") {

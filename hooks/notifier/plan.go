@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/normalize"
 	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
@@ -224,7 +225,7 @@ func (n *Notifier) eventInfo(t *core.Record, ev notifyEvent, s settings.Settings
 	}
 	if ev.Actor != "" {
 		if u, err := app.FindRecordById("users", ev.Actor); err == nil {
-			info.Assigner = firstName(u.GetString("name"))
+			info.Assigner = normalize.FirstName(u.GetString("name"))
 		}
 	}
 	return info
@@ -235,15 +236,4 @@ func (n *Notifier) home(s settings.Settings) string { return web.BaseURL(n.app, 
 
 func (n *Notifier) ticketURL(s settings.Settings, id string) string {
 	return web.TicketLink(n.home(s), id)
-}
-
-// firstName takes the first word of an assigner's name, as the reply
-// templates do for the agent's: "by Alex", never an e-mail address.
-func firstName(name string) string {
-	name = strings.TrimSpace(name)
-	if name == "" || strings.ContainsAny(name, "@") {
-		return ""
-	}
-	first, _, _ := strings.Cut(name, " ")
-	return first
 }

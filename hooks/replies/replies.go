@@ -5,7 +5,7 @@
 // and the reply templates with their placeholders.
 //
 // The first response itself is the tickets' rule: saving a reply as sent
-// fires the lifecycle hooks (hooks/lifecycle.go), which stop the ticket's
+// fires the lifecycle hooks (hooks/tickets/lifecycle.go), which stop the ticket's
 // clock. This package only ever saves replies through PocketBase so that
 // those hooks run.
 package replies

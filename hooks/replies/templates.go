@@ -12,6 +12,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/hooks/normalize"
 	"github.com/mentiondesk/mentiondesk/hooks/settings"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/pb_migrations"
@@ -96,7 +97,7 @@ func TemplateValues(app core.App, ticket, agent *core.Record, base string) map[s
 	s, _ := settings.Load(app)
 	vals["business"] = s.BusinessName
 	if agent != nil {
-		vals["agent"] = FirstNameOf(agent.GetString("name"))
+		vals["agent"] = normalize.FirstName(agent.GetString("name"))
 	}
 	if s.PublicURL != "" {
 		base = strings.TrimRight(s.PublicURL, "/")
@@ -148,17 +149,6 @@ func looksLikeHandle(display, handle string) bool {
 	h := strings.ToLower(strings.TrimPrefix(handle, "@"))
 	h, _, _ = strings.Cut(h, "@")
 	return h != "" && strings.ToLower(display) == h
-}
-
-// FirstNameOf takes the first word of an agent's name ("" for an
-// address): how a reply signs and a notification names the assigner.
-func FirstNameOf(name string) string {
-	name = strings.TrimSpace(name)
-	if name == "" || strings.ContainsAny(name, "@") {
-		return ""
-	}
-	first, _, _ := strings.Cut(name, " ")
-	return first
 }
 
 // FillTemplate puts vals into body. A known placeholder with no value is

@@ -87,7 +87,7 @@ func (w *Watcher) stepPerTicket(t *core.Record, s settings.Settings, now time.Ti
 			return err
 		}
 		for _, ev := range events {
-			// The history line tickets write (hooks/tickets.go, ticketEvent).
+			// The history line tickets write (hooks/tickets, History).
 			r := core.NewRecord(col)
 			r.Set("ticket", t.Id)
 			r.Set("kind", ev.Kind)

@@ -77,7 +77,7 @@ func slaFixture(tb testing.TB, p *probe, seed uint64, n int, at time.Time) {
 				}
 			}
 			// The due time tickets give a clock started at start
-			// (hooks/tickets.go, deadlines).
+			// (hooks/tickets, Desk.Deadlines).
 			target, _ := s.Targets(row["priority"].(string))
 			switch due := p.w.d.Clock.AddBusinessTime(s, start, target); {
 			case r.IntN(10) == 0:
