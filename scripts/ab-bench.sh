@@ -38,6 +38,7 @@ done
 
 # side benchmark unit value → per benchmark and unit: base and head
 # medians, and head/base.
+printf "%-48s %-18s %14s %14s %8s\n" benchmark unit "base (median)" "head (median)" head/base
 awk '
 	{ key = $2 " " $3; v[key, $1, ++n[key, $1]] = $4; keys[key] = 1 }
 	function median(key, side,   i, j, t, c, a) {
@@ -47,7 +48,6 @@ awk '
 		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
 	}
 	END {
-		printf "%-48s %-18s %14s %14s %8s\n", "benchmark", "unit", "base (median)", "head (median)", "head/base"
 		for (key in keys) {
 			split(key, k, " ")
 			b = median(key, "base"); h = median(key, "head")
