@@ -45,9 +45,9 @@ type Deps struct {
 	AlertOwners func(ctx context.Context, tag string, title, body map[string]string)
 }
 
-// ErrMissingDeps is returned by Register when Deps lacks a callback or
+// ErrMissingDep is returned by Register when Deps lacks a callback or
 // the workers.
-var ErrMissingDeps = errors.New("diskguard: Deps.Workers, Announce, WakeOutbox and AlertOwners are required")
+var ErrMissingDep = errors.New("diskguard: Deps.Workers, Announce, WakeOutbox and AlertOwners are required")
 
 // Guard tracks whether the data directory's filesystem is short of
 // space.
@@ -71,7 +71,7 @@ type Guard struct {
 // SQLite's refusals to it (NoteWriteError).
 func Register(app core.App, d Deps) (*Guard, error) {
 	if d.Workers == nil || d.Announce == nil || d.WakeOutbox == nil || d.AlertOwners == nil {
-		return nil, ErrMissingDeps
+		return nil, ErrMissingDep
 	}
 	return &Guard{app: app, d: d, dir: app.DataDir(), reserve: d.Reserve, free: FreeSpace}, nil
 }

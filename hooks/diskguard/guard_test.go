@@ -201,7 +201,7 @@ func TestRefuse(t *testing.T) {
 
 func TestRegisterNeedsItsDeps(t *testing.T) {
 	app, _ := apptest.New(t)
-	if _, err := Register(app, Deps{Reserve: 1}); !errors.Is(err, ErrMissingDeps) {
-		t.Fatalf("Register without callbacks: %v, want ErrMissingDeps", err)
+	if _, err := Register(app, Deps{Reserve: 1}); !errors.Is(err, ErrMissingDep) {
+		t.Fatalf("Register without callbacks: %v, want ErrMissingDep", err)
 	}
 }

@@ -134,7 +134,7 @@ func TestRegisterNeedsItsDeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer app.Cleanup()
-	if _, err := Register(app, Deps{Bus: &bus.Bus{}}); !errors.Is(err, ErrMissingDeps) {
-		t.Fatalf("Register without workers and vault: %v, want ErrMissingDeps", err)
+	if _, err := Register(app, Deps{Bus: &bus.Bus{}}); !errors.Is(err, ErrMissingDep) {
+		t.Fatalf("Register without workers and vault: %v, want ErrMissingDep", err)
 	}
 }

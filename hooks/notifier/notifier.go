@@ -66,9 +66,9 @@ type Deps struct {
 	DisableWorkers bool
 }
 
-// ErrMissingDeps is returned by Register when Deps lacks what it cannot
+// ErrMissingDep is returned by Register when Deps lacks what it cannot
 // work without.
-var ErrMissingDeps = errors.New("notifier: Deps.Bus, Deps.Workers and Deps.Vault are required")
+var ErrMissingDep = errors.New("notifier: Deps.Bus, Deps.Workers and Deps.Vault are required")
 
 // notifyEvent is an ingest event plus who caused it (assignments).
 type notifyEvent struct {
@@ -141,7 +141,7 @@ func newNotifier(app core.App, d Deps) *Notifier {
 // starts its dispatcher on serve (unless d.DisableWorkers).
 func Register(app core.App, d Deps) (*Notifier, error) {
 	if d.Bus == nil || d.Workers == nil || d.Vault == nil {
-		return nil, ErrMissingDeps
+		return nil, ErrMissingDep
 	}
 	n := newNotifier(app, d)
 	d.Bus.Listen(func(e bus.Event) { n.enqueue(notifyEvent{Event: e}) })
