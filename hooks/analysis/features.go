@@ -14,7 +14,7 @@ import (
 // the version it was trained with and is refused by code extracting
 // anything else: a hashed model silently reads garbage otherwise. Bump it
 // with any change to what features produces, then retrain.
-const featureVersion = 3
+const featureVersion = 2
 
 // FeatureConfig is the shape of the feature space, chosen by
 // cross-validation (tools/train -cv) and stored in the model file.
@@ -65,13 +65,12 @@ var (
 // extractor holds the scratch buffers of one extraction, so that a post
 // costs no allocation beyond its folded text once the buffers have grown.
 type extractor struct {
-	cfg     FeatureConfig
-	toks    []token
-	words   []string // the word stream: words, emoji, ? and !, with markers
-	negated []bool   // words[i] is in a negation's scope
-	buf     []byte
-	keys    []uint64
-	out     []feature
+	cfg   FeatureConfig
+	toks  []token
+	words []string // the word stream: words, emoji, ? and !, with markers
+	buf   []byte
+	keys  []uint64
+	out   []feature
 }
 
 // features returns the sorted, merged feature vector of a post; lang is
@@ -135,16 +134,11 @@ func mergeFeatures(fs []feature) []feature {
 }
 
 // wordFeatures adds word n-grams, and the unigrams seen through the
-// negation and contrast rules of the lexicon analyser. A word in a
-// negation's scope gives the negated word only: "pas cher" gives "¬cher"
-// and not "cher", so that the plain word learns from its plain uses alone
-// (when "never disappointed" also counted as "disappointed", the praise
-// the negated phrase carries taught the word itself that it was praise).
-// Bigrams keep the words as written: "never disappointed" is its own
-// feature.
+// negation and contrast rules of the lexicon analyser: "pas cher" gives
+// the word "cher" and the negated word "¬cher", which the model learns to
+// weigh apart from "cher".
 func (e *extractor) wordFeatures(r langRules) {
 	e.words = append(e.words[:0], "<s>")
-	e.negated = append(e.negated[:0], false)
 	start := len(e.out)
 	lastContrast := -1
 	for i, t := range e.toks {
@@ -164,15 +158,12 @@ func (e *extractor) wordFeatures(r langRules) {
 				} else {
 					e.words = append(e.words, t.s)
 				}
-				e.negated = append(e.negated, false)
 			case isBoundary(t):
 				e.words = append(e.words, "|")
-				e.negated = append(e.negated, false)
 			}
 			continue
 		case tEmoji:
 			e.words = append(e.words, t.s)
-			e.negated = append(e.negated, false)
 			continue
 		}
 		w := t.s
@@ -182,16 +173,13 @@ func (e *extractor) wordFeatures(r langRules) {
 			w = "0"
 		}
 		e.words = append(e.words, w)
-		neg := false
 		switch {
 		case r.isNegator(e.toks, i):
 			negLeft = negScope
 		case negLeft > 0:
 			negLeft--
 			e.add(nsNeg, w, "", 1)
-			neg = true
 		}
-		e.negated = append(e.negated, neg)
 		if lastContrast >= 0 && i > lastContrast {
 			e.add(nsPost, w, "", 1)
 		}
@@ -199,7 +187,7 @@ func (e *extractor) wordFeatures(r langRules) {
 	e.words = append(e.words, "</s>")
 	ws := e.words
 	for i := range ws {
-		if i > 0 && i < len(ws)-1 && !e.negated[i] {
+		if i > 0 && i < len(ws)-1 {
 			e.add(nsWord, ws[i], "", 1)
 		}
 		if e.cfg.WordN >= 2 && i+1 < len(ws) {

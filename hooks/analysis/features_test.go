@@ -29,10 +29,6 @@ func TestFeaturesReadTheRules(t *testing.T) {
 		{"negation scope", "c'est pas cher du tout", "fr", 0, nsNeg, "cher", true},
 		{"ends at punctuation", "pas de souci. cher", "fr", 0, nsNeg, "cher", false},
 		{"n't", "the staff wasn't friendly", "en", 0, nsNeg, "friendly", true},
-		{"a negated word is not the plain word", "never disappointed", "en", 0, nsWord, "disappointed", false},
-		{"the negator stays a word", "never disappointed", "en", 0, nsWord, "never", true},
-		{"the plain word", "so disappointed", "en", 0, nsWord, "disappointed", true},
-		{"scope ends at punctuation", "not once. disappointed", "en", 0, nsWord, "disappointed", true},
 		{"after mais", "bon accueil mais facture salée", "fr", 0, nsPost, "salee", true},
 		{"before mais", "bon accueil mais facture salée", "fr", 0, nsPost, "accueil", false},
 		{"stars", "ok", "fr", 1, nsSignal, "stars:1", true},
@@ -56,15 +52,6 @@ func TestFeaturesReadTheRules(t *testing.T) {
 		if got := has(t, tt.text, tt.lang, tt.stars, tt.ns, tt.feature, ""); got != tt.want {
 			t.Errorf("%s: feature %q in %q = %v, want %v", tt.name, tt.feature, tt.text, got, tt.want)
 		}
-	}
-}
-
-func TestNegatedWordKeepsItsBigram(t *testing.T) {
-	if !has(t, "Never disappointed, great as always.", "en", 0, nsWord, "never", "disappointed") {
-		t.Error("no bigram never+disappointed")
-	}
-	if !has(t, "Never disappointed, great as always.", "en", 0, nsNeg, "disappointed", "") {
-		t.Error("no negated unigram disappointed")
 	}
 }
 
