@@ -24,24 +24,24 @@ import (
 
 // defaults are the hyper-parameters of the committed model. -search (one
 // axis at a time, 5-fold cross-validation, on the 4,782 posts written by
-// then) ended on the same features with a learning rate of 0.4, no L2 and
-// no averaging; on all 5,229 posts that model and three more regularised
-// or character-n-gram variants scored within 0.4 points of each other by
-// k-fold. The unregularised one was frozen first and then failed plain
-// posts ("So disappointed." as praise: the training posts use
-// "disappointed" four times, twice as "never disappointed"), which
-// hooks/analysis TestObviousPosts now guards. These options are the
-// regularised variant (L2 1e-4, averaged weights) that gets every obvious
-// post right and, of the variants that do, scores best when one writer is
-// left out. ComplaintOffset is what chooseOffset picks for it.
-// BENCHMARKS.md has the figures.
+// then) ended on these features with a learning rate of 0.4, no L2 and no
+// averaging; that model read "So disappointed." as praise (the training
+// posts then used "disappointed" four times, twice as "never
+// disappointed"), which hooks/analysis TestObviousPosts now guards. The
+// regularised variants (rate 0.2, averaged weights) score within half a
+// point of it. On the 7,329 posts of five writers, L2 1e-4, 2e-4, 3e-4 and
+// 5e-4, each with the complaint offset chooseOffset picks for it, all get
+// the obvious posts right and score within 0.5 points of each other by
+// k-fold; 1e-4 is ahead by k-fold and on almost every writer left out.
+// ComplaintOffset is what chooseOffset picks for it (0.7 on the 5,229
+// posts of three writers). BENCHMARKS.md has the figures.
 var defaults = analysis.TrainOptions{
 	Features:        analysis.FeatureConfig{HashBits: 18, WordN: 2},
 	Epochs:          20,
 	Rate:            0.2,
 	L2:              1e-4,
 	StarDrop:        0.3,
-	ComplaintOffset: 0.7,
+	ComplaintOffset: 0.5,
 	Joint:           true,
 	Average:         true,
 	Seed:            1,
