@@ -54,7 +54,7 @@ var allowedImports = map[string]struct {
 	"hooks/setup":                 {[]string{"hooks/analysis", "hooks/normalize", "hooks/settings", "internal/apptest", "model", "pb_migrations"}, true},
 	"hooks/spa":                   {[]string{"ui"}, true},
 	"hooks/demo":                  {[]string{"connectors", "hooks/records", "internal/apptest", "model", "pb_migrations"}, true},
-	"hooks/notifier":              {[]string{"connectors", "hooks/bus", "hooks/normalize", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/settings", "hooks/vault", "hooks/web", "hooks/workers", "pb_migrations"}, true},
+	"hooks/notifier":              {[]string{"connectors", "hooks/bus", "hooks/normalize", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/settings", "hooks/vault", "hooks/web", "hooks/workers", "internal/apptest", "pb_migrations"}, true},
 	"hooks/notifier/notifiertest": {nil, false},
 	"hooks/diskguard":             {[]string{"hooks/records", "hooks/web", "hooks/workers", "internal/apptest", "model"}, true},
 	"hooks/search":                {[]string{"hooks/normalize"}, true},
@@ -62,7 +62,7 @@ var allowedImports = map[string]struct {
 	// The wiring, and the operator's side beside it.
 	"hooks/connect":    {[]string{"connectors", "connectors/oauth", "hooks/vault", "model", "pb_migrations"}, true},
 	"hooks/metahooks":  {[]string{"connectors", "model", "pb_migrations"}, true},
-	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/diskguard", "hooks/ingest", "hooks/normalize", "hooks/notifier", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/replies", "hooks/search", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/sources", "hooks/spa", "hooks/stats", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "internal/fakemastodon", "model", "pb_migrations", "sqlitedb", "ui"}, true},
+	"hooks":            {[]string{"connectors", "hooks/analysis", "hooks/bus", "hooks/demo", "hooks/diskguard", "hooks/ingest", "hooks/normalize", "hooks/notifier", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/replies", "hooks/search", "hooks/secrets", "hooks/settings", "hooks/setup", "hooks/sla", "hooks/slawatch", "hooks/sources", "hooks/spa", "hooks/stats", "hooks/tickets", "hooks/triage", "hooks/vault", "hooks/web", "hooks/workers", "internal/apptest", "internal/fakemastodon", "model", "pb_migrations", "sqlitedb", "ui"}, true},
 	"metrics":          {[]string{"internal/apptest"}, true},
 	"ops":              {[]string{"hooks/vault", "internal/apptest", "metrics", "pb_migrations", "sqlitedb", "version"}, true},
 	"internal/apptest": {[]string{"pb_migrations", "sqlitedb"}, true},

@@ -18,6 +18,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 
+	"github.com/mentiondesk/mentiondesk/internal/apptest"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
@@ -108,8 +109,8 @@ func TestFirstIngestRSSChild(t *testing.T) {
 		saveRecord(t, app, "sources", map[string]any{"kind": "feed", "name": fmt.Sprintf("Alerts %d", i),
 			"url": fmt.Sprintf("%s/feed/%d", os.Getenv("MD_RSS_URL"), i), "enabled": true})
 	}
-	base := currentRSS()
-	resetPeakRSS()
+	base := apptest.CurrentRSS()
+	apptest.ResetPeakRSS()
 	done := make(chan struct{})
 	sampled := make(chan struct{})
 	go sampleHeap(os.Getenv("MD_RSS_HEAPPROFILE"), done, sampled)
@@ -118,7 +119,7 @@ func TestFirstIngestRSSChild(t *testing.T) {
 	close(done)
 	<-sampled
 	took := time.Since(start)
-	peak := peakRSS()
+	peak := apptest.PeakRSS()
 	var stored int64
 	if err := app.DB().Select("count(*)").From("mentions").Where(dbx.NewExp("1 = 1")).Row(&stored); err != nil {
 		t.Fatal(err)

@@ -24,6 +24,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/ingest"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/tickets"
+	"github.com/mentiondesk/mentiondesk/internal/apptest"
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
@@ -233,42 +234,6 @@ func loadIngestFixture(b *testing.B) ingestFixture {
 	return ingestFixtureData
 }
 
-// peakRSS reads the process's resident-set high-water mark (VmHWM) in
-// bytes; resetPeakRSS lowers it to the current RSS (Linux ≥ 4.0), so a
-// phase's peak is its own. Both report 0 / false where /proc is missing.
-func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-func currentRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-func resetPeakRSS() bool {
-	runtime.GC()
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-}
-
 // BenchmarkIngest100k ingests 100,000 mentions, 100 per batch as polls
 // bring them, into a fresh database through the real pipeline (normalise,
 // dedupe, match, analyse, triage, thread, contacts, tickets, the source's
@@ -302,8 +267,8 @@ func BenchmarkIngest100k(b *testing.B) {
 		}
 		benchPragma(b, app)
 		settle()
-		baseRSS := currentRSS()
-		resetPeakRSS()
+		baseRSS := apptest.CurrentRSS()
+		apptest.ResetPeakRSS()
 
 		b.StartTimer()
 		start := time.Now()
@@ -332,7 +297,7 @@ func BenchmarkIngest100k(b *testing.B) {
 		wg.Wait()
 		pipeline := time.Since(start)
 		b.StopTimer()
-		pipelinePeak := peakRSS()
+		pipelinePeak := apptest.PeakRSS()
 		if stats != nil {
 			stats.report(b, fx.total, pipeline, "mention")
 			stats.install(app) // stop counting: what follows is the check
@@ -352,9 +317,9 @@ func BenchmarkIngest100k(b *testing.B) {
 		raw, _ := benchApp(b)
 		benchPragma(b, raw)
 		settle()
-		resetPeakRSS()
+		apptest.ResetPeakRSS()
 		rawTime := rawInsert(b, raw, []storedTable{mentions})
-		rawPeak := peakRSS()
+		rawPeak := apptest.PeakRSS()
 		_ = raw.ResetBootstrapState()
 		// Raw, every row the pipeline stored (mentions, tickets, contacts)
 		// in as many transactions: the cost of writing what it writes,

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mentiondesk/mentiondesk/internal/apptest"
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -146,8 +147,8 @@ func benchPollRound(b *testing.B, workers int) {
 		stats = &sqlStats{}
 		stats.install(app)
 	}
-	baseRSS := currentRSS()
-	resetPeakRSS()
+	baseRSS := apptest.CurrentRSS()
+	apptest.ResetPeakRSS()
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
@@ -163,7 +164,7 @@ func benchPollRound(b *testing.B, workers int) {
 		stats.report(b, b.N*pollSources, elapsed, "source")
 		stats.install(app)
 	}
-	peak := peakRSS()
+	peak := apptest.PeakRSS()
 
 	// The round did what it claims: 900 × 304 and 100 × 200 per round,
 	// every new item stored once, no source in error.
@@ -233,14 +234,14 @@ func benchPollBaseline(b *testing.B) {
 	}
 	round()
 	farm.notModified.Store(0)
-	baseRSS := currentRSS()
-	resetPeakRSS()
+	baseRSS := apptest.CurrentRSS()
+	apptest.ResetPeakRSS()
 	b.ResetTimer()
 	for range b.N {
 		round()
 	}
 	b.StopTimer()
-	peak := peakRSS()
+	peak := apptest.PeakRSS()
 	if nm := farm.notModified.Load(); nm != int64(b.N*(pollSources-pollSources/pollActiveEvery)) {
 		b.Fatalf("%d rounds: %d × 304", b.N, nm)
 	}
