@@ -20,6 +20,15 @@ var freshSets = []struct {
 	path   string
 	floors []freshFloor
 }{
+	{"testdata/fresh-2026-11-29-0400.tsv", []freshFloor{
+		// Written 04:00:44–04:03:47 after the 04:00:11 freeze (9ed5c41):
+		// all 0.970 / 0.970 / 0.95 / 0.99 (400 posts, 141 complaints);
+		// fr 0.965 / 0.969 / 0.96 / 0.98 (260, 92); en 0.979 / 0.971 /
+		// 0.92 / 1.00 (140, 49).
+		{"all", 0.96, 0.96, 0.93, 0.97},
+		{"fr", 0.95, 0.95, 0.94, 0.96},
+		{"en", 0.96, 0.95, 0.89, 0.97},
+	}},
 	{"testdata/fresh-2026-11-29.tsv", []freshFloor{
 		// Model 9ed5c41 (04:00): all 0.930 / 0.930 / 0.90 / 0.95 (370
 		// posts, 131 complaints); fr 0.933 / 0.938 / 0.93 / 0.95 (240,
