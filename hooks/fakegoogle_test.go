@@ -137,6 +137,9 @@ func (g *fakeGoogle) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/accounts":
 		writeJSON(w, map[string]any{"accounts": []map[string]any{{"name": fakeGoogleAccount, "accountName": "Café Lune", "type": "LOCATION_GROUP"}}})
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/"+fakeGoogleAccount+"/locations":
+		// The location's title is the business's name, as on its profile:
+		// the connector puts it in each review's title, where the brand
+		// keyword (the seed's "Café Lune") finds it.
 		if r.URL.Query().Get("readMask") == "" {
 			g.apiError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Request contains an invalid argument.")
 			return
