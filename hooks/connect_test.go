@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/connect"
 	"github.com/mentiondesk/mentiondesk/hooks/metahooks"
+	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -255,21 +257,44 @@ func TestGoogleReviewConnectedPolledAndAnsweredWithFreshTokens(t *testing.T) {
 
 // TestApiRefusalOfAConnectedTokenMarksReconnect: a token Google refuses on
 // the API itself (revoked between a refresh and its use) marks the source
-// through the poller, with the specific code.
+// through the poller, with the specific code, and the owner's notification
+// target gets one alert (in the owner's French) however often it is polled.
 func TestApiRefusalOfAConnectedTokenMarksReconnect(t *testing.T) {
 	t.Parallel()
+	var mu sync.Mutex
+	var alerts []notify.WebhookPayload
+	receiver := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		var p notify.WebhookPayload
+		_ = json.NewDecoder(r.Body).Decode(&p)
+		mu.Lock()
+		alerts = append(alerts, p)
+		mu.Unlock()
+		rw.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(receiver.Close)
 	g := newFakeGoogle(t)
 	w := serveWired(t, googleConfig(g))
+	saveRecord(t, w.app, "notifications", map[string]any{"user": ownerID, "kind": "webhook", "target": receiver.URL, "enabled": true})
 	src := saveRecord(t, w.app, "sources", map[string]any{"kind": model.KindGoogleReviews, "name": "Avis Google",
 		"url": g.srv.URL, "enabled": true, "interval_sec": 300})
 	w.connectGoogle(g, src.Id)
 	g.revoke() // the stored access token still looks valid for an hour
-	_, err := w.hub.sources.PollSource(context.Background(), src.Id)
-	if !errors.Is(err, connectors.ErrReconnect) || g.grantCount("refresh_token") != 0 {
-		t.Fatalf("poll: %v after %d refreshes", err, g.grantCount("refresh_token"))
+	for i := range 3 {
+		_, err := w.hub.sources.PollSource(context.Background(), src.Id)
+		if !errors.Is(err, connectors.ErrReconnect) || g.grantCount("refresh_token") != 0 {
+			t.Fatalf("poll %d: %v after %d refreshes", i, err, g.grantCount("refresh_token"))
+		}
+		if code, marked := w.health(src.Id); code != "source_reconnect_needed" || !marked {
+			t.Errorf("poll %d: health %q, marked %v", i, code, marked)
+		}
 	}
-	if code, marked := w.health(src.Id); code != "source_reconnect_needed" || !marked {
-		t.Errorf("health %q, marked %v", code, marked)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(alerts) != 1 {
+		t.Fatalf("%d alerts over 3 polls, want 1: %+v", len(alerts), alerts)
+	}
+	if a := alerts[0]; !strings.HasSuffix(a.URL, "/sources/"+src.Id) || a.Title != "Mentiondesk : reconnectez Avis Google" || !strings.Contains(a.Body, "Google") {
+		t.Errorf("alert: %+v", a)
 	}
 }
 
