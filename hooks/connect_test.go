@@ -193,8 +193,8 @@ func TestGoogleReviewConnectedPolledAndAnsweredWithFreshTokens(t *testing.T) {
 		t.Fatalf("poll: %+v, %v", res, err)
 	}
 	ms := mentionsOf(t, w.app, src.Id)
-	if len(ms) != 1 || ms[0].GetString("ticket") == "" || ms[0].GetString("language") != "fr" {
-		t.Fatalf("mentions: %d, ticket %q, language %q", len(ms), ms[0].GetString("ticket"), ms[0].GetString("language"))
+	if len(ms) != 1 || ms[0].GetString("triage") != "ticket" || ms[0].GetString("ticket") == "" || ms[0].GetString("language") != "fr" {
+		t.Fatalf("mentions: %d, triage %q, ticket %q, language %q", len(ms), ms[0].GetString("triage"), ms[0].GetString("ticket"), ms[0].GetString("language"))
 	}
 	ticket := ms[0].GetString("ticket")
 
@@ -365,6 +365,13 @@ func TestMetaWebhookReachesTheDesk(t *testing.T) {
 			t.Errorf("mention %s: triage %q, channel %q: not through the desk", m.GetString("external_id"), m.GetString("triage"), m.GetString("channel"))
 		}
 	}
+	// A complaint under the Page's post names no brand keyword: written to
+	// the Page, it is a ticket all the same.
+	if m := mentionByExternalID(t, ms, "111_906"); m == nil {
+		t.Error("the complaint on the Page's post was not stored")
+	} else if m.GetString("triage") != "ticket" || m.GetString("ticket") == "" {
+		t.Errorf("the complaint on the Page's post: %s (%s), not a ticket", m.GetString("triage"), m.GetString("triage_reason"))
+	}
 	if s, _ := w.app.FindRecordById("sources", src.Id); s.GetString("last_ok_at") == "" {
 		t.Error("the source's health does not show the delivery")
 	}
@@ -373,4 +380,14 @@ func TestMetaWebhookReachesTheDesk(t *testing.T) {
 	if again := mentionsOf(t, w.app, src.Id); len(again) != len(ms) {
 		t.Errorf("a repeated delivery: %d mentions, then %d", len(ms), len(again))
 	}
+}
+
+func mentionByExternalID(t *testing.T, ms []*core.Record, id string) *core.Record {
+	t.Helper()
+	for _, m := range ms {
+		if m.GetString("external_id") == id {
+			return m
+		}
+	}
+	return nil
 }

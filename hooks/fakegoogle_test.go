@@ -135,16 +135,15 @@ func (g *fakeGoogle) serve(w http.ResponseWriter, r *http.Request) {
 	reviews := "/v4/" + fakeGoogleAccount + "/" + fakeGoogleLocation + "/reviews"
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/accounts":
-		writeJSON(w, map[string]any{"accounts": []map[string]any{{"name": fakeGoogleAccount, "accountName": "Café Lune", "type": "LOCATION_GROUP"}}})
+		writeJSON(w, map[string]any{"accounts": []map[string]any{{"name": fakeGoogleAccount, "accountName": "Boulangerie du Plateau", "type": "LOCATION_GROUP"}}})
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/"+fakeGoogleAccount+"/locations":
-		// The location's title is the business's name, as on its profile:
-		// the connector puts it in each review's title, where the brand
-		// keyword (the seed's "Café Lune") finds it.
+		// A title that is not the brand keyword (the seed's "Café Lune"):
+		// a review of the owner's own location counts without naming it.
 		if r.URL.Query().Get("readMask") == "" {
 			g.apiError(w, http.StatusBadRequest, "INVALID_ARGUMENT", "Request contains an invalid argument.")
 			return
 		}
-		writeJSON(w, map[string]any{"locations": []map[string]any{{"name": fakeGoogleLocation, "title": "Café Lune",
+		writeJSON(w, map[string]any{"locations": []map[string]any{{"name": fakeGoogleLocation, "title": "Boulangerie du Plateau",
 			"metadata": map[string]any{"mapsUri": "https://maps.google.com/maps?cid=7720395512408151021"}}}})
 	case r.Method == http.MethodGet && r.URL.Path == reviews:
 		writeJSON(w, map[string]any{"reviews": g.reviews, "totalReviewCount": len(g.reviews)})
