@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/mentiondesk/mentiondesk/hooks/connect"
 )
 
 // Config is everything an operator can tune. Flags on the command line
@@ -39,6 +41,9 @@ type Config struct {
 	// DiskReserve is the free space, in bytes, below which ingest and the
 	// outbox pause (default 32 MiB; hooks/diskguard).
 	DiskReserve uint64
+	// Connect is the OAuth clients the operator registered on Google, Meta
+	// and X (MD_GOOGLE_CLIENT_ID…), and Meta's webhook verify token.
+	Connect connect.Config
 }
 
 // Defaults fills the zero values.
@@ -73,6 +78,7 @@ func ConfigFromEnv() Config {
 		c.MaxBody = mb << 20
 	}
 	c.EncryptionKey = os.Getenv("MD_ENCRYPTION_KEY")
+	c.Connect = connect.ConfigFromEnv(os.Getenv)
 	if mb, err := strconv.ParseUint(os.Getenv("MD_DISK_RESERVE_MB"), 10, 64); err == nil && mb > 0 {
 		c.DiskReserve = mb << 20
 	}

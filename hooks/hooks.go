@@ -9,9 +9,11 @@ import (
 
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/bus"
+	"github.com/mentiondesk/mentiondesk/hooks/connect"
 	"github.com/mentiondesk/mentiondesk/hooks/demo"
 	"github.com/mentiondesk/mentiondesk/hooks/diskguard"
 	"github.com/mentiondesk/mentiondesk/hooks/ingest"
+	"github.com/mentiondesk/mentiondesk/hooks/metahooks"
 	"github.com/mentiondesk/mentiondesk/hooks/notifier"
 	"github.com/mentiondesk/mentiondesk/hooks/replies"
 	"github.com/mentiondesk/mentiondesk/hooks/search"
@@ -26,6 +28,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
 	"github.com/mentiondesk/mentiondesk/hooks/workers"
+	"github.com/mentiondesk/mentiondesk/model"
 	"github.com/mentiondesk/mentiondesk/ui"
 )
 
@@ -47,6 +50,7 @@ type hub struct {
 	disk       *diskguard.Guard
 
 	// The concerns.
+	connect  *connect.Service // OAuth connect, fresh tokens, "reconnect needed"
 	pipeline *ingest.Pipeline // normalise, match, analyse, triage
 	desk     *tickets.Desk    // thread into tickets, write, keep the clocks
 	sources  *sources.Manager // polls and pushes, source routes and health
@@ -112,6 +116,20 @@ func register(app core.App, cfg Config) (*hub, error) {
 			h.desk, err = tickets.Register(app, tickets.Deps{Pipeline: h.pipeline, Clock: h.clock})
 			return err
 		}},
+		{"connect", func() error {
+			h.connect = connect.New(connect.Deps{
+				Config:      cfg.Connect,
+				HTTPClient:  connectors.GuardedClient(cfg.AllowPrivateURLs, cfg.FetchTimeout),
+				SealSecrets: h.secrets.Set,
+				OpenSecrets: h.secrets.Open,
+				WriteError:  web.WriteError,
+				PublicURL:   func(e *core.RequestEvent) string { return web.PublicURL(app, e) },
+				Alert: func(a connect.Alert) {
+					h.notifier.AlertOwners(ctx, notifier.Alert{Tag: a.Tag, Title: a.Title, Body: a.Body, Path: a.Path})
+				},
+			})
+			return h.connect.Register(app)
+		}},
 		{"sources", func() (err error) {
 			h.sources, err = sources.Register(app, sources.Deps{
 				Config: sources.Config{
@@ -120,16 +138,32 @@ func register(app core.App, cfg Config) (*hub, error) {
 				},
 				Ctx: ctx, Connectors: h.connectors, Secrets: h.secrets, Vault: h.vault, Workers: h.workers,
 				Bus: h.bus, Pipeline: h.pipeline, Desk: h.desk, Disk: h.disk,
+				Credentials: h.connect.Fresh, MarkReconnect: h.connect.MarkReconnect,
 			})
 			return err
 		}},
 		{"replies", func() (err error) {
 			h.outbox, err = replies.Register(app, replies.Deps{
 				Workers: h.workers, Connectors: h.connectors, ConnectorSource: h.sources.ConnectorSource,
-				DiskShort: h.disk.Short, NoteWriteError: h.disk.NoteWriteError, Announce: h.desk.Announce,
+				MarkReconnect: h.connect.MarkReconnect,
+				DiskShort:     h.disk.Short, NoteWriteError: h.disk.NoteWriteError, Announce: h.desk.Announce,
 				DisableWorkers: cfg.DisableWorkers,
 			})
 			return err
+		}},
+		{"meta webhooks", func() error {
+			return metahooks.Register(app, metahooks.Deps{
+				AppSecret: cfg.Connect.Meta.ClientSecret, VerifyToken: cfg.Connect.MetaVerifyToken,
+				Ingest: func(_ context.Context, src *core.Record, b connectors.Batch) error {
+					if h.disk.Short() {
+						return diskguard.ErrDiskFull // answered 503: Meta delivers it again
+					}
+					_, err := h.sources.IngestPushed(src, b.Mentions)
+					return err
+				},
+				InstagramMention: h.instagramMention,
+				WriteError:       web.WriteError,
+			})
 		}},
 		{"sla", func() (err error) {
 			h.slawatch, err = slawatch.Register(app, slawatch.Deps{
@@ -180,4 +214,22 @@ func register(app core.App, cfg Config) (*hub, error) {
 		}
 	}
 	return h, nil
+}
+
+// instagramMention fetches what a Meta "mentions" delivery points at, with
+// the source's fresh secrets: the delivery holds only ids.
+func (h *hub) instagramMention(ctx context.Context, src *core.Record, ref connectors.InstagramMentionRef) (connectors.Mention, error) {
+	f, err := h.connectors.Fetcher(model.KindInstagram)
+	if err != nil {
+		return connectors.Mention{}, err
+	}
+	ig, ok := f.(*connectors.Instagram)
+	if !ok {
+		return connectors.Mention{}, fmt.Errorf("hooks: the instagram connector is a %T", f)
+	}
+	cs, err := h.sources.ConnectorSource(ctx, src)
+	if err != nil {
+		return connectors.Mention{}, err
+	}
+	return ig.Mentioned(ctx, cs, ref)
 }

@@ -40,19 +40,19 @@ type Deps struct {
 	// http.DefaultClient.
 	HTTPClient *http.Client
 	// SealSecrets replaces r's hidden "credentials" field with secrets,
-	// encrypted at rest (hooks' setCredentials).
+	// sealed at rest (hooks/secrets' Store.Set).
 	SealSecrets func(r *core.Record, secrets map[string]string)
-	// OpenSecrets decrypts r's "credentials" field (hooks'
-	// openCredentials).
+	// OpenSecrets decrypts r's "credentials" field (hooks/secrets'
+	// Store.Open).
 	OpenSecrets func(r *core.Record) (map[string]string, error)
 	// WriteError answers an API error: msg is a message of model.Messages
-	// in English, translated for the caller (hooks' writeError).
+	// in English, translated for the caller (hooks/web.WriteError).
 	WriteError func(e *core.RequestEvent, status int, msg string, data map[string]any) error
 	// PublicURL is the instance's public base URL, without a trailing
-	// slash (hooks' publicURL).
+	// slash (hooks/web.PublicURL).
 	PublicURL func(e *core.RequestEvent) string
 	// Alert tells every owner something needs them, on every enabled
-	// notification target (hooks' alertOwners).
+	// notification target (the notifier's AlertOwners).
 	Alert func(a Alert)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

@@ -51,6 +51,14 @@ func (h *Pipeline) Context(app core.App, src *core.Record, fetchedAt time.Time) 
 		bc.Direct = true
 	case "mastodon":
 		bc.Direct = opts["mode"] == "" || opts["mode"] == connectors.MastodonModeMentions
+	case "google_reviews", "facebook", "instagram":
+		// The business's own profile, Page or account: a review or a
+		// comment there is written to it, whether or not it names it.
+		bc.Direct = true
+	case "youtube":
+		// The connected account's own channel; another channel or one
+		// video of anyone's is a conversation about the world.
+		bc.Direct = opts["channel"] == "" && opts["video"] == ""
 	}
 	// Searches and feeds about the world at large are not trusted alone:
 	// a search for "lune" also finds the moon. The owner can say a feed is

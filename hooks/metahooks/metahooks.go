@@ -47,7 +47,7 @@ type Deps struct {
 	VerifyToken string
 	// MaxBody caps a delivery's body; 0 means DefaultMaxBody.
 	MaxBody int64
-	// Ingest stores pushed mentions of source (hooks' ingestPushed): the
+	// Ingest stores pushed mentions of source (hooks/sources' IngestPushed): the
 	// batch has no cursor, so the source's polling position stays as it
 	// is.
 	Ingest func(ctx context.Context, source *core.Record, b connectors.Batch) error
@@ -56,7 +56,7 @@ type Deps struct {
 	// Nil, mentions are logged and dropped: Meta's delivery holds only ids.
 	InstagramMention func(ctx context.Context, source *core.Record, ref connectors.InstagramMentionRef) (connectors.Mention, error)
 	// WriteError answers an API error: msg is a message of model.Messages
-	// in English (hooks' writeError).
+	// in English (hooks/web.WriteError).
 	WriteError func(e *core.RequestEvent, status int, msg string, data map[string]any) error
 }
 

@@ -15,6 +15,9 @@ import (
 type Alert struct {
 	Tag         string
 	Title, Body map[string]string
+	// Path is the app's screen the alert opens ("/sources/abc"); empty,
+	// the sources list.
+	Path string
 }
 
 // AlertOwners sends a to every enabled notification target of every
@@ -26,12 +29,16 @@ func (n *Notifier) AlertOwners(ctx context.Context, a Alert) {
 		return
 	}
 	s, _ := settings.Load(n.app)
+	path := a.Path
+	if path == "" {
+		path = "/sources"
+	}
 	for _, o := range owners {
 		lang := o.GetString("language")
 		if a.Title[lang] == "" {
 			lang = "en"
 		}
-		m := notify.Message{Kind: "system", Title: a.Title[lang], Body: a.Body[lang], URL: n.home(s) + "/sources", Tag: a.Tag, Urgent: true}
+		m := notify.Message{Kind: "system", Title: a.Title[lang], Body: a.Body[lang], URL: n.home(s) + path, Tag: a.Tag, Urgent: true}
 		targets, err := n.app.FindRecordsByFilter("notifications", "user = {:u} && enabled = true", "", 0, 0, dbx.Params{"u": o.Id})
 		if err != nil {
 			continue

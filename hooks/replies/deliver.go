@@ -2,6 +2,7 @@ package replies
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/model"
 )
 
 // deliver posts the reply through the ticket's platform, answering the
@@ -38,16 +40,33 @@ func (o *Outbox) deliver(ctx context.Context, r *core.Record) (connectors.Sent, 
 	if err != nil {
 		return connectors.Sent{}, err
 	}
-	cs, err := o.deps.ConnectorSource(src)
+	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	cs, err := o.deps.ConnectorSource(sctx, src)
 	if err != nil {
-		return connectors.Sent{}, err
+		return connectors.Sent{}, o.noteReconnect(src, err)
 	}
 	if cs.Kind == "email" {
 		o.fillSMTP(&cs)
 	}
-	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-	defer cancel()
-	return replier.Reply(sctx, cs, mentionOf(m), r.GetString("body"), r.GetString("idempotency_key"))
+	sent, err := replier.Reply(sctx, cs, mentionOf(m), r.GetString("body"), r.GetString("idempotency_key"))
+	return sent, o.noteReconnect(src, err)
+}
+
+// noteReconnect marks src "reconnect needed" when its platform refused the
+// grant of an account connected with OAuth (the owners are alerted once),
+// and returns err as it is.
+func (o *Outbox) noteReconnect(src *core.Record, err error) error {
+	if !errors.Is(err, connectors.ErrReconnect) || o.deps.MarkReconnect == nil {
+		return err
+	}
+	if _, oauth := model.ConnectProviders[src.GetString("kind")]; !oauth {
+		return err
+	}
+	if markErr := o.deps.MarkReconnect(o.app, src, err); markErr != nil {
+		o.app.Logger().Warn("outbox: marking the source for reconnection", "source_id", src.Id, "error", markErr)
+	}
+	return err
 }
 
 // fillSMTP gives the e-mail connector PocketBase's mailer settings unless

@@ -12,6 +12,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/hooks/normalize"
 	"github.com/mentiondesk/mentiondesk/hooks/records"
 	"github.com/mentiondesk/mentiondesk/hooks/web"
+	"github.com/mentiondesk/mentiondesk/model"
 )
 
 // The outbox sends queued replies on the customer's platform. A reply is
@@ -50,18 +51,29 @@ func (o *Outbox) loop(ctx context.Context) {
 	}
 }
 
+// resendSafe are the channels whose connector makes sending a reply again
+// harmless when the first attempt may have gone out: the platform dedupes
+// on our key (Mastodon's Idempotency-Key, Bluesky's record key), the call
+// replaces rather than adds (Google's updateReply: one answer per review),
+// or the connector finds the earlier reply before posting (YouTube,
+// Facebook, Instagram read the thread for the same text; X's duplicate
+// refusal is looked up). Each connector's Reply says how.
+var resendSafe = map[string]bool{
+	model.KindMastodon: true, model.KindBluesky: true,
+	model.KindGoogleReviews: true, model.KindYouTube: true, model.KindFacebook: true, model.KindInstagram: true, model.KindX: true,
+}
+
 // recoverInterruptedSends handles replies left "sending" by a crash: the
-// platform may or may not have them. Where the platform dedupes on our key
-// (Mastodon, Bluesky) sending again is safe and is queued; e-mail has no
-// such check, so the agent decides, told exactly why.
+// platform may or may not have them. Where sending again is safe
+// (resendSafe) the reply is queued; e-mail has no such check, so the agent
+// decides, told exactly why.
 func (o *Outbox) recoverInterruptedSends() {
 	recs, err := o.app.FindRecordsByFilter("replies", "status = 'sending'", "", 0, 0)
 	if err != nil {
 		return
 	}
 	for _, r := range recs {
-		kind := o.replyChannel(r)
-		if kind == "mastodon" || kind == "bluesky" {
+		if resendSafe[o.replyChannel(r)] {
 			r.Set("status", "queued")
 		} else {
 			r.Set("status", "failed")

@@ -25,7 +25,7 @@ const testToken = "tok_outbox"
 func testDeps() Deps {
 	return Deps{
 		Connectors: connectors.NewSet(connectors.Config{Client: connectors.GuardedClient(true, 10*time.Second), AllowPrivate: true}),
-		ConnectorSource: func(src *core.Record) (connectors.Source, error) {
+		ConnectorSource: func(_ context.Context, src *core.Record) (connectors.Source, error) {
 			return connectors.Source{
 				ID: src.Id, Kind: src.GetString("kind"), Name: src.GetString("name"), URL: src.GetString("url"),
 				Options: records.SourceOptions(src), Secrets: map[string]string{"token": testToken},

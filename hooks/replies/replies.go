@@ -11,6 +11,7 @@
 package replies
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -28,8 +29,15 @@ type Deps struct {
 	// Connectors gives the platform's Replier.
 	Connectors *connectors.Set
 	// ConnectorSource builds what a connector needs from a source record,
-	// credentials opened (the poller's).
-	ConnectorSource func(src *core.Record) (connectors.Source, error)
+	// credentials opened: for the kinds connected with OAuth, an access
+	// token refreshed before it expires (the sources' ConnectorSource,
+	// through hooks/connect's Fresh), never the stored one as it is.
+	ConnectorSource func(ctx context.Context, src *core.Record) (connectors.Source, error)
+	// MarkReconnect records that the platform of a source connected with
+	// OAuth refused its grant while a reply was sent
+	// (connectors.ErrReconnect), and alerts the owners once
+	// (hooks/connect). Nil: only the reply says it.
+	MarkReconnect func(app core.App, src *core.Record, cause error) error
 
 	// DiskShort says whether writes that can wait must wait (the disk
 	// guard); nil: never.

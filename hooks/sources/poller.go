@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -160,7 +159,7 @@ func (h *Manager) pollSource(ctx context.Context, id string) (PollResult, error)
 	if err != nil {
 		return h.recordFailure(src, err)
 	}
-	cs, err := h.connectorSource(src)
+	cs, err := h.connectorSource(ctx, src)
 	if err != nil {
 		return h.recordFailure(src, err)
 	}
@@ -256,6 +255,11 @@ func (h *Manager) recordFailure(src *core.Record, cause error, floor ...time.Tim
 		}
 	}
 	f := failureOf(cause, hostOf(src.GetString("url")))
+	if errors.Is(cause, connectors.ErrReconnect) {
+		if kept, ok := h.noteReconnect(src, cause); ok {
+			f = kept
+		}
+	}
 	msg := f.text(model.LangEN)
 	info, _ := json.Marshal(f)
 	health := dbx.Params{
@@ -312,19 +316,6 @@ func backoff(base time.Duration, failures int) time.Duration {
 		return maxBackoff
 	}
 	return d
-}
-
-// connectorSource builds what a connector needs from a source record.
-func (h *Manager) connectorSource(src *core.Record) (connectors.Source, error) {
-	secrets, err := h.secrets.Open(src)
-	if err != nil {
-		return connectors.Source{}, err
-	}
-	return connectors.Source{
-		ID: src.Id, Kind: src.GetString("kind"), Name: src.GetString("name"),
-		URL: strings.TrimSpace(src.GetString("url")), Query: strings.TrimSpace(src.GetString("query")),
-		Options: records.SourceOptions(src), Secrets: secrets,
-	}, nil
 }
 
 // handleCheckNow polls one source right away and answers with the result.

@@ -3,6 +3,7 @@ package sources
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -130,6 +131,24 @@ type previewMention struct {
 	Why Failure `json:"why"`
 }
 
+// errPreviewNotConnected answers "test this source" for an account not
+// connected yet: the Connect button needs a saved source to come back to.
+var errPreviewNotConnected = fmt.Errorf("%w: save the source, then press Connect: the test uses the connected account", connectors.ErrConfig)
+
+// previewCredentials are the secrets "test this source" fetches with:
+// for a kind connected with OAuth, the saved source's, fresh (the form
+// cannot hold a token); for the others, those stored with what the form
+// typed over them (the caller adds it).
+func (h *Manager) previewCredentials(ctx context.Context, app core.App, r, saved *core.Record) (map[string]string, error) {
+	if !connectsWithOAuth(r) {
+		return h.secrets.Open(r)
+	}
+	if saved == nil || saved.GetString("kind") != r.GetString("kind") {
+		return nil, errPreviewNotConnected
+	}
+	return h.openCredentials(ctx, app, saved)
+}
+
 // handlePreview fetches a source as configured in the form — saved or not —
 // and says what the pipeline would make of each mention, storing nothing.
 // Secrets left blank in the form are taken from the saved source, so an
@@ -152,9 +171,12 @@ func (h *Manager) handlePreview(e *core.RequestEvent) error {
 		return err
 	}
 	r := core.NewRecord(col)
+	var saved *core.Record
 	if body.ID != "" {
-		if saved, err := e.App.FindRecordById("sources", body.ID); err == nil {
+		if saved, err = e.App.FindRecordById("sources", body.ID); err == nil {
 			r.Set("credentials", saved.Get("credentials"))
+		} else {
+			saved = nil
 		}
 	}
 	r.Set("kind", body.Kind)
@@ -165,29 +187,38 @@ func (h *Manager) handlePreview(e *core.RequestEvent) error {
 	if err := h.validateSource(e.App, r); err != nil {
 		return err
 	}
-	creds := h.secrets.Sealed(r)
-	for k, v := range body.Secrets {
-		if v != "" {
-			creds[k] = v
-		}
-	}
-	h.secrets.Set(r, creds)
 	fetcher, err := h.connectorSet(e.App).Fetcher(body.Kind)
-	if err != nil {
-		return apis.NewBadRequestError(web.UserMessage(err), nil)
-	}
-	cs, err := h.connectorSource(r)
 	if err != nil {
 		return apis.NewBadRequestError(web.UserMessage(err), nil)
 	}
 	ctx, cancel := context.WithTimeout(e.Request.Context(), 30*time.Second)
 	defer cancel()
-	batch, ferr := fetcher.Fetch(ctx, cs, connectors.Cursor{})
 	out := map[string]any{"mentions": []previewMention{}}
-	if ferr != nil && !errors.Is(ferr, connectors.ErrNotModified) {
-		f := failureOf(ferr, hostOf(body.URL))
+	fail := func(err error) error {
+		f := failureOf(err, hostOf(body.URL))
+		if errors.Is(err, connectors.ErrReconnect) && saved != nil {
+			if kept, ok := h.noteReconnect(saved, err); ok {
+				f = kept
+			}
+		}
 		out["error"], out["error_info"] = f.text(web.RequestLang(e)), f
 		return e.JSON(http.StatusOK, out)
+	}
+	creds, err := h.previewCredentials(ctx, e.App, r, saved)
+	if err != nil {
+		if connectsWithOAuth(r) {
+			return fail(err) // not connected yet, or the grant refused: the owner's to fix
+		}
+		return apis.NewBadRequestError(web.UserMessage(err), nil)
+	}
+	for k, v := range body.Secrets {
+		if v != "" {
+			creds[k] = v
+		}
+	}
+	batch, ferr := fetcher.Fetch(ctx, connectorSourceWith(r, creds), connectors.Cursor{})
+	if ferr != nil && !errors.Is(ferr, connectors.ErrNotModified) {
+		return fail(ferr)
 	}
 	now := time.Now().UTC()
 	bc, err := h.pipeline.Context(e.App, r, now)

@@ -44,6 +44,17 @@ type Deps struct {
 	Pipeline   *ingest.Pipeline // the "test this source" preview
 	Desk       *tickets.Desk    // where batches are written
 	Disk       *diskguard.Guard
+	// Credentials opens the secrets of a source of a kind connected with
+	// OAuth (model.ConnectProviders) with an access token fit to use:
+	// hooks/connect's Fresh, which refreshes one near its expiry and marks
+	// a refused grant. Other kinds' secrets are opened as stored. Nil: the
+	// stored secrets for every kind.
+	Credentials func(ctx context.Context, app core.App, src *core.Record) (map[string]string, error)
+	// MarkReconnect records that the platform of a source connected with
+	// OAuth refused its grant during a fetch (connectors.ErrReconnect) and
+	// alerts the owners once (hooks/connect). Nil: the health says it, no
+	// one is alerted.
+	MarkReconnect func(app core.App, src *core.Record, cause error) error
 }
 
 // Manager polls and receives sources.
@@ -60,6 +71,9 @@ type Manager struct {
 	desk       *tickets.Desk
 	disk       *diskguard.Guard
 	poller     *poller
+
+	credentials   func(context.Context, core.App, *core.Record) (map[string]string, error)
+	markReconnect func(core.App, *core.Record, error) error
 }
 
 // Register binds the source routes, the pushes and the poller (started on
@@ -74,6 +88,7 @@ func Register(app core.App, d Deps) (*Manager, error) {
 	h := &Manager{
 		app: app, cfg: d.Config, ctx: d.Ctx, connectors: d.Connectors, secrets: d.Secrets, vault: d.Vault,
 		workers: d.Workers, bus: d.Bus, pipeline: d.Pipeline, desk: d.Desk, disk: d.Disk,
+		credentials: d.Credentials, markReconnect: d.MarkReconnect,
 	}
 	for _, step := range []func() error{h.registerPoller, h.registerSources, h.registerPollSoon, h.registerInbound} {
 		if err := step(); err != nil {
@@ -104,8 +119,15 @@ func (h *Manager) Loop(ctx context.Context) { h.poller.loop(ctx) }
 // pass).
 func (h *Manager) MaintainWebSub() { h.maintainWebSub() }
 
+// IngestPushed stores mentions pushed to source (a webhook delivery) and
+// marks the source healthy; its polling cursor stays where it is.
+func (h *Manager) IngestPushed(src *core.Record, mentions []connectors.Mention) (tickets.IngestStats, error) {
+	return h.ingestPushed(src, mentions)
+}
+
 // ConnectorSource builds what a connector needs from a source record,
-// credentials opened.
-func (h *Manager) ConnectorSource(src *core.Record) (connectors.Source, error) {
-	return h.connectorSource(src)
+// credentials opened: fresh for the kinds connected with OAuth. The
+// outbox calls it before each reply.
+func (h *Manager) ConnectorSource(ctx context.Context, src *core.Record) (connectors.Source, error) {
+	return h.connectorSource(ctx, src)
 }

@@ -1,8 +1,10 @@
 // Platform servers for the browser journey, written from the platforms'
 // documentation, not from our connectors: an RSS 2.0 feed, a Mastodon
-// instance and a receiver for webhook notifications. Each listens on
-// 127.0.0.1 and records what it was asked.
+// instance, a receiver for webhook notifications, and Google (its OAuth
+// consent screen and token endpoint, the Business Profile reviews API).
+// Each listens on 127.0.0.1 and records what it was asked.
 import { createServer } from 'node:http'
+import { createHash } from 'node:crypto'
 
 const listen = (srv) => new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${srv.address().port}`)))
 
@@ -232,4 +234,123 @@ export async function startReceiver() {
     res.end()
   })
   return { srv, got, base: await listen(srv), close: () => srv.close() }
+}
+
+/**
+ * Google as a Google reviews source meets it, in the wire format of the Go
+ * fakes (hooks/fakegoogle_test.go, connectors/google_reviews_test.go):
+ *   GET  /o/oauth2/v2/auth   the consent screen ("Using OAuth 2.0 for Web
+ *        Server Applications"): client_id, redirect_uri, response_type=code,
+ *        scope, state, code_challenge (S256), access_type=offline. The owner
+ *        agrees at once: 302 to redirect_uri?code=…&state=…&scope=…
+ *   POST /token              form grant_type=authorization_code (code,
+ *        redirect_uri, code_verifier, client_id, client_secret) or
+ *        refresh_token; answers access_token, expires_in, refresh_token (on
+ *        a code only), scope, token_type; RFC 6749 §5.2 errors.
+ *   GET  /v1/accounts                              accounts.list
+ *   GET  /v1/{account}/locations?readMask=…        accounts.locations.list
+ *   GET  /v4/{account}/{location}/reviews          reviews.list, newest first
+ *   PUT  /v4/{review}/reply  {"comment"}          reviews.updateReply
+ * The API calls need "Authorization: Bearer <the access token issued last>";
+ * errors are google.rpc.Status: {"error": {"code", "message", "status"}}.
+ */
+export async function startGoogle({ clientId, clientSecret, title }) {
+  const ACCOUNT = 'accounts/118200045219872300091'
+  const LOCATION = 'locations/7720395512408151021'
+  const SCOPE = 'https://www.googleapis.com/auth/business.manage'
+  const codes = new Map() // code → { challenge, redirect }
+  const refresh = new Set()
+  const reviews = [] // newest first
+  const replies = [] // every updateReply: { review, comment, token, at }
+  const consents = []
+  const grants = []
+  let access = ''
+  let n = 0
+
+  const json = (res, code, body, headers = {}) => {
+    res.writeHead(code, { 'Content-Type': 'application/json; charset=UTF-8', ...headers })
+    res.end(JSON.stringify(body))
+  }
+  const apiError = (res, code, status, message) => json(res, code, { error: { code, message, status } })
+  const oauthError = (res, code, error) => json(res, code, { error, error_description: 'Token has been expired or revoked.' })
+
+  const srv = createServer(async (req, res) => {
+    const u = new URL(req.url, 'http://x')
+    try {
+      if (req.method === 'GET' && u.pathname === '/o/oauth2/v2/auth') {
+        const q = u.searchParams
+        consents.push(Object.fromEntries(q))
+        if (q.get('client_id') !== clientId || q.get('response_type') !== 'code' || q.get('code_challenge_method') !== 'S256' || !q.get('state') || !(q.get('scope') || '').split(' ').includes(SCOPE)) {
+          res.writeHead(400, { 'Content-Type': 'text/plain' })
+          return res.end('Error 400: invalid_request')
+        }
+        const code = `4/0Ad-code-${++n}`
+        codes.set(code, { challenge: q.get('code_challenge'), redirect: q.get('redirect_uri') })
+        const back = new URL(q.get('redirect_uri'))
+        back.search = new URLSearchParams({ state: q.get('state'), code, scope: SCOPE }).toString()
+        res.writeHead(302, { Location: back.toString() })
+        return res.end()
+      }
+      if (req.method === 'POST' && u.pathname === '/token') {
+        const f = new URLSearchParams(await readBody(req))
+        grants.push(f.get('grant_type'))
+        if (f.get('client_id') !== clientId || f.get('client_secret') !== clientSecret) return oauthError(res, 401, 'invalid_client')
+        const out = { token_type: 'Bearer', expires_in: 3599, scope: SCOPE }
+        if (f.get('grant_type') === 'authorization_code') {
+          const c = codes.get(f.get('code'))
+          codes.delete(f.get('code')) // a code works once
+          const challenge = createHash('sha256').update(f.get('code_verifier') || '').digest('base64url')
+          if (!c || c.redirect !== f.get('redirect_uri') || c.challenge !== challenge) return oauthError(res, 400, 'invalid_grant')
+          out.refresh_token = `1//0rt-${++n}`
+          refresh.add(out.refresh_token)
+        } else if (f.get('grant_type') === 'refresh_token') {
+          if (!refresh.has(f.get('refresh_token'))) return oauthError(res, 400, 'invalid_grant')
+        } else return oauthError(res, 400, 'unsupported_grant_type')
+        access = out.access_token = `ya29.at-${++n}`
+        return json(res, 200, out)
+      }
+      const auth = (req.headers.authorization || '').replace(/^Bearer /, '')
+      if (!access || auth !== access) return apiError(res, 401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.')
+      const reviewsPath = `/v4/${ACCOUNT}/${LOCATION}/reviews`
+      if (req.method === 'GET' && u.pathname === '/v1/accounts') {
+        return json(res, 200, { accounts: [{ name: ACCOUNT, accountName: title, type: 'LOCATION_GROUP' }] })
+      }
+      if (req.method === 'GET' && u.pathname === `/v1/${ACCOUNT}/locations`) {
+        if (!u.searchParams.get('readMask')) return apiError(res, 400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.')
+        return json(res, 200, { locations: [{ name: LOCATION, title, metadata: { mapsUri: 'https://maps.google.com/maps?cid=7720395512408151021' } }] })
+      }
+      if (req.method === 'GET' && u.pathname === reviewsPath) {
+        return json(res, 200, { reviews, totalReviewCount: reviews.length })
+      }
+      if (req.method === 'PUT' && u.pathname.startsWith(reviewsPath + '/') && u.pathname.endsWith('/reply')) {
+        let body = {}
+        try {
+          body = JSON.parse(await readBody(req))
+        } catch {}
+        if (!body.comment) return apiError(res, 400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.')
+        const review = u.pathname.slice('/v4/'.length, -'/reply'.length)
+        replies.push({ review, comment: body.comment, token: auth, at: Date.now() })
+        return json(res, 200, { comment: body.comment, updateTime: new Date().toISOString() })
+      }
+      apiError(res, 404, 'NOT_FOUND', 'Requested entity was not found.')
+    } catch (e) {
+      apiError(res, 500, 'INTERNAL', String(e.message || e))
+    }
+  })
+
+  return {
+    srv, reviews, replies, consents, grants,
+    base: await listen(srv),
+    get access() {
+      return access
+    },
+    /** A new review of the location; returns its resource name. */
+    review({ id, stars, comment, author, minutesAgo = 0 }) {
+      const name = `${ACCOUNT}/${LOCATION}/reviews/${id}`
+      const at = new Date(Date.now() - minutesAgo * 60e3).toISOString()
+      reviews.unshift({ name, reviewId: id, reviewer: { displayName: author, profilePhotoUrl: `https://lh3.googleusercontent.com/a-/${id}` }, starRating: stars, comment, createTime: at, updateTime: at })
+      return name
+    },
+    close: () => srv.close(),
+  }
 }

@@ -1,7 +1,8 @@
-// `npm run e2e`: the browser tests (e2e.mjs), then the owner's journey
-// (journey.mjs), one after the other with the same MD_BIN. Each prints its
-// own lines; the last line is the sum, "N passed, M failed", and the exit
-// code is 1 when anything failed.
+// `npm run e2e`: the browser tests (e2e.mjs), the owner's journey
+// (journey.mjs), then connecting a Google reviews source and answering a
+// review (connect-journey.mjs), one after the other with the same MD_BIN.
+// Each prints its own lines; the last line is the sum, "N passed, M
+// failed", and the exit code is 1 when anything failed.
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { dirname, join } from 'node:path'
@@ -30,7 +31,7 @@ function run(file) {
 
 let passed = 0
 let failed = 0
-for (const file of ['e2e.mjs', 'journey.mjs']) {
+for (const file of ['e2e.mjs', 'journey.mjs', 'connect-journey.mjs']) {
   const r = await run(file)
   passed += r.passed
   failed += r.failed
