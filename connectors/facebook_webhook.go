@@ -63,9 +63,13 @@ type facebookFeedChange struct {
 // ParseFacebookWebhook reads a Page webhook delivery into mentions, keyed
 // by Page id (one app can serve several Pages, so the route picks each
 // Page's source). Comments thread like polled ones: InReplyTo the parent
-// comment or the post, ThreadID the post. Edits and removals become
-// messages of their own in the same thread (see metaEditMention). The
-// Page's own comments and posts have Own set.
+// comment or the post, ThreadID the post. An edit becomes a message of its
+// own in the same thread (see metaEditMention). A removal is not speech:
+// as a message it would reopen the thread's ticket with no words, or open
+// one of its own, so it is skipped, as a deleted comment simply stops
+// being listed when polling; answering it later is refused as deleted
+// (Graph answers code 100, subcode 33, for the object). The Page's own
+// comments and posts have Own set.
 func ParseFacebookWebhook(body []byte) (map[string][]Mention, error) {
 	d, err := parseMetaDelivery(body, "page")
 	if err != nil {
@@ -93,9 +97,9 @@ func ParseFacebookWebhook(body []byte) (map[string][]Mention, error) {
 
 func facebookChangeMention(pageID string, v facebookFeedChange, raw json.RawMessage) (Mention, bool) {
 	switch v.Verb {
-	case metaVerbAdd, metaVerbEdited, metaVerbRemove:
+	case metaVerbAdd, metaVerbEdited:
 	default:
-		return Mention{}, false // "hide", "unhide", "block"... are moderation, not speech
+		return Mention{}, false // "remove", "hide", "unhide", "block"...: not speech
 	}
 	created, _ := metaUnixTime(v.CreatedTime)
 	m := Mention{
@@ -132,8 +136,8 @@ func facebookChangeMention(pageID string, v facebookFeedChange, raw json.RawMess
 	default:
 		return Mention{}, false
 	}
-	if v.Verb != metaVerbAdd {
-		m = metaEditMention(m, v.Verb)
+	if v.Verb == metaVerbEdited {
+		m = metaEditMention(m)
 	}
 	return m, true
 }

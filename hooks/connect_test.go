@@ -372,6 +372,26 @@ func TestMetaWebhookReachesTheDesk(t *testing.T) {
 	} else if m.GetString("triage") != "ticket" || m.GetString("ticket") == "" {
 		t.Errorf("the complaint on the Page's post: %s (%s), not a ticket", m.GetString("triage"), m.GetString("triage_reason"))
 	}
+	// Sophie's edit of that comment (verb "edited") is a new message in its
+	// ticket, never a ticket of its own; Marc's removed comment (verb
+	// "remove") is no message at all: it would reopen the thread's ticket
+	// with no words.
+	edits := 0
+	for _, m := range ms {
+		id, ticket := m.GetString("external_id"), m.GetString("ticket")
+		switch {
+		case strings.HasPrefix(id, "111_906#edited-"):
+			edits++
+			if orig := mentionByExternalID(t, ms, "111_906"); orig == nil || ticket != orig.GetString("ticket") {
+				t.Errorf("the edit joined ticket %q, not the comment's", ticket)
+			}
+		case strings.HasPrefix(id, "111_901"):
+			t.Errorf("the removed comment was stored as %s (triage %s, ticket %q)", id, m.GetString("triage"), ticket)
+		}
+	}
+	if edits != 1 {
+		t.Errorf("%d edits stored, want 1", edits)
+	}
 	if s, _ := w.app.FindRecordById("sources", src.Id); s.GetString("last_ok_at") == "" {
 		t.Error("the source's health does not show the delivery")
 	}
