@@ -251,7 +251,7 @@ func TestInstagramEditedAndDeletedComments(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := igFirstFiles()
-	files["/"+igUser+"/media"] = "media_after_delete.json" // 17850000000000003 deleted: 3 → 2
+	files["/"+igUser+"/media"] = "media_after_delete.json"  // 17850000000000003 deleted: 3 → 2
 	files["/"+igM1+"/comments"] = "comments_M1_edited.json" // and 17850000000000001's text edited
 	g.setFiles(files)
 	g.reset()
