@@ -318,7 +318,7 @@ func (p *youtubePoll) page(ctx context.Context, q url.Values) (out []Mention, mo
 				p.counts[th.ID] = total // nothing new in it
 			case p.replyListsPerPoll < youtubeMaxReplyLists:
 				p.replyListsPerPoll++
-				if replies, err = p.y.listReplies(ctx, p.base, p.token, th.Snippet.TopLevelComment.ID, youtubeReplyCheckPages); err != nil {
+				if replies, err = p.y.listReplies(ctx, p.base, p.token, th.Snippet.TopLevelComment.ID, youtubeReplyCheckPages, false); err != nil {
 					return out, false, "", err
 				}
 				p.counts[th.ID] = total
@@ -371,8 +371,11 @@ func youtubeActive(th youtubeThread, since time.Time) bool {
 }
 
 // listReplies reads a top-level comment's replies (comments.list with
-// parentId), at most maxPages pages.
-func (y *YouTube) listReplies(ctx context.Context, base *url.URL, token, parent string, maxPages int) ([]youtubeComment, error) {
+// parentId), at most maxPages pages. forReply says the look is the one
+// before a reply: a comment refused or not found then means this reply
+// cannot go (its author deleted the comment), not that the source is
+// misconfigured.
+func (y *YouTube) listReplies(ctx context.Context, base *url.URL, token, parent string, maxPages int, forReply bool) ([]youtubeComment, error) {
 	q := url.Values{
 		"part":       {"snippet"},
 		"parentId":   {parent},
@@ -385,7 +388,7 @@ func (y *YouTube) listReplies(ctx context.Context, base *url.URL, token, parent 
 			Items         []youtubeComment `json:"items"`
 			NextPageToken string           `json:"nextPageToken"`
 		}
-		if err := googleCall(ctx, y.cfg, http.MethodGet, googleURL(base, "/youtube/v3/comments", q), token, nil, &res, y.youtubeError(false)); err != nil {
+		if err := googleCall(ctx, y.cfg, http.MethodGet, googleURL(base, "/youtube/v3/comments", q), token, nil, &res, y.youtubeError(forReply)); err != nil {
 			return nil, err
 		}
 		out = append(out, res.Items...)
@@ -489,7 +492,7 @@ func (y *YouTube) Reply(ctx context.Context, src Source, to Mention, body, _ str
 	if err != nil {
 		return Sent{}, err
 	}
-	existing, err := y.listReplies(ctx, base, token, parent, youtubeReplyCheckPages)
+	existing, err := y.listReplies(ctx, base, token, parent, youtubeReplyCheckPages, true)
 	if err != nil {
 		return Sent{}, err
 	}

@@ -52,11 +52,12 @@ type youtubeTestServer struct {
 	replyLists  int
 	quotaLeft   int // units; <0 means unlimited
 	disabled    map[string]bool
+	deleted     map[string]bool // top-level comments their authors deleted
 	dropInsert  bool // insert, then drop the connection (a crash before the answer)
 }
 
 func newYouTubeTestServer(t *testing.T) *youtubeTestServer {
-	y := &youtubeTestServer{t: t, replies: map[string][]youtubeComment{}, quotaLeft: -1, disabled: map[string]bool{}}
+	y := &youtubeTestServer{t: t, replies: map[string][]youtubeComment{}, quotaLeft: -1, disabled: map[string]bool{}, deleted: map[string]bool{}}
 	var page struct {
 		Items []youtubeThread `json:"items"`
 	}
@@ -209,6 +210,9 @@ func (y *youtubeTestServer) serve(w http.ResponseWriter, r *http.Request) {
 			resp["nextPageToken"] = next
 		}
 		y.write(w, 200, resp)
+	case r.URL.Path == "/youtube/v3/comments" && r.Method == http.MethodGet && y.deleted[q.Get("parentId")]:
+		// Google's standard error for a resource that is not there.
+		y.write(w, 404, []byte(`{"error":{"code":404,"message":"Not Found","errors":[{"reason":"notFound","domain":"global"}]}}`))
 	case r.URL.Path == "/youtube/v3/comments" && r.Method == http.MethodGet:
 		y.replyLists++
 		all := y.replies[q.Get("parentId")]
@@ -486,5 +490,36 @@ func TestYouTubeQuotaResetAcrossDaylightSaving(t *testing.T) {
 		if got := youtubeQuotaResetByRule(now); !got.Equal(want) {
 			t.Errorf("rule: reset after %s = %s, want %s", tc.now, got.UTC().Format(time.RFC3339), tc.want)
 		}
+	}
+}
+
+// TestYouTubeReplyToADeletedComment: the comment was read, then its author
+// deleted it. Whether YouTube refuses the look at its replies (a 404) or
+// the insert under it (a 400), the reply is refused as such, never
+// reported as the source's configuration, and nothing is inserted.
+func TestYouTubeReplyToADeletedComment(t *testing.T) {
+	y := newYouTubeTestServer(t)
+	c := youtubeTestConnector()
+	src := y.source()
+	b, err := c.Fetch(context.Background(), src, Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var to Mention
+	for _, m := range b.Mentions {
+		if m.InReplyTo == "" {
+			to = m
+			break
+		}
+	}
+	y.mu.Lock()
+	y.deleted[to.Meta["top_comment_id"]] = true
+	y.mu.Unlock()
+	_, err = c.Reply(context.Background(), src, to, "Merci pour votre retour !", "k")
+	if !errors.Is(err, ErrRejected) || errors.Is(err, ErrConfig) {
+		t.Fatalf("got %v", err)
+	}
+	if y.inserts != 0 {
+		t.Errorf("%d inserts under a deleted comment", y.inserts)
 	}
 }
