@@ -53,7 +53,7 @@ type youtubeTestServer struct {
 	quotaLeft   int // units; <0 means unlimited
 	disabled    map[string]bool
 	deleted     map[string]bool // top-level comments their authors deleted
-	dropInsert  bool // insert, then drop the connection (a crash before the answer)
+	dropInsert  bool            // insert, then drop the connection (a crash before the answer)
 }
 
 func newYouTubeTestServer(t *testing.T) *youtubeTestServer {
