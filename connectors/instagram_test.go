@@ -297,3 +297,50 @@ func TestInstagramReplyToADeletedComment(t *testing.T) {
 		t.Error("posted under a deleted comment")
 	}
 }
+
+// TestInstagramCommentHiddenByADeletion: between two polls one comment on
+// a post is deleted and another written, so comments_count does not move,
+// and a new tag moves the watermark past the new comment. The polls that
+// follow read every media's comments again after instagramRescanEvery,
+// and the comment is still new for its post: it arrives, once.
+func TestInstagramCommentHiddenByADeletion(t *testing.T) {
+	g := newFakeGraph(t, "instagram", igFirstFiles())
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	cfg := metaTestConfig(g)
+	cfg.Now = func() time.Time { return now }
+	ig := NewInstagram(cfg)
+	first, err := ig.Fetch(context.Background(), igSource(g), Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := igFirstFiles()
+	files["/"+igM1+"/comments"] = "comments_M1_swapped.json" // 17850000000000003 out, 17850000000000005 in: still 3
+	files["/"+igUser+"/tags"] = "tags_new.json"              // tagged at 11:00, after the new comment
+	g.setFiles(files)
+	now = now.Add(10 * time.Minute)
+	second, err := ig.Fetch(context.Background(), igSource(g), first.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(mentionsByID(second.Mentions)); !slices.Equal(got, []string{"17900000000000051"}) {
+		t.Fatalf("second poll: %v", got)
+	}
+
+	now = now.Add(instagramRescanEvery)
+	g.reset()
+	third, err := ig.Fetch(context.Background(), igSource(g), second.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(mentionsByID(third.Mentions)); !slices.Equal(got, []string{"17850000000000005"}) {
+		t.Fatalf("after the rescan: %v", got)
+	}
+	if !slices.Contains(g.paths(http.MethodGet), "/"+igM3+"/comments") {
+		t.Error("the rescan skipped a media with comments")
+	}
+	g.reset()
+	fourth, err := ig.Fetch(context.Background(), igSource(g), third.Cursor)
+	if err != nil || len(fourth.Mentions) != 0 || slices.Contains(g.paths(http.MethodGet), "/"+igM1+"/comments") {
+		t.Fatalf("the poll after: %v, %v, asked %v", keys(mentionsByID(fourth.Mentions)), err, g.paths(http.MethodGet))
+	}
+}
