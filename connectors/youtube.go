@@ -50,6 +50,11 @@ const (
 	// an identical sentence the owner posts in the same thread days later
 	// is a new reply.
 	youtubeReplyDedupWindow = 72 * time.Hour
+	// youtubeRescanEvery is how often the threads a poll reads have their
+	// replies read even though no count moved: a reply deleted while
+	// another was written leaves totalReplyCount as it was. At most
+	// youtubeMaxReplyLists lists (3 units each) per rescan.
+	youtubeRescanEvery = 6 * time.Hour
 )
 
 // YouTubeSetupNote is what the source form tells the owner to set up on
@@ -169,11 +174,17 @@ func (y *YouTube) ownChannel(ctx context.Context, base *url.URL, token string) (
 // youtubeCursor is the position stored in Cursor.Since: the newest
 // publishedAt/updatedAt read, and the reply counts of threads whose
 // listing carries only part of their replies. The API does not say which
-// replies a thread includes, so a grown count is the signal to read the
-// thread's replies (3 units) rather than guessing from the included ones.
+// replies a thread includes, so a changed count is the signal to read the
+// thread's replies (3 units) rather than guessing from the included ones;
+// and since a deletion and a new reply leave the count as it was, the
+// threads read are checked again every youtubeRescanEvery (Scanned). Seen
+// keeps, per thread, the newest reply read: a reply found late is still
+// new for its thread, whatever newer comments moved Since meanwhile.
 type youtubeCursor struct {
-	Since   string         `json:"since,omitempty"`
-	Replies map[string]int `json:"replies,omitempty"`
+	Since   string            `json:"since,omitempty"`
+	Replies map[string]int    `json:"replies,omitempty"`
+	Seen    map[string]string `json:"seen,omitempty"`
+	Scanned string            `json:"scanned,omitempty"`
 }
 
 // youtubeMaxTrackedThreads bounds the reply counts kept in the cursor.
@@ -227,8 +238,11 @@ func (y *YouTube) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, err
 	since := googleTime(state.Since)
 	newest := since
 	batch := Batch{Cursor: cur}
+	now := y.cfg.now()
 	p := youtubePoll{y: y, base: base, token: token, self: self, since: since,
-		known: state.Replies, counts: map[string]int{}}
+		known: state.Replies, counts: map[string]int{},
+		rescan: now.Sub(googleTime(state.Scanned)) >= youtubeRescanEvery,
+		seen:   youtubeParseSeen(state.Seen), seenNow: map[string]time.Time{}}
 	for page := 0; page < youtubeMaxPages; page++ {
 		mentions, more, next, err := p.page(ctx, q)
 		batch.Mentions = append(batch.Mentions, mentions...)
@@ -257,6 +271,10 @@ func (y *YouTube) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, err
 		state.Since = newest.Format(time.RFC3339Nano)
 	}
 	state.Replies = youtubeMergeCounts(state.Replies, p.counts)
+	state.Seen = youtubeMergeSeen(state.Seen, p.seenNow)
+	if p.rescan {
+		state.Scanned = now.Format(time.RFC3339)
+	}
 	enc, err := json.Marshal(state)
 	if err != nil {
 		return Batch{}, fmt.Errorf("connectors: youtube: encoding cursor: %w", err)
@@ -286,6 +304,42 @@ func youtubeMergeCounts(old, seen map[string]int) map[string]int {
 	return out
 }
 
+// youtubeParseSeen reads the cursor's per-thread times.
+func youtubeParseSeen(in map[string]string) map[string]time.Time {
+	out := make(map[string]time.Time, len(in))
+	for k, v := range in {
+		if t := googleTime(v); !t.IsZero() {
+			out[k] = t
+		}
+	}
+	return out
+}
+
+// youtubeMergeSeen keeps the newest reply time of each thread read this
+// poll (never moving one back: the newest reply may have been deleted) and
+// as many older entries as the cap allows.
+func youtubeMergeSeen(old map[string]string, seen map[string]time.Time) map[string]string {
+	out := make(map[string]string, len(seen))
+	for k, t := range seen {
+		if prev := googleTime(old[k]); prev.After(t) {
+			t = prev
+		}
+		out[k] = t.Format(time.RFC3339Nano)
+	}
+	for k, v := range old {
+		if len(out) >= youtubeMaxTrackedThreads {
+			break
+		}
+		if _, ok := out[k]; !ok {
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
 // youtubePoll is one Fetch's state across pages.
 type youtubePoll struct {
 	y                 *YouTube
@@ -293,8 +347,11 @@ type youtubePoll struct {
 	token, self       string
 	since             time.Time
 	replyListsPerPoll int
-	known             map[string]int // reply counts from the cursor
-	counts            map[string]int // reply counts read this poll
+	known             map[string]int       // reply counts from the cursor
+	counts            map[string]int       // reply counts read this poll
+	rescan            bool                 // read replies even where counts did not move
+	seen              map[string]time.Time // newest reply read per thread, from the cursor
+	seenNow           map[string]time.Time // newest reply read per thread, this poll
 }
 
 // page reads one page of threads and returns the comments newer than the
@@ -312,9 +369,10 @@ func (p *youtubePoll) page(ctx context.Context, q url.Values) (out []Mention, mo
 		// The thread carries only some of its replies: read them all when
 		// the thread may hold something new.
 		total := th.Snippet.TotalReplyCount
-		if total > len(replies) {
+		partial := total > len(replies)
+		if partial {
 			switch {
-			case total == p.known[th.ID] && !youtubeActive(th, p.since):
+			case total == p.known[th.ID] && !youtubeActive(th, p.since) && !p.rescan:
 				p.counts[th.ID] = total // nothing new in it
 			case p.replyListsPerPoll < youtubeMaxReplyLists:
 				p.replyListsPerPoll++
@@ -330,8 +388,27 @@ func (p *youtubePoll) page(ctx context.Context, q url.Values) (out []Mention, mo
 			// Otherwise the count stays unrecorded and the next poll
 			// reads that thread's replies.
 		}
-		for _, c := range append([]youtubeComment{th.Snippet.TopLevelComment}, replies...) {
-			if c.ID == "" || !youtubeActivity(c).After(p.since) {
+		top := th.Snippet.TopLevelComment
+		if top.ID != "" && youtubeActivity(top).After(p.since) {
+			more = true
+			out = append(out, youtubeMention(top, th, p.self))
+		}
+		// A thread whose replies are all listed shows a new one at the next
+		// poll; one that shows only some keeps its own position, since its
+		// new replies may be read later than the cursor moved.
+		from, ok := p.seen[th.ID]
+		if !ok {
+			from = p.since
+		}
+		for _, c := range replies {
+			at := youtubeActivity(c)
+			if c.ID == "" {
+				continue
+			}
+			if partial && at.After(p.seenNow[th.ID]) {
+				p.seenNow[th.ID] = at
+			}
+			if !at.After(from) {
 				continue
 			}
 			more = true

@@ -523,3 +523,53 @@ func TestYouTubeReplyToADeletedComment(t *testing.T) {
 		t.Errorf("%d inserts under a deleted comment", y.inserts)
 	}
 }
+
+// TestYouTubeReplyHiddenByADeletion: a thread carries only some of its
+// replies (the fake: the first five), so its totalReplyCount says when to
+// read them all. Between two polls one reply is deleted and another
+// written, and the count does not move; a newer thread moves the cursor
+// past the new reply. After youtubeRescanEvery the threads read are
+// checked again, and the reply is still new for its thread: it arrives,
+// once.
+func TestYouTubeReplyHiddenByADeletion(t *testing.T) {
+	y := newYouTubeTestServer(t)
+	const thread = "UgzQ8vV3xYk2mNp4rT61AaABAg"
+	y.addReplies(thread, 8, youtubeTestNow.Add(-5*time.Hour))
+	now := youtubeTestNow
+	c := NewYouTube(Config{Now: func() time.Time { return now }})
+	src := y.source()
+	first, err := c.Fetch(context.Background(), src, Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	y.mu.Lock()
+	y.replies[thread] = append(y.replies[thread][:2], y.replies[thread][3:]...) // one old reply deleted
+	y.mu.Unlock()
+	y.addReplies(thread, 1, youtubeTestNow.Add(-time.Hour)) // one written: the count stays 9
+	y.addThreads(1, youtubeTestNow.Add(-30*time.Minute))
+	now = now.Add(10 * time.Minute)
+	second, err := c.Fetch(context.Background(), src, first.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Mentions) != 1 || second.Mentions[0].InReplyTo != "" {
+		t.Fatalf("second poll: %+v", second.Mentions)
+	}
+
+	now = now.Add(youtubeRescanEvery)
+	third, err := c.Fetch(context.Background(), src, second.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(third.Mentions) != 1 || third.Mentions[0].InReplyTo != thread || !strings.HasPrefix(third.Mentions[0].ExternalID, thread+".r") {
+		t.Fatalf("after the rescan: %+v", third.Mentions)
+	}
+	y.mu.Lock()
+	y.replyLists = 0
+	y.mu.Unlock()
+	fourth, err := c.Fetch(context.Background(), src, third.Cursor)
+	if err != nil || len(fourth.Mentions) != 0 || y.replyLists != 0 {
+		t.Fatalf("the poll after: %d mentions, %d reply lists, %v", len(fourth.Mentions), y.replyLists, err)
+	}
+}
