@@ -342,9 +342,13 @@ func TestParseFacebookWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms := byPage[fbPage]
+	ms := byPage[fbPage].Mentions
 	if len(ms) != 3 {
-		t.Fatalf("got %d mentions (the removal and the reaction must be skipped): %v", len(ms), keys(mentionsByID(ms)))
+		t.Fatalf("got %d mentions (the removal and the reaction are none): %v", len(ms), keys(mentionsByID(ms)))
+	}
+	// Marc's comment, removed (verb "remove"), is named to be marked deleted.
+	if removed := byPage[fbPage].Removed; !slices.Equal(removed, []string{"111_901"}) {
+		t.Errorf("removed %v", removed)
 	}
 	added, edited, own := ms[0], ms[1], ms[2]
 	if added.ExternalID != "111_906" || added.Text != "Le chocolat était froid, vraiment déçue." || added.InReplyTo != fbPage+"_111" || added.ThreadID != fbPage+"_111" || added.Own {
