@@ -404,6 +404,9 @@ func (f *Facebook) findReply(ctx context.Context, c *metaClient, target, pageID,
 		}
 		return true
 	})
+	if metaGone(err) {
+		return Sent{}, false, fmt.Errorf("%w: facebook: the comment or post no longer exists (deleted by its author): %v", ErrRejected, err)
+	}
 	if err != nil {
 		return Sent{}, false, fmt.Errorf("facebook: checking for an earlier reply: %w", err)
 	}

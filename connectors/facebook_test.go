@@ -342,11 +342,15 @@ func TestParseFacebookWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms := byPage[fbPage]
-	if len(ms) != 4 {
-		t.Fatalf("got %d mentions (the reaction must be skipped): %v", len(ms), keys(mentionsByID(ms)))
+	ms := byPage[fbPage].Mentions
+	if len(ms) != 3 {
+		t.Fatalf("got %d mentions (the removal and the reaction are none): %v", len(ms), keys(mentionsByID(ms)))
 	}
-	added, edited, removed, own := ms[0], ms[1], ms[2], ms[3]
+	// Marc's comment, removed (verb "remove"), is named to be marked deleted.
+	if removed := byPage[fbPage].Removed; !slices.Equal(removed, []string{"111_901"}) {
+		t.Errorf("removed %v", removed)
+	}
+	added, edited, own := ms[0], ms[1], ms[2]
 	if added.ExternalID != "111_906" || added.Text != "Le chocolat était froid, vraiment déçue." || added.InReplyTo != fbPage+"_111" || added.ThreadID != fbPage+"_111" || added.Own {
 		t.Errorf("added %+v", added)
 	}
@@ -355,9 +359,6 @@ func TestParseFacebookWebhook(t *testing.T) {
 	}
 	if !strings.HasPrefix(edited.ExternalID, "111_906#edited-") || edited.InReplyTo != "111_906" || edited.Meta["event"] != "edited" || edited.Text != "Le chocolat était tiède, déçue." {
 		t.Errorf("edited %+v", edited)
-	}
-	if removed.ExternalID != "111_901#removed" || removed.InReplyTo != "111_901" || removed.Meta["event"] != "removed" || removed.Text != "" {
-		t.Errorf("removed %+v", removed)
 	}
 	if !own.Own || own.InReplyTo != "111_906" {
 		t.Errorf("own reply %+v", own)
@@ -401,14 +402,62 @@ func TestFacebookSlowsDownNearTheLimit(t *testing.T) {
 	}
 }
 
+// TestFacebookReplyToADeletedComment: a comment its author deleted after
+// it was read is answered with Graph's "Unsupported get request. Object
+// with ID … does not exist" (code 100, subcode 33) on the look for an
+// earlier reply: the reply is refused as deleted, not the source's
+// configuration, and nothing is posted.
 func TestFacebookReplyToADeletedComment(t *testing.T) {
-	g := newFakeGraph(t, "facebook", nil)
+	g := newFakeGraph(t, "facebook", nil) // no object exists: every GET is 100/33
+	fb := NewFacebook(metaTestConfig(g))
+	_, err := fb.Reply(context.Background(), fbSource(g), Mention{ExternalID: "111_904", Meta: map[string]string{"kind": "comment"}}, "Merci Claire !", "k")
+	if !errors.Is(err, ErrRejected) || errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "no longer exists") {
+		t.Fatalf("got %v", err)
+	}
+	if slices.Contains(g.paths(http.MethodPost), "/111_904/comments") {
+		t.Error("posted under a deleted comment")
+	}
+	// A removal stored before removals were skipped is refused without a call.
+	g.reset()
 	removed := Mention{ExternalID: "111_901#removed", Meta: map[string]string{"event": "removed", "edit_of": "111_901"}}
-	if _, err := NewFacebook(metaTestConfig(g)).Reply(context.Background(), fbSource(g), removed, "Merci", "k"); !errors.Is(err, ErrRejected) {
+	if _, err := fb.Reply(context.Background(), fbSource(g), removed, "Merci", "k"); !errors.Is(err, ErrRejected) {
 		t.Fatalf("got %v", err)
 	}
 	if len(g.requests) != 0 {
 		t.Error("asked Graph about a deleted comment")
+	}
+}
+
+// TestFacebookPollAfterADeletion: the comment the cursor stopped at
+// (111_903, the newest second's id in the watermark) is deleted before the
+// next poll; the Comments edge simply stops listing it. The poll still
+// finds the new comment under it, brings nothing twice, and the one after
+// is quiet.
+func TestFacebookPollAfterADeletion(t *testing.T) {
+	g := newFakeGraph(t, "facebook", fbFirstPollFiles())
+	fb := NewFacebook(metaTestConfig(g))
+	src := fbSource(g)
+	first, err := fb.Fetch(context.Background(), src, Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"/" + fbPage + "/feed":          "feed_incremental.json",
+		"/" + fbPage + "/visitor_posts": "visitor_posts.json",
+		"/" + fbPage + "/tagged":        "tagged.json",
+		"/" + fbPage + "_111/comments":  "comments_A_deleted.json",
+	}
+	g.setFiles(files)
+	second, err := fb.Fetch(context.Background(), src, first.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(mentionsByID(second.Mentions)); !slices.Equal(got, []string{"111_905"}) {
+		t.Fatalf("after the deletion: %v", got)
+	}
+	third, err := fb.Fetch(context.Background(), src, second.Cursor)
+	if err != nil || len(third.Mentions) != 0 {
+		t.Fatalf("the poll after: %v, %v", keys(mentionsByID(third.Mentions)), err)
 	}
 }
 

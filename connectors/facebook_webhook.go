@@ -60,18 +60,31 @@ type facebookFeedChange struct {
 	CreatedTime json.RawMessage `json:"created_time"`
 }
 
-// ParseFacebookWebhook reads a Page webhook delivery into mentions, keyed
-// by Page id (one app can serve several Pages, so the route picks each
-// Page's source). Comments thread like polled ones: InReplyTo the parent
-// comment or the post, ThreadID the post. Edits and removals become
-// messages of their own in the same thread (see metaEditMention). The
+// FacebookDelivery is what a Page delivery holds for one Page.
+type FacebookDelivery struct {
+	// Mentions are the comments and posts written or edited.
+	Mentions []Mention
+	// Removed are the ids (comment_id, or post_id for a post) of comments
+	// and posts their authors removed: the stored mentions are marked
+	// deleted, nothing new is written.
+	Removed []string
+}
+
+// ParseFacebookWebhook reads a Page webhook delivery, keyed by Page id (one
+// app can serve several Pages, so the route picks each Page's source).
+// Comments thread like polled ones: InReplyTo the parent comment or the
+// post, ThreadID the post. An edit becomes a message of its own in the same
+// thread (see metaEditMention). A removal is not speech: as a message it
+// would reopen the thread's ticket with no words, or open one of its own;
+// it names what to mark deleted instead, and answering it later is refused
+// as deleted (Graph answers code 100, subcode 33, for the object). The
 // Page's own comments and posts have Own set.
-func ParseFacebookWebhook(body []byte) (map[string][]Mention, error) {
+func ParseFacebookWebhook(body []byte) (map[string]FacebookDelivery, error) {
 	d, err := parseMetaDelivery(body, "page")
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]Mention{}
+	out := map[string]FacebookDelivery{}
 	for i, e := range d.Entry {
 		for j, ch := range e.Changes {
 			if ch.Field != "feed" {
@@ -81,21 +94,40 @@ func ParseFacebookWebhook(body []byte) (map[string][]Mention, error) {
 			if err := json.Unmarshal(ch.Value, &v); err != nil {
 				return nil, fmt.Errorf("%w: entry[%d].changes[%d].value: %v", ErrBadWebhook, i, j, jsonErr(err))
 			}
-			m, ok := facebookChangeMention(e.ID, v, ch.Value)
-			if !ok {
+			del := out[e.ID]
+			if id := facebookRemoved(v); id != "" {
+				del.Removed = append(del.Removed, id)
+			} else if m, ok := facebookChangeMention(e.ID, v, ch.Value); ok {
+				del.Mentions = append(del.Mentions, m)
+			} else {
 				continue
 			}
-			out[e.ID] = append(out[e.ID], m)
+			out[e.ID] = del
 		}
 	}
 	return out, nil
 }
 
+// facebookRemoved is the id of the comment or post a "remove" change names,
+// or "" for any other change.
+func facebookRemoved(v facebookFeedChange) string {
+	if v.Verb != metaVerbRemove {
+		return ""
+	}
+	switch v.Item {
+	case "comment":
+		return v.CommentID
+	case "status", "post", "photo", "video", "share":
+		return v.PostID
+	}
+	return ""
+}
+
 func facebookChangeMention(pageID string, v facebookFeedChange, raw json.RawMessage) (Mention, bool) {
 	switch v.Verb {
-	case metaVerbAdd, metaVerbEdited, metaVerbRemove:
+	case metaVerbAdd, metaVerbEdited:
 	default:
-		return Mention{}, false // "hide", "unhide", "block"... are moderation, not speech
+		return Mention{}, false // "remove", "hide", "unhide", "block"...: not speech
 	}
 	created, _ := metaUnixTime(v.CreatedTime)
 	m := Mention{
@@ -132,8 +164,8 @@ func facebookChangeMention(pageID string, v facebookFeedChange, raw json.RawMess
 	default:
 		return Mention{}, false
 	}
-	if v.Verb != metaVerbAdd {
-		m = metaEditMention(m, v.Verb)
+	if v.Verb == metaVerbEdited {
+		m = metaEditMention(m)
 	}
 	return m, true
 }

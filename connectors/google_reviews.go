@@ -487,18 +487,23 @@ func (g *GoogleReviews) toMention(r googleReview, raw json.RawMessage, loc googl
 		m.Published = created
 	}
 	if r.Reviewer.IsAnonymous || m.Author == "" {
-		// No name and no stable id: the review itself is the author.
-		m.Author, m.AuthorName = "google-review:"+r.ReviewID, "Anonymous reviewer"
+		// No stable id: the review itself is the author. The name stays
+		// the displayName Google gives, never words of ours in one
+		// language.
+		m.Author = "google-review:" + r.ReviewID
 	}
 	if stars > 0 {
 		// Stars carry the sentiment when the comment is empty.
 		m.Meta["stars"] = strconv.Itoa(stars)
-		m.Title = fmt.Sprintf("%d★ review", stars)
-	} else {
-		m.Title = "Review"
+	}
+	if m.Text == "" {
+		// The desk makes a ticket's subject from the text; a rating
+		// without one gets its stars as glyphs, which read the same in
+		// every language the app speaks. No title otherwise: connectors
+		// write no prose of their own.
+		m.Title = googleStarGlyphs(stars)
 	}
 	if loc.Title != "" {
-		m.Title += " of " + loc.Title
 		m.Meta["location_title"] = loc.Title
 	}
 	if r.ReviewReply != nil {
@@ -506,6 +511,15 @@ func (g *GoogleReviews) toMention(r googleReview, raw json.RawMessage, loc googl
 		m.Meta["reply_time"] = r.ReviewReply.UpdateTime
 	}
 	return m
+}
+
+// googleStarGlyphs writes a rating as five stars, filled up to stars
+// ("★★☆☆☆" for TWO), or nothing for an unspecified rating.
+func googleStarGlyphs(stars int) string {
+	if stars < 1 || stars > 5 {
+		return ""
+	}
+	return strings.Repeat("★", stars) + strings.Repeat("☆", 5-stars)
 }
 
 // Reply answers a review as the owner: PUT {review}/reply with the comment

@@ -231,13 +231,16 @@ func TestGoogleReviewsDiscoversLocationAndReadsReviews(t *testing.T) {
 	}
 	if m.ThreadID != name || m.Meta["stars"] != "2" || m.Author != "Julien Tremblay" || m.Meta["replied"] != "false" ||
 		!strings.Contains(m.Text, "froid") || m.URL != "https://maps.google.com/maps?cid=7720395512408151021" ||
-		!strings.Contains(m.Title, "Café Lumière") {
+		m.Title != "" || m.Meta["location_title"] != "Café Lumière — Plateau" {
 		t.Fatalf("mention = %+v", m)
 	}
 	for _, m := range b.Mentions {
 		switch m.Meta["review_id"] {
 		case "AbFvOql0pR7tUv3wXyZ2": // stars only, anonymous
-			if m.Text != "" || m.Meta["stars"] != "5" || m.Meta["anonymous"] != "true" || m.Author != "google-review:AbFvOql0pR7tUv3wXyZ2" {
+			// No text: the stars, as glyphs, are all the subject there is;
+			// the name is Google's, not ours.
+			if m.Text != "" || m.Meta["stars"] != "5" || m.Meta["anonymous"] != "true" || m.Author != "google-review:AbFvOql0pR7tUv3wXyZ2" ||
+				m.Title != "★★★★★" || m.AuthorName != "A Google User" {
 				t.Errorf("rating-only review = %+v", m)
 			}
 		case "AbFvOqm8sT1aBc4dEf5G": // answered, edited after its creation
@@ -510,5 +513,27 @@ func TestGoogleReviewsStalePageTokenDoesNotWedgeTheSource(t *testing.T) {
 	}
 	if _, err := c.Fetch(context.Background(), src, b.Cursor); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGoogleReviewsWriteNoProseOfTheirOwn: the connector writes nothing a
+// French owner would read in English. A review with text has no title (the
+// desk takes the subject from the text); one with stars only has its stars
+// as glyphs; one with neither has nothing, and the app says "(sans objet)".
+func TestGoogleReviewsWriteNoProseOfTheirOwn(t *testing.T) {
+	for _, tc := range []struct {
+		rating, comment, title string
+	}{
+		{"ONE", "Café froid, service lent.", ""},
+		{"TWO", "", "★★☆☆☆"},
+		{"STAR_RATING_UNSPECIFIED", "", ""},
+	} {
+		r := googleReview{Name: googleTestAccount + "/" + googleTestLocation + "/reviews/R1", ReviewID: "R1",
+			StarRating: tc.rating, Comment: tc.comment, UpdateTime: "2026-11-28T10:00:00Z"}
+		r.Reviewer.DisplayName = "Julien Tremblay"
+		m := googleTestConnector().toMention(r, nil, googleLocation{Account: googleTestAccount, Name: googleTestLocation, Title: "Café Lumière"})
+		if m.Title != tc.title {
+			t.Errorf("%s %q: title %q, want %q", tc.rating, tc.comment, m.Title, tc.title)
+		}
 	}
 }

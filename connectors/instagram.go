@@ -16,7 +16,12 @@ package connectors
 //   - /{ig-user-id}/media: the account's own posts (Own mentions, roots of
 //     their comment threads), with comments_count. Media have no updated
 //     time, so the cursor keeps each scanned media's comments_count, and
-//     comments are read again only where that count moved.
+//     comments are read again where that count moved — and, every
+//     instagramRescanEvery, on every media that has comments: a comment
+//     deleted while another was written leaves the count as it was, and
+//     only reading shows the new one. Each media keeps the newest comment
+//     it showed, so a comment found late is still new for its media,
+//     whatever was read elsewhere since.
 //   - /{ig-media-id}/comments with replies{...}: top-level comments and
 //     their replies (Instagram threads one level deep).
 //   - /{ig-user-id}/tags: media in which others tagged the account.
@@ -33,6 +38,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 const (
@@ -42,6 +48,11 @@ const (
 	instagramReplyScan    = 3
 	instagramCommentField = "id,text,timestamp,username,from{id,username},parent_id"
 	instagramMediaFields  = "id,caption,timestamp,permalink,username,comments_count"
+	// instagramRescanEvery is how often every media's comments are read
+	// even though no count moved. The "comments" webhook brings comments
+	// as they are written; without it, this bounds how late a comment
+	// hidden by a deletion arrives (about 50 calls each time).
+	instagramRescanEvery = 6 * time.Hour
 )
 
 // Kinds of Instagram mentions, in Meta["kind"]; they decide how to reply.
@@ -93,11 +104,23 @@ type instagramComment struct {
 	} `json:"replies"`
 }
 
-// instagramCursor is the watermark plus the comment counts of the media
-// scanned last time.
+// instagramCursor is the watermark of media and tags, plus, for the media
+// scanned last time, their comment counts and the newest comment each
+// showed, and when every media's comments were last read.
 type instagramCursor struct {
 	metaWatermark
-	Counts map[string]int `json:"counts,omitempty"`
+	Counts   map[string]int           `json:"counts,omitempty"`
+	Comments map[string]metaWatermark `json:"comments,omitempty"`
+	Scanned  int64                    `json:"scanned,omitempty"` // unix seconds
+}
+
+// commentsFrom is where a media's comments become new: its own newest
+// comment, or, for a cursor written before media kept one, the watermark.
+func (c instagramCursor) commentsFrom(mediaID string) metaWatermark {
+	if w, ok := c.Comments[mediaID]; ok {
+		return w
+	}
+	return c.metaWatermark
 }
 
 func (ig *Instagram) client(src Source) (*metaClient, string, error) {
@@ -152,7 +175,12 @@ func (ig *Instagram) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, 
 	if cur.Since != "" && json.Unmarshal([]byte(cur.Since), &from) != nil {
 		from = instagramCursor{}
 	}
-	next := instagramCursor{metaWatermark: from.metaWatermark, Counts: map[string]int{}}
+	now := ig.cfg.now()
+	next := instagramCursor{metaWatermark: from.metaWatermark, Counts: map[string]int{}, Comments: map[string]metaWatermark{}, Scanned: from.Scanned}
+	rescan := now.Sub(time.Unix(from.Scanned, 0)) >= instagramRescanEvery
+	if rescan {
+		next.Scanned = now.Unix()
+	}
 	batch := Batch{Cursor: cur}
 	seen := map[string]bool{}
 	add := func(m Mention) {
@@ -172,10 +200,13 @@ func (ig *Instagram) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, 
 			return true
 		}
 		next.Counts[md.ID] = md.CommentsCount
+		if w, ok := from.Comments[md.ID]; ok {
+			next.Comments[md.ID] = w
+		}
 		if t, ok := metaTime(md.Timestamp); ok && from.isNew(t, md.ID) {
 			add(instagramMediaMention(md, raw, instagramKindMedia, true))
 		}
-		if prev, ok := from.Counts[md.ID]; md.CommentsCount > 0 && (!ok || prev != md.CommentsCount) {
+		if prev, ok := from.Counts[md.ID]; md.CommentsCount > 0 && (rescan || !ok || prev != md.CommentsCount) {
 			busy = append(busy, md)
 		}
 		return true
@@ -184,10 +215,12 @@ func (ig *Instagram) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, 
 		return Batch{}, err
 	}
 	for _, md := range busy {
-		n, err := ig.comments(ctx, c, md, self, from.metaWatermark, add)
+		w := from.commentsFrom(md.ID)
+		n, err := ig.comments(ctx, c, md, self, &w, add)
 		if err != nil {
 			return Batch{}, err
 		}
+		next.Comments[md.ID] = w
 		near = near || n
 	}
 	q = url.Values{}
@@ -217,8 +250,10 @@ func (ig *Instagram) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, 
 	return batch, nil
 }
 
-// comments reads a media's comments and their replies, keeping the new ones.
-func (ig *Instagram) comments(ctx context.Context, c *metaClient, md instagramMedia, self string, from metaWatermark, add func(Mention)) (bool, error) {
+// comments reads a media's comments and their replies, keeping those newer
+// than w, and moves w over every comment it reads.
+func (ig *Instagram) comments(ctx context.Context, c *metaClient, md instagramMedia, self string, w *metaWatermark, add func(Mention)) (bool, error) {
+	from := *w
 	q := url.Values{}
 	q.Set("fields", instagramCommentField+",replies{"+instagramCommentField+"}")
 	q.Set("limit", strconv.Itoa(metaPageLimit))
@@ -238,9 +273,14 @@ func (ig *Instagram) comments(ctx context.Context, c *metaClient, md instagramMe
 			if json.Unmarshal(item, &one) != nil || one.ID == "" {
 				continue
 			}
-			if t, ok := metaTime(one.Timestamp); ok && from.isNew(t, one.ID) {
+			t, ok := metaTime(one.Timestamp)
+			if !ok {
+				continue
+			}
+			if from.isNew(t, one.ID) {
 				add(instagramCommentMention(one, md.ID, md.Permalink, self, item))
 			}
+			w.advance(t, one.ID)
 		}
 		return true
 	})

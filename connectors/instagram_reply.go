@@ -199,7 +199,7 @@ func (ig *Instagram) findReply(ctx context.Context, c *metaClient, path string, 
 	if list != nil {
 		var node json.RawMessage
 		if _, err := c.get(ctx, path, q, &node); err != nil {
-			return Sent{}, false, fmt.Errorf("instagram: checking for an earlier reply: %w", err)
+			return Sent{}, false, instagramLookupError(err)
 		}
 		for _, raw := range list(node) {
 			if s, ok := match(raw); ok {
@@ -218,7 +218,17 @@ func (ig *Instagram) findReply(ctx context.Context, c *metaClient, path string, 
 		return !ok
 	})
 	if err != nil {
-		return Sent{}, false, fmt.Errorf("instagram: checking for an earlier reply: %w", err)
+		return Sent{}, false, instagramLookupError(err)
 	}
 	return found, found.ExternalID != "", nil
+}
+
+// instagramLookupError explains a failed look for an earlier reply: an
+// object Graph cannot load is a comment or media deleted by its author,
+// and the reply cannot go anywhere.
+func instagramLookupError(err error) error {
+	if metaGone(err) {
+		return fmt.Errorf("%w: instagram: the comment or post no longer exists (deleted by its author): %v", ErrRejected, err)
+	}
+	return fmt.Errorf("instagram: checking for an earlier reply: %w", err)
 }

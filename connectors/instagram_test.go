@@ -235,3 +235,112 @@ func TestInstagramMentions(t *testing.T) {
 		t.Errorf("wrong object: %v", err)
 	}
 }
+
+// TestInstagramEditedAndDeletedComments: Instagram shows no edit to the
+// API (the IG Comment node has text and timestamp, no update time, and the
+// "comments" webhook field no verb), so a comment whose text changed comes
+// back with its id and first timestamp and must not become a second
+// message. A deleted comment stops being listed and lowers the media's
+// comments_count: the poll that sees the drop reads the comments again,
+// finds nothing new, and the next comment is read as usual.
+func TestInstagramEditedAndDeletedComments(t *testing.T) {
+	g := newFakeGraph(t, "instagram", igFirstFiles())
+	ig := NewInstagram(metaTestConfig(g))
+	first, err := ig.Fetch(context.Background(), igSource(g), Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := igFirstFiles()
+	files["/"+igUser+"/media"] = "media_after_delete.json"  // 17850000000000003 deleted: 3 → 2
+	files["/"+igM1+"/comments"] = "comments_M1_edited.json" // and 17850000000000001's text edited
+	g.setFiles(files)
+	g.reset()
+	second, err := ig.Fetch(context.Background(), igSource(g), first.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Mentions) != 0 {
+		t.Fatalf("an edit or a deletion brought %v", keys(mentionsByID(second.Mentions)))
+	}
+	if !slices.Contains(g.paths(http.MethodGet), "/"+igM1+"/comments") {
+		t.Error("the lower count did not make the poll look at the media's comments")
+	}
+	var cur instagramCursor
+	if err := json.Unmarshal([]byte(second.Cursor.Since), &cur); err != nil || cur.Counts[igM1] != 2 {
+		t.Fatalf("cursor %s", second.Cursor.Since)
+	}
+
+	files["/"+igUser+"/media"] = "media_after_new.json"
+	files["/"+igM1+"/comments"] = "comments_M1_after_new.json"
+	g.setFiles(files)
+	third, err := ig.Fetch(context.Background(), igSource(g), second.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(mentionsByID(third.Mentions)); !slices.Equal(got, []string{"17850000000000005"}) {
+		t.Fatalf("after the deletion: %v", got)
+	}
+}
+
+// TestInstagramReplyToADeletedComment: Graph answers code 100 subcode 33
+// for a comment that no longer exists; the reply is refused as deleted,
+// and nothing is posted.
+func TestInstagramReplyToADeletedComment(t *testing.T) {
+	files := igFirstFiles() // has no /{comment}/replies: the fake answers 100/33
+	g := newFakeGraph(t, "instagram", files)
+	to := Mention{ExternalID: "17850000000000003", Meta: map[string]string{"kind": "comment", "media_id": igM1}}
+	_, err := NewInstagram(metaTestConfig(g)).Reply(context.Background(), igSource(g), to, "Désolés, on vous le réchauffe !", "k")
+	if !errors.Is(err, ErrRejected) || errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "no longer exists") {
+		t.Fatalf("got %v", err)
+	}
+	if len(g.paths(http.MethodPost)) != 0 {
+		t.Error("posted under a deleted comment")
+	}
+}
+
+// TestInstagramCommentHiddenByADeletion: between two polls one comment on
+// a post is deleted and another written, so comments_count does not move,
+// and a new tag moves the watermark past the new comment. The polls that
+// follow read every media's comments again after instagramRescanEvery,
+// and the comment is still new for its post: it arrives, once.
+func TestInstagramCommentHiddenByADeletion(t *testing.T) {
+	g := newFakeGraph(t, "instagram", igFirstFiles())
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	cfg := metaTestConfig(g)
+	cfg.Now = func() time.Time { return now }
+	ig := NewInstagram(cfg)
+	first, err := ig.Fetch(context.Background(), igSource(g), Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := igFirstFiles()
+	files["/"+igM1+"/comments"] = "comments_M1_swapped.json" // 17850000000000003 out, 17850000000000005 in: still 3
+	files["/"+igUser+"/tags"] = "tags_new.json"              // tagged at 11:00, after the new comment
+	g.setFiles(files)
+	now = now.Add(10 * time.Minute)
+	second, err := ig.Fetch(context.Background(), igSource(g), first.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(mentionsByID(second.Mentions)); !slices.Equal(got, []string{"17900000000000051"}) {
+		t.Fatalf("second poll: %v", got)
+	}
+
+	now = now.Add(instagramRescanEvery)
+	g.reset()
+	third, err := ig.Fetch(context.Background(), igSource(g), second.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(mentionsByID(third.Mentions)); !slices.Equal(got, []string{"17850000000000005"}) {
+		t.Fatalf("after the rescan: %v", got)
+	}
+	if !slices.Contains(g.paths(http.MethodGet), "/"+igM3+"/comments") {
+		t.Error("the rescan skipped a media with comments")
+	}
+	g.reset()
+	fourth, err := ig.Fetch(context.Background(), igSource(g), third.Cursor)
+	if err != nil || len(fourth.Mentions) != 0 || slices.Contains(g.paths(http.MethodGet), "/"+igM1+"/comments") {
+		t.Fatalf("the poll after: %v, %v, asked %v", keys(mentionsByID(fourth.Mentions)), err, g.paths(http.MethodGet))
+	}
+}

@@ -8,6 +8,7 @@ package connectors
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -191,6 +192,24 @@ func metaErrorFrom(status int, h http.Header, body []byte, now time.Time, reply 
 		e.kind = ErrAuth
 	}
 	return e
+}
+
+// metaSubcodeNoObject is the subcode of code 100 that Graph answers for an
+// object it cannot load: "Unsupported get request. Object with ID '…' does
+// not exist, cannot be loaded due to missing permissions, or does not
+// support this operation" (GraphMethodException) — a deleted comment or
+// post among them.
+const metaSubcodeNoObject = 33
+
+// metaGone reports whether err is Graph saying the object is not there
+// (code 100 subcode 33, or code 803 "some of the aliases you requested do
+// not exist"): before a reply, that is the comment deleted by its author.
+func metaGone(err error) bool {
+	var me *MetaError
+	if !errors.As(err, &me) {
+		return false
+	}
+	return (me.Code == metaCodeInvalidParam && me.Subcode == metaSubcodeNoObject) || me.Code == metaCodeUnknownObject
 }
 
 // metaUsage is one Business Use Case entry of X-Business-Use-Case-Usage.

@@ -117,24 +117,17 @@ const (
 	metaVerbRemove = "remove"
 )
 
-// metaEditMention turns an edit or a removal of id into a message of its
-// own in the same thread: ingest dedupes by ExternalID, so an edit needs
-// an id of its own (the same text sent twice stays one message), and
-// InReplyTo keeps it in the ticket of the original. Meta["event"] says
-// "edited" or "removed"; a removal carries no text.
-func metaEditMention(m Mention, verb string) Mention {
+// metaEditMention turns an edit of id into a message of its own in the
+// same thread: ingest dedupes by ExternalID, so an edit needs an id of its
+// own (the same text delivered twice stays one message), and InReplyTo
+// keeps it in the ticket of the original. Meta["event"] says "edited".
+func metaEditMention(m Mention) Mention {
 	orig := m.ExternalID
 	m.InReplyTo = orig
 	if m.Meta == nil {
 		m.Meta = map[string]string{}
 	}
 	m.Meta["edit_of"] = orig
-	if verb == metaVerbRemove {
-		m.ExternalID = orig + "#removed"
-		m.Text = ""
-		m.Meta["event"] = "removed"
-		return m
-	}
 	sum := sha256.Sum256([]byte(m.Text))
 	m.ExternalID = orig + "#edited-" + hex.EncodeToString(sum[:6])
 	m.Meta["event"] = "edited"

@@ -451,3 +451,58 @@ func TestXStaleSinceStartsAgain(t *testing.T) {
 		t.Fatalf("got %d mentions, cursor %s", len(batch.Mentions), batch.Cursor.Since)
 	}
 }
+
+// TestXEditedAndDeletedPosts follows docs.x.com "Edit Posts": each edit is
+// a new post id whose edit_history_tweet_ids lists the chain oldest first,
+// and deleting any version deletes the whole chain. The edit arrives in
+// the next search after since_id as a new message answering the original
+// (so the desk puts it in the original's ticket); once the chain is
+// deleted the search no longer lists it and the source goes on quietly.
+func TestXEditedAndDeletedPosts(t *testing.T) {
+	f := newFakeX(t, xFirstFiles())
+	x := NewX(xConfig(f))
+	src := xSource(f)
+	first, err := x.Fetch(context.Background(), src, Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.setFiles(map[string]string{
+		"/2/users/" + xMe + "/mentions": "empty.json",
+		"/2/tweets/search/recent":       "search_incremental.json",
+	})
+	second, err := x.Fetch(context.Background(), src, first.Cursor)
+	if err != nil || len(second.Mentions) != 1 || second.Mentions[0].ExternalID != "1862000000000000500" {
+		t.Fatalf("the original: %+v, %v", second.Mentions, err)
+	}
+
+	f.setFiles(map[string]string{
+		"/2/users/" + xMe + "/mentions": "empty.json",
+		"/2/tweets/search/recent":       "search_edit.json",
+	})
+	third, err := x.Fetch(context.Background(), src, second.Cursor)
+	if err != nil || len(third.Mentions) != 1 {
+		t.Fatalf("the edit: %+v, %v", third.Mentions, err)
+	}
+	edit := third.Mentions[0]
+	if edit.ExternalID != "1862000000000000620" || edit.InReplyTo != "1862000000000000500" || edit.Meta["edit_of"] != "1862000000000000500" ||
+		edit.Meta["event"] != "edited" || edit.ThreadID != "1862000000000000500" || !strings.Contains(edit.Text, "croissants") {
+		t.Errorf("edit %+v", edit)
+	}
+	search := f.gets("/2/tweets/search/recent")
+	if last := search[len(search)-1]; last.Query.Get("since_id") != "1862000000000000500" {
+		t.Errorf("the edit was asked for with since_id %q", last.Query.Get("since_id"))
+	}
+
+	// Marc deletes the post: the chain is gone, the search is empty.
+	f.setFiles(map[string]string{
+		"/2/users/" + xMe + "/mentions": "empty.json",
+		"/2/tweets/search/recent":       "empty.json",
+	})
+	fourth, err := x.Fetch(context.Background(), src, third.Cursor)
+	if err != nil || len(fourth.Mentions) != 0 {
+		t.Fatalf("after the deletion: %+v, %v", fourth.Mentions, err)
+	}
+	if xc := xCursorOf(t, fourth.Cursor); xc.Search.Since != "1862000000000000620" {
+		t.Errorf("cursor %+v", xc)
+	}
+}

@@ -50,6 +50,11 @@ const (
 	// an identical sentence the owner posts in the same thread days later
 	// is a new reply.
 	youtubeReplyDedupWindow = 72 * time.Hour
+	// youtubeRescanEvery is how often the threads a poll reads have their
+	// replies read even though no count moved: a reply deleted while
+	// another was written leaves totalReplyCount as it was. At most
+	// youtubeMaxReplyLists lists (3 units each) per rescan.
+	youtubeRescanEvery = 6 * time.Hour
 )
 
 // YouTubeSetupNote is what the source form tells the owner to set up on
@@ -166,31 +171,6 @@ func (y *YouTube) ownChannel(ctx context.Context, base *url.URL, token string) (
 	return res.Items[0].ID, nil
 }
 
-// youtubeCursor is the position stored in Cursor.Since: the newest
-// publishedAt/updatedAt read, and the reply counts of threads whose
-// listing carries only part of their replies. The API does not say which
-// replies a thread includes, so a grown count is the signal to read the
-// thread's replies (3 units) rather than guessing from the included ones.
-type youtubeCursor struct {
-	Since   string         `json:"since,omitempty"`
-	Replies map[string]int `json:"replies,omitempty"`
-}
-
-// youtubeMaxTrackedThreads bounds the reply counts kept in the cursor.
-const youtubeMaxTrackedThreads = 500
-
-func youtubeParseCursor(s string) youtubeCursor {
-	var c youtubeCursor
-	if strings.HasPrefix(s, "{") {
-		if json.Unmarshal([]byte(s), &c) != nil {
-			return youtubeCursor{}
-		}
-	} else {
-		c.Since = s
-	}
-	return c
-}
-
 // Fetch reads comment threads newest first, down to the cursor. Thread
 // order is by time, so a new reply to a thread older than the pages read
 // is not seen: that is the cost of a quiet poll being a single call. A
@@ -227,8 +207,11 @@ func (y *YouTube) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, err
 	since := googleTime(state.Since)
 	newest := since
 	batch := Batch{Cursor: cur}
+	now := y.cfg.now()
 	p := youtubePoll{y: y, base: base, token: token, self: self, since: since,
-		known: state.Replies, counts: map[string]int{}}
+		known: state.Replies, counts: map[string]int{},
+		rescan: now.Sub(googleTime(state.Scanned)) >= youtubeRescanEvery,
+		seen:   youtubeParseSeen(state.Seen), seenNow: map[string]time.Time{}}
 	for page := 0; page < youtubeMaxPages; page++ {
 		mentions, more, next, err := p.page(ctx, q)
 		batch.Mentions = append(batch.Mentions, mentions...)
@@ -257,33 +240,16 @@ func (y *YouTube) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, err
 		state.Since = newest.Format(time.RFC3339Nano)
 	}
 	state.Replies = youtubeMergeCounts(state.Replies, p.counts)
+	state.Seen = youtubeMergeSeen(state.Seen, p.seenNow)
+	if p.rescan {
+		state.Scanned = now.Format(time.RFC3339)
+	}
 	enc, err := json.Marshal(state)
 	if err != nil {
 		return Batch{}, fmt.Errorf("connectors: youtube: encoding cursor: %w", err)
 	}
 	batch.Cursor.Since = string(enc)
 	return batch, nil
-}
-
-// youtubeMergeCounts keeps the counts seen this poll and as many older
-// ones as the cap allows.
-func youtubeMergeCounts(old, seen map[string]int) map[string]int {
-	out := make(map[string]int, len(seen))
-	for k, v := range seen {
-		out[k] = v
-	}
-	for k, v := range old {
-		if len(out) >= youtubeMaxTrackedThreads {
-			break
-		}
-		if _, ok := out[k]; !ok {
-			out[k] = v
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
 }
 
 // youtubePoll is one Fetch's state across pages.
@@ -293,8 +259,11 @@ type youtubePoll struct {
 	token, self       string
 	since             time.Time
 	replyListsPerPoll int
-	known             map[string]int // reply counts from the cursor
-	counts            map[string]int // reply counts read this poll
+	known             map[string]int       // reply counts from the cursor
+	counts            map[string]int       // reply counts read this poll
+	rescan            bool                 // read replies even where counts did not move
+	seen              map[string]time.Time // newest reply read per thread, from the cursor
+	seenNow           map[string]time.Time // newest reply read per thread, this poll
 }
 
 // page reads one page of threads and returns the comments newer than the
@@ -312,13 +281,14 @@ func (p *youtubePoll) page(ctx context.Context, q url.Values) (out []Mention, mo
 		// The thread carries only some of its replies: read them all when
 		// the thread may hold something new.
 		total := th.Snippet.TotalReplyCount
-		if total > len(replies) {
+		partial := total > len(replies)
+		if partial {
 			switch {
-			case total == p.known[th.ID] && !youtubeActive(th, p.since):
+			case total == p.known[th.ID] && !youtubeActive(th, p.since) && !p.rescan:
 				p.counts[th.ID] = total // nothing new in it
 			case p.replyListsPerPoll < youtubeMaxReplyLists:
 				p.replyListsPerPoll++
-				if replies, err = p.y.listReplies(ctx, p.base, p.token, th.Snippet.TopLevelComment.ID, youtubeReplyCheckPages); err != nil {
+				if replies, err = p.y.listReplies(ctx, p.base, p.token, th.Snippet.TopLevelComment.ID, youtubeReplyCheckPages, false); err != nil {
 					return out, false, "", err
 				}
 				p.counts[th.ID] = total
@@ -330,8 +300,27 @@ func (p *youtubePoll) page(ctx context.Context, q url.Values) (out []Mention, mo
 			// Otherwise the count stays unrecorded and the next poll
 			// reads that thread's replies.
 		}
-		for _, c := range append([]youtubeComment{th.Snippet.TopLevelComment}, replies...) {
-			if c.ID == "" || !youtubeActivity(c).After(p.since) {
+		top := th.Snippet.TopLevelComment
+		if top.ID != "" && youtubeActivity(top).After(p.since) {
+			more = true
+			out = append(out, youtubeMention(top, th, p.self))
+		}
+		// A thread whose replies are all listed shows a new one at the next
+		// poll; one that shows only some keeps its own position, since its
+		// new replies may be read later than the cursor moved.
+		from, ok := p.seen[th.ID]
+		if !ok {
+			from = p.since
+		}
+		for _, c := range replies {
+			at := youtubeActivity(c)
+			if c.ID == "" {
+				continue
+			}
+			if partial && at.After(p.seenNow[th.ID]) {
+				p.seenNow[th.ID] = at
+			}
+			if !at.After(from) {
 				continue
 			}
 			more = true
@@ -371,8 +360,11 @@ func youtubeActive(th youtubeThread, since time.Time) bool {
 }
 
 // listReplies reads a top-level comment's replies (comments.list with
-// parentId), at most maxPages pages.
-func (y *YouTube) listReplies(ctx context.Context, base *url.URL, token, parent string, maxPages int) ([]youtubeComment, error) {
+// parentId), at most maxPages pages. forReply says the look is the one
+// before a reply: a comment refused or not found then means this reply
+// cannot go (its author deleted the comment), not that the source is
+// misconfigured.
+func (y *YouTube) listReplies(ctx context.Context, base *url.URL, token, parent string, maxPages int, forReply bool) ([]youtubeComment, error) {
 	q := url.Values{
 		"part":       {"snippet"},
 		"parentId":   {parent},
@@ -385,7 +377,7 @@ func (y *YouTube) listReplies(ctx context.Context, base *url.URL, token, parent 
 			Items         []youtubeComment `json:"items"`
 			NextPageToken string           `json:"nextPageToken"`
 		}
-		if err := googleCall(ctx, y.cfg, http.MethodGet, googleURL(base, "/youtube/v3/comments", q), token, nil, &res, y.youtubeError(false)); err != nil {
+		if err := googleCall(ctx, y.cfg, http.MethodGet, googleURL(base, "/youtube/v3/comments", q), token, nil, &res, y.youtubeError(forReply)); err != nil {
 			return nil, err
 		}
 		out = append(out, res.Items...)
@@ -489,7 +481,7 @@ func (y *YouTube) Reply(ctx context.Context, src Source, to Mention, body, _ str
 	if err != nil {
 		return Sent{}, err
 	}
-	existing, err := y.listReplies(ctx, base, token, parent, youtubeReplyCheckPages)
+	existing, err := y.listReplies(ctx, base, token, parent, youtubeReplyCheckPages, true)
 	if err != nil {
 		return Sent{}, err
 	}

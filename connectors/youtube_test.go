@@ -52,11 +52,12 @@ type youtubeTestServer struct {
 	replyLists  int
 	quotaLeft   int // units; <0 means unlimited
 	disabled    map[string]bool
-	dropInsert  bool // insert, then drop the connection (a crash before the answer)
+	deleted     map[string]bool // top-level comments their authors deleted
+	dropInsert  bool            // insert, then drop the connection (a crash before the answer)
 }
 
 func newYouTubeTestServer(t *testing.T) *youtubeTestServer {
-	y := &youtubeTestServer{t: t, replies: map[string][]youtubeComment{}, quotaLeft: -1, disabled: map[string]bool{}}
+	y := &youtubeTestServer{t: t, replies: map[string][]youtubeComment{}, quotaLeft: -1, disabled: map[string]bool{}, deleted: map[string]bool{}}
 	var page struct {
 		Items []youtubeThread `json:"items"`
 	}
@@ -209,6 +210,9 @@ func (y *youtubeTestServer) serve(w http.ResponseWriter, r *http.Request) {
 			resp["nextPageToken"] = next
 		}
 		y.write(w, 200, resp)
+	case r.URL.Path == "/youtube/v3/comments" && r.Method == http.MethodGet && y.deleted[q.Get("parentId")]:
+		// Google's standard error for a resource that is not there.
+		y.write(w, 404, []byte(`{"error":{"code":404,"message":"Not Found","errors":[{"reason":"notFound","domain":"global"}]}}`))
 	case r.URL.Path == "/youtube/v3/comments" && r.Method == http.MethodGet:
 		y.replyLists++
 		all := y.replies[q.Get("parentId")]
@@ -486,5 +490,86 @@ func TestYouTubeQuotaResetAcrossDaylightSaving(t *testing.T) {
 		if got := youtubeQuotaResetByRule(now); !got.Equal(want) {
 			t.Errorf("rule: reset after %s = %s, want %s", tc.now, got.UTC().Format(time.RFC3339), tc.want)
 		}
+	}
+}
+
+// TestYouTubeReplyToADeletedComment: the comment was read, then its author
+// deleted it. Whether YouTube refuses the look at its replies (a 404) or
+// the insert under it (a 400), the reply is refused as such, never
+// reported as the source's configuration, and nothing is inserted.
+func TestYouTubeReplyToADeletedComment(t *testing.T) {
+	y := newYouTubeTestServer(t)
+	c := youtubeTestConnector()
+	src := y.source()
+	b, err := c.Fetch(context.Background(), src, Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var to Mention
+	for _, m := range b.Mentions {
+		if m.InReplyTo == "" {
+			to = m
+			break
+		}
+	}
+	y.mu.Lock()
+	y.deleted[to.Meta["top_comment_id"]] = true
+	y.mu.Unlock()
+	_, err = c.Reply(context.Background(), src, to, "Merci pour votre retour !", "k")
+	if !errors.Is(err, ErrRejected) || errors.Is(err, ErrConfig) {
+		t.Fatalf("got %v", err)
+	}
+	if y.inserts != 0 {
+		t.Errorf("%d inserts under a deleted comment", y.inserts)
+	}
+}
+
+// TestYouTubeReplyHiddenByADeletion: a thread carries only some of its
+// replies (the fake: the first five), so its totalReplyCount says when to
+// read them all. Between two polls one reply is deleted and another
+// written, and the count does not move; a newer thread moves the cursor
+// past the new reply. After youtubeRescanEvery the threads read are
+// checked again, and the reply is still new for its thread: it arrives,
+// once.
+func TestYouTubeReplyHiddenByADeletion(t *testing.T) {
+	y := newYouTubeTestServer(t)
+	const thread = "UgzQ8vV3xYk2mNp4rT61AaABAg"
+	y.addReplies(thread, 8, youtubeTestNow.Add(-5*time.Hour))
+	now := youtubeTestNow
+	c := NewYouTube(Config{Now: func() time.Time { return now }})
+	src := y.source()
+	first, err := c.Fetch(context.Background(), src, Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	y.mu.Lock()
+	y.replies[thread] = append(y.replies[thread][:2], y.replies[thread][3:]...) // one old reply deleted
+	y.mu.Unlock()
+	y.addReplies(thread, 1, youtubeTestNow.Add(-time.Hour)) // one written: the count stays 9
+	y.addThreads(1, youtubeTestNow.Add(-30*time.Minute))
+	now = now.Add(10 * time.Minute)
+	second, err := c.Fetch(context.Background(), src, first.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second.Mentions) != 1 || second.Mentions[0].InReplyTo != "" {
+		t.Fatalf("second poll: %+v", second.Mentions)
+	}
+
+	now = now.Add(youtubeRescanEvery)
+	third, err := c.Fetch(context.Background(), src, second.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(third.Mentions) != 1 || third.Mentions[0].InReplyTo != thread || !strings.HasPrefix(third.Mentions[0].ExternalID, thread+".r") {
+		t.Fatalf("after the rescan: %+v", third.Mentions)
+	}
+	y.mu.Lock()
+	y.replyLists = 0
+	y.mu.Unlock()
+	fourth, err := c.Fetch(context.Background(), src, third.Cursor)
+	if err != nil || len(fourth.Mentions) != 0 || y.replyLists != 0 {
+		t.Fatalf("the poll after: %d mentions, %d reply lists, %v", len(fourth.Mentions), y.replyLists, err)
 	}
 }

@@ -372,6 +372,26 @@ func TestMetaWebhookReachesTheDesk(t *testing.T) {
 	} else if m.GetString("triage") != "ticket" || m.GetString("ticket") == "" {
 		t.Errorf("the complaint on the Page's post: %s (%s), not a ticket", m.GetString("triage"), m.GetString("triage_reason"))
 	}
+	// Sophie's edit of that comment (verb "edited") is a new message in its
+	// ticket, never a ticket of its own; Marc's removed comment (verb
+	// "remove") is no message at all: it would reopen the thread's ticket
+	// with no words.
+	edits := 0
+	for _, m := range ms {
+		id, ticket := m.GetString("external_id"), m.GetString("ticket")
+		switch {
+		case strings.HasPrefix(id, "111_906#edited-"):
+			edits++
+			if orig := mentionByExternalID(t, ms, "111_906"); orig == nil || ticket != orig.GetString("ticket") {
+				t.Errorf("the edit joined ticket %q, not the comment's", ticket)
+			}
+		case strings.HasPrefix(id, "111_901"):
+			t.Errorf("the removed comment was stored as %s (triage %s, ticket %q)", id, m.GetString("triage"), ticket)
+		}
+	}
+	if edits != 1 {
+		t.Errorf("%d edits stored, want 1", edits)
+	}
 	if s, _ := w.app.FindRecordById("sources", src.Id); s.GetString("last_ok_at") == "" {
 		t.Error("the source's health does not show the delivery")
 	}
@@ -379,6 +399,35 @@ func TestMetaWebhookReachesTheDesk(t *testing.T) {
 	w.do(http.MethodPost, metahooks.Path, "", delivery, map[string]string{connectors.MetaSignatureHeader: sig})
 	if again := mentionsOf(t, w.app, src.Id); len(again) != len(ms) {
 		t.Errorf("a repeated delivery: %d mentions, then %d", len(ms), len(again))
+	}
+
+	// Sophie removes her comment: it and its edit are marked deleted by
+	// their author, in the same ticket, which neither reopens nor counts a
+	// message more.
+	orig := mentionByExternalID(t, ms, "111_906")
+	before, err := w.app.FindRecordById("tickets", orig.GetString("ticket"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	removal := []byte(`{"object":"page","entry":[{"id":"` + pageID + `","time":1764326000,"changes":[{"value":{"from":{"id":"6012000000003","name":"Sophie Gagnon"},"post_id":"1061234567890_111","comment_id":"111_906","created_time":1764326000,"item":"comment","parent_id":"1061234567890_111","verb":"remove"},"field":"feed"}]}]}`)
+	mac = hmac.New(sha256.New, []byte(secret))
+	mac.Write(removal)
+	if resp, body := w.do(http.MethodPost, metahooks.Path, "", removal, map[string]string{connectors.MetaSignatureHeader: "sha256=" + hex.EncodeToString(mac.Sum(nil))}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the removal: HTTP %d %s", resp.StatusCode, body)
+	}
+	after := mentionsOf(t, w.app, src.Id)
+	if len(after) != len(ms) {
+		t.Errorf("the removal stored %d mentions more", len(after)-len(ms))
+	}
+	for _, m := range after {
+		id := m.GetString("external_id")
+		ofSophie := id == "111_906" || strings.HasPrefix(id, "111_906#edited-")
+		if m.GetBool("deleted") != ofSophie {
+			t.Errorf("%s: deleted %v", id, m.GetBool("deleted"))
+		}
+	}
+	if tk, _ := w.app.FindRecordById("tickets", before.Id); tk.GetString("status") != before.GetString("status") || tk.GetInt("mention_count") != before.GetInt("mention_count") {
+		t.Errorf("the removal changed the ticket: %s/%d, was %s/%d", tk.GetString("status"), tk.GetInt("mention_count"), before.GetString("status"), before.GetInt("mention_count"))
 	}
 }
 

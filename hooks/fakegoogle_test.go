@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,12 +61,15 @@ func newFakeGoogle(t *testing.T) *fakeGoogle {
 	return g
 }
 
-// review lists a review, newest first as orderBy=updateTime desc asks.
+// review lists a review, newest first as orderBy=updateTime desc asks. A
+// review listed again under the same id is its author's edit: Google keeps
+// one review per name, with the new updateTime.
 func (g *fakeGoogle) review(id, stars, comment, author string, at time.Time) string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	name := fakeGoogleAccount + "/" + fakeGoogleLocation + "/reviews/" + id
 	ts := at.UTC().Format(time.RFC3339Nano)
+	g.reviews = slices.DeleteFunc(g.reviews, func(r map[string]any) bool { return r["name"] == name })
 	g.reviews = append([]map[string]any{{
 		"name": name, "reviewId": id, "starRating": stars, "comment": comment,
 		"reviewer":   map[string]any{"displayName": author, "profilePhotoUrl": "https://lh3.googleusercontent.com/a-/" + id},

@@ -157,3 +157,63 @@ func TestFreshOtherKinds(t *testing.T) {
 		t.Errorf("x never connected: %v", err)
 	}
 }
+
+// TestFreshExpiredAndRevokedPerOAuthKind: for every kind that signs in
+// with OAuth (Google reviews and YouTube on Google's server, X on X's, which
+// authenticates the client in HTTP Basic and rotates refresh tokens), a
+// token already past its expiry is refreshed before use and saved, and a
+// grant the owner revoked makes the source "reconnect needed" with one
+// alert however often it is polled. Meta kinds have no refresh (Page
+// tokens live until revoked): their revoked case is the connectors'
+// TestFacebookErrors and TestInstagramErrors (Graph error 190).
+func TestFreshExpiredAndRevokedPerOAuthKind(t *testing.T) {
+	for _, tc := range []struct {
+		kind          string
+		basic, rotate bool
+	}{
+		{model.KindGoogleReviews, false, false},
+		{model.KindYouTube, false, false},
+		{model.KindX, true, true},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			as := newFakeAS(t, tc.basic, tc.rotate, "")
+			as.refresh["rt-live"] = true
+			cfg := Config{Google: as.app()}
+			if tc.kind == model.KindX {
+				cfg = Config{X: as.app()}
+			}
+			h := newHarness(t, cfg)
+			src := h.source(tc.kind, nil, expiring(-time.Hour, "expired-access", "rt-live"))
+
+			got, err := h.svc.Fresh(context.Background(), h.app, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, stored := h.reload(src.Id)
+			if got["access_token"] == "expired-access" || stored["access_token"] != got["access_token"] || as.grants("refresh_token") != 1 {
+				t.Fatalf("returned %v, stored %v after %d refreshes", got, stored, as.grants("refresh_token"))
+			}
+			if tc.rotate && (stored["refresh_token"] == "rt-live" || !as.refresh[stored["refresh_token"]]) {
+				t.Errorf("stored refresh token %q is not the rotated one", stored["refresh_token"])
+			}
+
+			as.revoke()
+			r, _ := h.reload(src.Id)
+			h.seal(r, expiring(-time.Minute, "dead", stored["refresh_token"]))
+			if err := h.app.Save(r); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 {
+				if _, err := h.svc.Fresh(context.Background(), h.app, r); !errors.Is(err, connectors.ErrReconnect) {
+					t.Fatalf("poll %d after revocation: %v", i, err)
+				}
+			}
+			if n := h.alertCount(); n != 1 {
+				t.Errorf("%d alerts over 3 polls, want 1", n)
+			}
+			if r, _ = h.reload(src.Id); r.GetDateTime("reconnect_needed_at").IsZero() {
+				t.Error("the source is not marked reconnect needed")
+			}
+		})
+	}
+}

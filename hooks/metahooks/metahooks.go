@@ -147,9 +147,47 @@ func (h *handler) pages(ctx context.Context, app core.App, body []byte) error {
 	if err != nil {
 		return err
 	}
-	for pageID, mentions := range byPage {
-		if err := h.hand(ctx, app, model.KindFacebook, "page_id", pageID, mentions); err != nil {
+	for pageID, del := range byPage {
+		sources, err := watching(app, model.KindFacebook, "page_id", pageID)
+		if err != nil {
+			return &storeError{err}
+		}
+		if len(sources) == 0 {
+			app.Logger().Info("meta webhook: delivery for an account no source watches", "kind", model.KindFacebook, "id", pageID)
+		}
+		if err := h.handTo(ctx, app, sources, del.Mentions); err != nil {
 			return err
+		}
+		if err := markDeleted(app, sources, del.Removed); err != nil {
+			return &storeError{err}
+		}
+	}
+	return nil
+}
+
+// markDeleted flags the stored mentions of ids, and the edits made of them
+// ("<id>#edited-…"), as deleted by their authors: the ticket keeps its
+// thread and the app shows what is gone. A record Save, so realtime and the
+// stats index see the change; only the flag is written. An id never stored
+// (a comment older than the source) changes nothing.
+func markDeleted(app core.App, sources []*core.Record, ids []string) error {
+	for _, src := range sources {
+		for _, id := range ids {
+			var found []*core.Record
+			err := app.RecordQuery("mentions").
+				AndWhere(dbx.HashExp{"source": src.Id, "deleted": false}).
+				AndWhere(dbx.Or(dbx.HashExp{"external_id": id},
+					dbx.NewExp("substr(external_id, 1, {:n}) = {:prefix}", dbx.Params{"n": len(id) + len("#edited-"), "prefix": id + "#edited-"}))).
+				All(&found)
+			if err != nil {
+				return fmt.Errorf("source %s: finding %s: %w", src.Id, id, err)
+			}
+			for _, m := range found {
+				m.Set("deleted", true)
+				if err := app.SaveNoValidate(m.IgnoreUnchangedFields(true)); err != nil {
+					return fmt.Errorf("source %s: marking %s deleted: %w", src.Id, id, err)
+				}
+			}
 		}
 	}
 	return nil
@@ -187,19 +225,6 @@ func (h *handler) instagram(ctx context.Context, app core.App, body []byte) erro
 		}
 	}
 	return nil
-}
-
-// hand gives mentions to every enabled source of kind whose option key is
-// id. None watching: ignored (the log says so).
-func (h *handler) hand(ctx context.Context, app core.App, kind, key, id string, mentions []connectors.Mention) error {
-	sources, err := watching(app, kind, key, id)
-	if err != nil {
-		return &storeError{err}
-	}
-	if len(sources) == 0 {
-		app.Logger().Info("meta webhook: delivery for an account no source watches", "kind", kind, "id", id)
-	}
-	return h.handTo(ctx, app, sources, mentions)
 }
 
 func (h *handler) handTo(ctx context.Context, app core.App, sources []*core.Record, mentions []connectors.Mention) error {
