@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version 74f04e4898c384ba).
+/* Mentiondesk service worker (version 4733bd5b9471a0cd).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-DL4xcDJ-.js","/assets/Field-CpA2vh2X.js","/assets/Icon-DjVeiLzh.js","/assets/LangSwitch-CbgFFnDz.js","/assets/Settings-D6TwFrFX.css","/assets/Settings-w8-tJ820.js","/assets/SlaBadge-Bmm3zEUZ.js","/assets/Sources-Bd89ST_P.css","/assets/Sources-CcJ7ymyX.js","/assets/Ticket-B4D7t5g2.js","/assets/Ticket-CQ2wO9eN.css","/assets/clock.svelte-jMCyttO0.js","/assets/en-ETAR8VSp.js","/assets/fr-DV_6mwE4.js","/assets/index-Dp2n_evm.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-DJtsCAze.js","/assets/settings.svelte-BrjkiAlY.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-BsdFSdMC.js","/assets/Field-DnhQwcqK.js","/assets/Icon-DNvHNZol.js","/assets/LangSwitch-CkQ0c3bf.js","/assets/Settings-D6TwFrFX.css","/assets/Settings-DGyIYV5F.js","/assets/SlaBadge-gyyTYWRM.js","/assets/Sources-Bd89ST_P.css","/assets/Sources-D_-Wxrbp.js","/assets/Ticket-D5ROOQyd.js","/assets/Ticket-DXSQb9Fr.css","/assets/clock.svelte-DqK7djaY.js","/assets/en-BrmYAk-o.js","/assets/fr-Bp7e8zrq.js","/assets/index-B5fZGfkY.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-DTG7sxRc.js","/assets/settings.svelte-AV-Nhg0S.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

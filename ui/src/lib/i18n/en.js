@@ -183,6 +183,7 @@ export default {
   'ticket.original': 'Original',
   'ticket.us': 'Us',
   'ticket.viewReply': 'View reply',
+  'ticket.stars': '{n} out of 5 stars',
   'ticket.deleted': 'Deleted by author',
   'ticket.contact': 'Customer',
   'ticket.profile': 'Profile',

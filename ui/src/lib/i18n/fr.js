@@ -182,6 +182,7 @@ export default {
   'ticket.original': 'Original',
   'ticket.us': 'Nous',
   'ticket.viewReply': 'Voir la réponse',
+  'ticket.stars': '{n} étoiles sur 5',
   'ticket.deleted': 'Supprimé par l’auteur',
   'ticket.contact': 'Client',
   'ticket.profile': 'Profil',

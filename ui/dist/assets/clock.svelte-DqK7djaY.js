@@ -1,0 +1,1 @@
+import{kt as e}from"./Icon-DNvHNZol.js";var t=e({now:Date.now()});setInterval(()=>t.now=Date.now(),3e4),document.addEventListener(`visibilitychange`,()=>{document.hidden||(t.now=Date.now())});export{t};

@@ -1,1 +1,0 @@
-import{kt as e}from"./Icon-DjVeiLzh.js";var t=e({now:Date.now()});setInterval(()=>t.now=Date.now(),3e4),document.addEventListener(`visibilitychange`,()=>{document.hidden||(t.now=Date.now())});export{t};

@@ -1,1 +1,0 @@
-import{D as e,kt as t,w as n}from"./Icon-DjVeiLzh.js";var r=t({record:null});async function i(){try{r.record=await e.collection(`settings`).getOne(n)}catch{r.record=null}return r.record}function a(){return(r.record?.first_response_target_min||60)*60}export{r as n,a as r,i as t};
