@@ -107,7 +107,7 @@ run_miniflux() { # run number
 	wait_http "$MFURL/healthcheck" "$work/miniflux.log"
 	"$work/firstingest" -product miniflux -api "$MFURL" -feeds "$FEEDURL" -n "$FEEDS" -expect $((FEEDS * ITEMS)) \
 		-concurrency "$CONC" -pid "$pid" -user admin -password "$PASS" ${pguser:+-side-user "$pguser"} \
-		-count "${psql[*]} -d miniflux -c 'select count(*) from entries'"
+		-count "psql -h '$work/sock' -U postgres -Atq -d miniflux -c 'select count(*) from entries'"
 	stop "$pid"
 }
 
