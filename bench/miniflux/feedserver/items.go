@@ -57,7 +57,14 @@ var otherFR = []string{
 	"Pleine lune ce soir : ciel dégagé attendu après 22 h.",
 }
 
-var authors = []string{"Anne Martin", "Bob Lee", "Chloé Durand", "Dev Patel", "Élodie Roux", "Farid Haddad", "Grace Kim", "Hugo Petit"}
+var firstNames = []string{"Anne", "Bob", "Chloé", "Dev", "Élodie", "Farid", "Grace", "Hugo", "Inès", "Jules", "Kofi", "Léa", "Marc", "Nadia", "Omar", "Paula"}
+var lastNames = []string{"Martin", "Lee", "Durand", "Patel", "Roux", "Haddad", "Kim", "Petit", "Moreau", "Nguyen", "Fontaine", "Silva", "Bernard", "Okafor", "Garcia", "Weber"}
+
+// author is one of 2,560 people (16 × 16 names, 10 of each): a broad feed
+// hears from many people, a few of them more than once a month.
+func author(r *rand.Rand) string {
+	return fmt.Sprintf("%s %s %d", firstNames[r.IntN(len(firstNames))], lastNames[r.IntN(len(lastNames))], r.IntN(10)+1)
+}
 
 // item is one post of a feed.
 type item struct {
@@ -97,13 +104,14 @@ func genFeed(base string, n, feeds, perFeed int, newest time.Time, span time.Dur
 			title = headline(body)
 		}
 		link := fmt.Sprintf("%s/site/%d/post/%d", base, n, j)
+		who := author(r)
 		out[j] = item{
 			Title:  title,
 			Link:   link,
 			GUID:   fmt.Sprintf("tag:bench.invalid,2026:feed-%d/item-%d", n, j),
-			Author: authors[r.IntN(len(authors))],
+			Author: who,
 			HTML: fmt.Sprintf(`<p>%s</p><p>Posted by <strong>%s</strong> &middot; <a href="%s">read the thread</a></p>`,
-				html.EscapeString(body), html.EscapeString(authors[r.IntN(len(authors))]), link),
+				html.EscapeString(body), html.EscapeString(who), link),
 			Published: newest.Add(-time.Duration(global) * step),
 		}
 	}
