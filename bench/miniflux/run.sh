@@ -17,6 +17,8 @@
 # PROFILE=dir runs Mentiondesk alone, built with -tags benchpprof, and
 # saves a CPU profile of each run's first ingest there (dir/cpu-N.pprof,
 # PROFILE_SECONDS long, default 12): its times are not for comparison.
+# PROFILE_TRACE=1 saves an execution trace instead (dir/trace-N.out, for
+# `go tool trace -pprof=sync` and `-pprof=syscall`: where goroutines wait).
 set -euo pipefail
 export GOTOOLCHAIN=go1.27.3
 RUNS=${1:-3} FEEDS=${FEEDS:-1000} ITEMS=${ITEMS:-50} CONC=${CONC:-4} BENCH_PORT=${BENCH_PORT:-28600}
@@ -90,7 +92,12 @@ run_mentiondesk() { # run number
 		-d '{"rateLimits":{"excludedIPs":["127.0.0.1"]}}' >/dev/null
 	local prof=""
 	if [ -n "${PROFILE:-}" ]; then
-		curl -fs -o "$PROFILE/cpu-$1.pprof" "http://127.0.0.1:$((BENCH_PORT + 3))/debug/pprof/profile?seconds=${PROFILE_SECONDS:-12}" &
+		local pp=http://127.0.0.1:$((BENCH_PORT + 3))/debug/pprof
+		if [ -n "${PROFILE_TRACE:-}" ]; then
+			curl -fs -o "$PROFILE/trace-$1.out" "$pp/trace?seconds=${PROFILE_SECONDS:-12}" &
+		else
+			curl -fs -o "$PROFILE/cpu-$1.pprof" "$pp/profile?seconds=${PROFILE_SECONDS:-12}" &
+		fi
 		prof=$!
 	fi
 	"$work/firstingest" -product mentiondesk -api "$MDURL" -feeds "$FEEDURL" -n "$FEEDS" -expect $((FEEDS * ITEMS)) \
