@@ -78,6 +78,9 @@ var allowedImports = map[string]struct {
 	"tools/genui":   {[]string{"model"}, false},
 	"tools/train":   {[]string{"hooks/analysis"}, false},
 	"tools/lexicon": {nil, false},
+	// The optional comparison with Miniflux (BENCHMARKS.md): HTTP only.
+	"bench/miniflux/feedserver":  {nil, false},
+	"bench/miniflux/firstingest": {nil, false},
 }
 
 // TestImportGraph reads every package's imports (tests included) and
