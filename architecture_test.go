@@ -71,10 +71,11 @@ var allowedImports = map[string]struct {
 	"internal/fakemastodon": {nil, false},
 	"ui":                    {nil, false},
 	// Commands.
-	"":              {[]string{"*"}, true},
-	"tools/genui":   {[]string{"model"}, false},
-	"tools/train":   {[]string{"hooks/analysis"}, false},
-	"tools/lexicon": {nil, false},
+	"":               {[]string{"*"}, true},
+	"tools/genui":    {[]string{"model"}, false},
+	"tools/train":    {[]string{"hooks/analysis"}, false},
+	"tools/lexicon":  {nil, false},
+	"tools/loadtest": {nil, false},
 }
 
 // TestImportGraph reads every package's imports (tests included) and
