@@ -38,6 +38,10 @@ type options struct {
 	clients                int
 	duration, pace, settle time.Duration
 	keepLimits             bool
+	ownerEmail             string
+	keep                   bool
+	pushes                 int
+	pushEvery, pushWait    time.Duration
 }
 
 func main() {
@@ -56,7 +60,15 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of each phase")
 	flag.DurationVar(&o.pace, "pace", 0, "one action per client per this long (0: closed loop, the next action as soon as the last is answered)")
 	flag.DurationVar(&o.settle, "settle", 3*time.Minute, "at most this long waiting for the server's start-up work to finish before measuring")
+	flag.StringVar(&o.ownerEmail, "owner", "owner@example.com", "the owner who sets up the push phase (same password as the agent)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the copy and the server's log (server.log) in -work")
+	flag.IntVar(&o.pushes, "pushes", 0, "after the phases, mentions pushed to a webhook and timed to a fake ntfy server (0: none)")
+	flag.DurationVar(&o.pushEvery, "push-every", 2*time.Second, "mean interval between pushes (exponential, as people write)")
+	flag.DurationVar(&o.pushWait, "push-wait", 30*time.Second, "how long after the last push its messages may take")
 	flag.Parse()
+	if phases == "" {
+		phases = "none"
+	}
 	o.phases = strings.Split(phases, ",")
 	if o.bin == "" {
 		fmt.Fprintln(os.Stderr, "loadtest: -bin is required (go build -o <path> .)")
@@ -83,7 +95,9 @@ func measure(ctx context.Context, o options) error {
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
+	if !o.keep {
+		defer os.RemoveAll(work)
+	}
 	dir := filepath.Join(work, "pb_data")
 	t0 := time.Now()
 	if err := copyData(o.db, dir); err != nil {
@@ -96,7 +110,16 @@ func measure(ctx context.Context, o options) error {
 		return err
 	}
 	t0 = time.Now()
-	srv, err := startServer(ctx, o.bin, dir, addr, nil)
+	var extra []string
+	var ntfy *ntfyServer
+	if o.pushes > 0 {
+		// The fake ntfy listens on loopback, which the outbound guard
+		// refuses unless the operator allows it.
+		ntfy = newNtfy()
+		defer ntfy.Close()
+		extra = append(extra, "--allow-private-urls")
+	}
+	srv, err := startServer(ctx, o.bin, dir, addr, extra)
 	if err != nil {
 		return err
 	}
@@ -139,6 +162,9 @@ func measure(ctx context.Context, o options) error {
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	var failures []string
 	for _, name := range o.phases {
+		if name == "none" {
+			continue
+		}
 		rs, err := pick(all, name)
 		if err != nil {
 			return err
@@ -157,6 +183,30 @@ func measure(ctx context.Context, o options) error {
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+	}
+	if o.pushes > 0 {
+		owner, err := signIn(ctx, c, srv.base, "users", o.ownerEmail, o.password)
+		if err != nil {
+			return err
+		}
+		if err := silenceTargets(ctx, agent); err != nil {
+			return err
+		}
+		hookURL, secret, err := pushSetup(ctx, owner, ntfy.URL)
+		if err != nil {
+			return err
+		}
+		// The server answers on its own address; the webhook URL it
+		// gives names the public one, which may not be this.
+		hookURL = srv.base + hookURL[strings.Index(hookURL, "/api/md/hooks/"):]
+		r := push(ctx, hookURL, secret, ntfy, o.pushes, o.pushEvery, o.pushWait)
+		p := result{lat: r.lat}
+		fmt.Printf("\npushes: warm-up push delivered after %s; %d sent (mean interval %s), %d delivered to ntfy, %d refused, %d without a message after %s; "+
+			"webhook to ntfy p50 %s, p90 %s, p99 %s, max %s; %d other messages (digests)\n",
+			r.warmup.Round(100*time.Millisecond), o.pushes, r.interval, len(r.lat), r.refused, r.lost, o.pushWait, ms(p.pct(50)), ms(p.pct(90)), ms(p.pct(99)), ms(p.pct(100)), r.extra)
+		if r.first != nil {
+			failures = append(failures, "push: "+r.first.Error())
 		}
 	}
 	_, hwm, _ := srv.memory()
