@@ -158,8 +158,8 @@ func measure(ctx context.Context, o options) error {
 		mode = "one action per client every " + o.pace.String()
 	}
 	fmt.Printf("\n%d clients, %s, %s per phase\n\n", o.clients, mode, o.duration)
-	fmt.Println("| phase | route | done/s | p50 | p90 | p99 | max | errors | server RSS peak |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| phase | route | done/s | p50 | p90 | p99 | max | errors | server RSS peak | server CPU |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	var failures []string
 	for _, name := range o.phases {
 		if name == "none" {
@@ -171,12 +171,17 @@ func measure(ctx context.Context, o options) error {
 		}
 		pctx, done := context.WithCancel(ctx)
 		peak := watchMemory(pctx, srv)
+		cpu0, _ := srv.cpu()
+		t0 := time.Now()
 		results := run(ctx, srv.base, agent.token, rs, l)
+		cpu1, _ := srv.cpu()
+		// Of one core, over the phase (clock ticks are hundredths of a second).
+		cpu := float64(cpu1-cpu0) / 100 / time.Since(t0).Seconds() * 100
 		done()
 		top := <-peak
 		for _, r := range results {
-			fmt.Printf("| %s | %s | %.1f | %s | %s | %s | %s | %d | %s |\n", name, r.route, r.rate(),
-				ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), r.errs, mib(top))
+			fmt.Printf("| %s | %s | %.1f | %s | %s | %s | %s | %d | %s | %.0f %% |\n", name, r.route, r.rate(),
+				ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), r.errs, mib(top), cpu)
 			if r.first != nil {
 				failures = append(failures, fmt.Sprintf("%s/%s: %v", name, r.route, r.first))
 			}
