@@ -206,6 +206,9 @@ func measure(ctx context.Context, o options) error {
 		// gives names the public one, which may not be this.
 		hookURL = srv.base + hookURL[strings.Index(hookURL, "/api/md/hooks/"):]
 		r := push(ctx, hookURL, secret, ntfy, o.pushes, o.pushEvery, o.pushWait)
+		if r.warmup == 0 {
+			return fmt.Errorf("pushes: %w", r.first)
+		}
 		p := result{lat: r.lat}
 		fmt.Printf("\npushes: warm-up push delivered after %s; %d sent (mean interval %s), %d delivered to ntfy, %d refused, %d without a message after %s; "+
 			"webhook to ntfy p50 %s, p90 %s, p99 %s, max %s; %d other messages (digests)\n",

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -164,8 +163,8 @@ func push(ctx context.Context, hookURL, secret string, ntfy *ntfyServer, n int, 
 		if _, ok := ntfy.at(warmupPush); ok {
 			break
 		}
-		if time.Since(warm) > 5*time.Minute {
-			res.first = errors.New("the warm-up push got no message within 5 minutes")
+		if time.Since(warm) > warmupWait {
+			res.first = fmt.Errorf("the warm-up push got no message within %s: the notifier is still working through the start's events", warmupWait)
 			return res
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -217,6 +216,9 @@ func push(ctx context.Context, hookURL, secret string, ntfy *ntfyServer, n int, 
 	ntfy.mu.Unlock()
 	return res
 }
+
+// warmupWait bounds the warm-up.
+const warmupWait = 10 * time.Minute
 
 // warmupPush is the number of the push sent before the measured ones.
 const warmupPush = 9999
