@@ -15,6 +15,9 @@ type api struct {
 	base  string
 	token string
 	http  *http.Client
+	// addr, when set, is the client's own address (X-Forwarded-For, which
+	// the server is told to trust): fifty phones have fifty addresses.
+	addr string
 }
 
 // httpError is an answer other than 200, with the start of its body: the
@@ -49,6 +52,9 @@ func (a *api) do(ctx context.Context, method, path string, body, out any) error 
 	}
 	if a.token != "" {
 		req.Header.Set("Authorization", a.token)
+	}
+	if a.addr != "" {
+		req.Header.Set("X-Forwarded-For", a.addr)
 	}
 	res, err := a.http.Do(req)
 	if err != nil {
@@ -95,14 +101,28 @@ func signIn(ctx context.Context, c *http.Client, base, collection, email, passwo
 	return a, nil
 }
 
-// disableRateLimits turns PocketBase's per-address rate limiter off on
-// this copy of the database, as an operator can in Settings → Application:
-// fifty phones have fifty addresses, these clients share 127.0.0.1, and
-// the limiter would measure itself (300 requests per 10 s and address).
-// PATCH /api/settings merges the fields it is given.
-func disableRateLimits(ctx context.Context, su *api) error {
-	return su.do(ctx, http.MethodPatch, "/api/settings",
-		map[string]any{"rateLimits": map[string]any{"enabled": false}}, nil)
+// configure sets the copy up as an operator can in the admin UI
+// (PATCH /api/settings merges the fields it is given):
+//   - PocketBase's per-address rate limiter off: a closed-loop client
+//     sends more than the 300 requests per 10 s a phone is allowed;
+//   - the client's address read from X-Forwarded-For, as behind a reverse
+//     proxy, so that each client has its own. PocketBase slows a list
+//     answered empty by up to 500 ms once an address has had more than 3
+//     in 3 s (apis/record_crud.go, randomizedThrottle): a ticket without
+//     replies, or an inbox section with nothing in it, is such a list, and
+//     fifty clients sharing 127.0.0.1 would all pay for it.
+func configure(ctx context.Context, su *api, limiter, sharedAddress bool) error {
+	settings := map[string]any{}
+	if !limiter {
+		settings["rateLimits"] = map[string]any{"enabled": false}
+	}
+	if !sharedAddress {
+		settings["trustedProxy"] = map[string]any{"headers": []string{"X-Forwarded-For"}, "useLeftmostIP": false}
+	}
+	if len(settings) == 0 {
+		return nil
+	}
+	return su.do(ctx, http.MethodPatch, "/api/settings", settings, nil)
 }
 
 // pickTickets is a random sample of the tickets' ids, the ones the ticket

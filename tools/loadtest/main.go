@@ -38,6 +38,7 @@ type options struct {
 	clients                int
 	duration, pace, settle time.Duration
 	keepLimits             bool
+	sharedAddress          bool
 	ownerEmail             string
 	keep                   bool
 	pushes                 int
@@ -54,7 +55,8 @@ func main() {
 	flag.StringVar(&o.password, "password", "1234567890", "the agent's password")
 	flag.StringVar(&o.suEmail, "superuser", "admin@example.com", "a superuser, to turn the per-address rate limiter off on the copy")
 	flag.StringVar(&o.suPassword, "superuser-password", "1234567890", "the superuser's password")
-	flag.BoolVar(&o.keepLimits, "keep-rate-limits", false, "leave the per-address rate limiter on (all clients share 127.0.0.1)")
+	flag.BoolVar(&o.keepLimits, "keep-rate-limits", false, "leave PocketBase's per-address rate limiter on")
+	flag.BoolVar(&o.sharedAddress, "shared-address", false, "every client from 127.0.0.1 (by default each has its own, sent as X-Forwarded-For)")
 	flag.StringVar(&phases, "phases", "inbox,ticket,mentions,search,stats", `phases in order; "mixed" runs every route at once, taken in turn`)
 	flag.IntVar(&o.clients, "clients", 50, "concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of each phase")
@@ -127,14 +129,12 @@ func measure(ctx context.Context, o options) error {
 	fmt.Printf("server %s answering on %s after %s\n", o.bin, addr, time.Since(t0).Round(100*time.Millisecond))
 
 	c := &http.Client{Timeout: time.Minute}
-	if !o.keepLimits {
-		su, err := signIn(ctx, c, srv.base, "_superusers", o.suEmail, o.suPassword)
-		if err != nil {
-			return err
-		}
-		if err := disableRateLimits(ctx, su); err != nil {
-			return fmt.Errorf("turn the rate limiter off: %w", err)
-		}
+	su, err := signIn(ctx, c, srv.base, "_superusers", o.suEmail, o.suPassword)
+	if err != nil {
+		return err
+	}
+	if err := configure(ctx, su, o.keepLimits, o.sharedAddress); err != nil {
+		return fmt.Errorf("settings: %w", err)
 	}
 	agent, err := signIn(ctx, c, srv.base, "users", o.email, o.password)
 	if err != nil {
@@ -152,12 +152,16 @@ func measure(ctx context.Context, o options) error {
 	fmt.Printf("server settled after %s; RSS %s; load average %s\n", waited, mib(rss), loadavg())
 
 	all := routes(tickets, time.Now)
-	l := load{clients: o.clients, duration: o.duration, pace: o.pace, timeout: time.Minute}
+	l := load{clients: o.clients, duration: o.duration, pace: o.pace, timeout: time.Minute, sharedAddress: o.sharedAddress}
 	mode := "closed loop"
 	if o.pace > 0 {
 		mode = "one action per client every " + o.pace.String()
 	}
-	fmt.Printf("\n%d clients, %s, %s per phase\n\n", o.clients, mode, o.duration)
+	addrs := "each from its own address"
+	if o.sharedAddress {
+		addrs = "all from 127.0.0.1"
+	}
+	fmt.Printf("\n%d clients, %s, %s, %s per phase\n\n", o.clients, addrs, mode, o.duration)
 	fmt.Println("| phase | route | done/s | p50 | p90 | p99 | max | errors | server RSS peak | server CPU |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	var failures []string

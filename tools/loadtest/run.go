@@ -21,6 +21,9 @@ type load struct {
 	pace time.Duration
 	// timeout bounds one action, as a person gives up on a screen.
 	timeout time.Duration
+	// sharedAddress: every client comes from 127.0.0.1 instead of an
+	// address of its own.
+	sharedAddress bool
 }
 
 // result is what a phase measured for one route.
@@ -60,13 +63,16 @@ func run(ctx context.Context, base, token string, rs []route, l load) []result {
 	)
 	began := time.Now()
 	stop := began.Add(l.duration)
-	for range l.clients {
+	for c := range l.clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			tr := &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute}
 			defer tr.CloseIdleConnections()
 			a := &api{base: base, token: token, http: &http.Client{Transport: tr}}
+			if !l.sharedAddress {
+				a.addr = fmt.Sprintf("10.77.%d.%d", c/250, c%250+1) // a phone's address, seen through the proxy
+			}
 			var mine []sample
 			// Paced clients start spread over one pace, as people do.
 			next := time.Now()
