@@ -74,10 +74,11 @@ var allowedImports = map[string]struct {
 	"internal/fakemastodon": {nil, false},
 	"ui":                    {nil, false},
 	// Commands.
-	"":              {[]string{"*"}, true},
-	"tools/genui":   {[]string{"model"}, false},
-	"tools/train":   {[]string{"hooks/analysis"}, false},
-	"tools/lexicon": {nil, false},
+	"":               {[]string{"*"}, true},
+	"tools/genui":    {[]string{"model"}, false},
+	"tools/train":    {[]string{"hooks/analysis"}, false},
+	"tools/lexicon":  {nil, false},
+	"tools/loadtest": {nil, false},
 	// The optional comparison with Miniflux (BENCHMARKS.md): HTTP only.
 	"bench/miniflux/feedserver":  {nil, false},
 	"bench/miniflux/firstingest": {nil, false},

@@ -72,14 +72,27 @@ type Corrections struct {
 }
 
 // CountCorrections counts the corrections of the mentions published in
-// [from, to) that named the business.
+// [from, to) that named the business. Two reads, so that neither reads a
+// mention's row for nothing: the period's mentions are counted in
+// idx_mentions_published_triage alone, and the corrections among them
+// come from the few rows idx_mentions_corrected holds (a month is 56,000
+// mentions at a million, and a handful of corrections).
 func CountCorrections(app core.App, from, to time.Time) (Corrections, error) {
+	period := dbx.Params{"from": records.DT(from).String(), "to": records.DT(to).String()}
 	var c Corrections
-	err := app.DB().NewQuery(`SELECT COUNT(*) AS mentions,
-		COALESCE(SUM(corrected_at != ''), 0) AS corrected,
+	err := app.DB().NewQuery(`SELECT COUNT(*) FROM mentions
+		WHERE published_at >= {:from} AND published_at < {:to} AND triage != 'dropped'`).
+		Bind(period).Row(&c.Mentions)
+	if err != nil {
+		return c, err
+	}
+	var corr Corrections
+	err = app.DB().NewQuery(`SELECT COUNT(*) AS corrected,
 		COALESCE(SUM(corrected_sentiment != '' AND corrected_sentiment != sentiment_label), 0) AS sentiment,
 		COALESCE(SUM(corrected_intent != '' AND corrected_intent != intent), 0) AS intent
-		FROM mentions WHERE published_at >= {:from} AND published_at < {:to} AND triage != 'dropped'`).
-		Bind(dbx.Params{"from": records.DT(from).String(), "to": records.DT(to).String()}).One(&c)
+		FROM mentions INDEXED BY idx_mentions_corrected
+		WHERE corrected_at != '' AND published_at >= {:from} AND published_at < {:to} AND triage != 'dropped'`).
+		Bind(period).One(&corr)
+	c.Corrected, c.Sentiment, c.Intent = corr.Corrected, corr.Sentiment, corr.Intent
 	return c, err
 }
