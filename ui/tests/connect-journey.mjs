@@ -13,12 +13,11 @@
 // Prints one line per step and ends with "N passed, M failed"; exits 1 on
 // any failure. Screenshots go to tests/screenshots/connect-*.png.
 import { chromium } from 'playwright-core'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, waitHealthy, rest, assert, sleep, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
+import { freePort, startServer, waitHealthy, rest, assert, sleep, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
 import { startGoogle } from './fakes.mjs'
 import { BUSINESS } from './journey-data.mjs'
 import { MESSAGES } from '../src/lib/model.gen.js'
@@ -70,12 +69,7 @@ async function main() {
     MD_GOOGLE_AUTH_URL: google.base + '/o/oauth2/v2/auth',
     MD_GOOGLE_TOKEN_URL: google.base + '/token',
   }
-  const server = spawn(BIN, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dataDir, '--allow-private-urls'], { stdio: ['ignore', 'pipe', 'pipe'], env })
-  const stop = () => server.exitCode === null && server.kill('SIGTERM')
-  process.on('exit', stop)
-  let serverLog = ''
-  server.stdout.on('data', (d) => (serverLog += d))
-  server.stderr.on('data', (d) => (serverLog += d))
+  const { server, stop, log: serverLog } = startServer(BIN, port, ['--dir', dataDir, '--allow-private-urls'], env)
   let context
   const cleanup = async () => {
     try {
@@ -89,7 +83,7 @@ async function main() {
   try {
     await waitHealthy(base, server)
   } catch (e) {
-    log(`FAIL server start\n     ${e}\n${serverLog.slice(-2000)}`)
+    log(`FAIL server start\n     ${e}\n${serverLog().slice(-2000)}`)
     await cleanup()
     log('0 passed, 1 failed')
     process.exit(1)
@@ -221,7 +215,7 @@ async function main() {
     return `PUT /v4/${p.review}/reply`
   })
 
-  if (h.failures) log(`     server log (tail):\n${serverLog.split('\n').slice(-15).map((l) => '     | ' + l).join('\n')}`)
+  if (h.failures) log(`     server log (tail):\n${serverLog().split('\n').slice(-15).map((l) => '     | ' + l).join('\n')}`)
   await cleanup()
   process.off('exit', stop)
   log(h.summary())

@@ -8,7 +8,7 @@
 // Prints one line per test and ends with "N passed, M failed"; exits 1 on
 // any failure. Screenshots of every screen go to tests/screenshots/.
 import { chromium } from 'playwright-core'
-import { spawn, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -16,7 +16,7 @@ import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { unitTests } from './unit.mjs'
 import { settingsTests } from './e2e-settings.mjs'
-import { freePort, waitHealthy, rest, iso, assert, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
+import { freePort, startServer, waitHealthy, rest, iso, assert, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const SHOTS = join(here, 'screenshots')
@@ -94,19 +94,14 @@ async function main() {
   // A superuser seeds what an owner cannot create through the API
   // (mentions and contacts are written by the ingest pipeline only).
   execFileSync(BIN, ['superuser', 'upsert', ADMIN.email, ADMIN.password, '--dir', dataDir], { stdio: 'pipe' })
-  const server = spawn(BIN, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dataDir, '--demo', '--allow-private-urls'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  // Never leave a server behind, whatever fails below.
-  process.on('exit', () => server.exitCode === null && server.kill('SIGTERM'))
-  let serverLog = ''
-  server.stdout.on('data', (d) => (serverLog += d))
-  server.stderr.on('data', (d) => (serverLog += d))
+  const { server, stop, log: serverLog } = startServer(BIN, port, ['--dir', dataDir, '--demo', '--allow-private-urls'])
 
   let context
   const cleanup = async () => {
     try {
       await context?.close()
     } catch {}
-    server.kill('SIGTERM')
+    stop()
     feed.close()
     rmSync(dataDir, { recursive: true, force: true })
     rmSync(profile, { recursive: true, force: true })
@@ -115,7 +110,7 @@ async function main() {
   try {
     await waitHealthy(base, server)
   } catch (e) {
-    console.error(String(e), '\n', serverLog.slice(-3000))
+    console.error(String(e), '\n', serverLog().slice(-3000))
     await cleanup()
     console.log('0 passed, 1 failed')
     process.exit(1)

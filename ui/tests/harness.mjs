@@ -1,6 +1,7 @@
 // What the browser test files share: starting the real server, talking to
 // its REST API, and the test()/snap() harness that fails a step on any
 // console error, uncaught exception or unlabeled control.
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 
@@ -13,6 +14,19 @@ export function freePort() {
     })
     s.on('error', reject)
   })
+}
+
+// startServer runs `serve` of the binary under test on port with args
+// after it; the server is killed when the test process exits, whatever
+// fails. log() is what it printed, for a failure's report.
+export function startServer(bin, port, args, env = process.env) {
+  const server = spawn(bin, ['serve', '--http', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+  const stop = () => server.exitCode === null && server.kill('SIGTERM')
+  process.on('exit', stop)
+  let out = ''
+  server.stdout.on('data', (d) => (out += d))
+  server.stderr.on('data', (d) => (out += d))
+  return { server, stop, log: () => out }
 }
 
 export async function waitHealthy(base, proc, ms = 90000) {

@@ -12,13 +12,12 @@
 // Prints one line per step and ends with "N passed, M failed"; exits 1 on
 // any failure. Screenshots go to tests/screenshots/journey-<lang>-*.png.
 import { chromium } from 'playwright-core'
-import { spawn } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, waitHealthy, rest, assert, sleep, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
+import { freePort, startServer, waitHealthy, rest, assert, sleep, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
 import { startFeed, startMastodon, startReceiver } from './fakes.mjs'
 import { BUSINESS, TEXT, burstAuthor } from './journey-data.mjs'
 import { MESSAGES } from '../src/lib/model.gen.js'
@@ -117,12 +116,7 @@ async function journey({ lang, locale, timezoneId }) {
   const profile = mkdtempSync(join(tmpdir(), `md-journey-chrome-${lang}-`))
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const server = spawn(BIN, ['serve', '--http', `127.0.0.1:${port}`, '--dir', dataDir, '--allow-private-urls'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const stop = () => server.exitCode === null && server.kill('SIGTERM')
-  process.on('exit', stop)
-  let serverLog = ''
-  server.stdout.on('data', (d) => (serverLog += d))
-  server.stderr.on('data', (d) => (serverLog += d))
+  const { server, stop, log: serverLog } = startServer(BIN, port, ['--dir', dataDir, '--allow-private-urls'])
   let context
   const cleanup = async () => {
     try {
@@ -139,7 +133,7 @@ async function journey({ lang, locale, timezoneId }) {
   try {
     await waitHealthy(base, server)
   } catch (e) {
-    log(`FAIL ${lang}: server start\n     ${e}\n${serverLog.slice(-2000)}`)
+    log(`FAIL ${lang}: server start\n     ${e}\n${serverLog().slice(-2000)}`)
     await cleanup()
     return { passed: 0, failed: 1, ms: Date.now() - started }
   }
@@ -498,7 +492,7 @@ async function journey({ lang, locale, timezoneId }) {
     return `median first response ${median} (${took} s); ${totals.within_1h} of ${totals.needing_answer} within 1 h`
   })
 
-  if (h.failures) log(`     server log (tail):\n${serverLog.split('\n').slice(-15).map((l) => '     | ' + l).join('\n')}`)
+  if (h.failures) log(`     server log (tail):\n${serverLog().split('\n').slice(-15).map((l) => '     | ' + l).join('\n')}`)
   await cleanup()
   process.off('exit', stop)
   const ms = Date.now() - started
