@@ -7,11 +7,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/mentiondesk/mentiondesk/hooks/vault"
+	"github.com/mentiondesk/mentiondesk/internal/apptest"
 	"github.com/mentiondesk/mentiondesk/model"
 	_ "github.com/mentiondesk/mentiondesk/pb_migrations"
 )
@@ -57,22 +57,7 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	if err := h.svc.Register(app); err != nil {
 		t.Fatal(err)
 	}
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	se := &core.ServeEvent{App: app, Router: router}
-	err = app.OnServe().Trigger(se, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		if err != nil {
-			return err
-		}
-		h.srv = httptest.NewServer(mux)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.srv = httptest.NewServer(apptest.Handler(t, app))
 	t.Cleanup(h.srv.Close)
 	h.public = h.srv.URL
 	h.owner = h.user("owner@example.com", "owner")

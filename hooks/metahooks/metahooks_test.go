@@ -15,11 +15,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
+	"github.com/mentiondesk/mentiondesk/internal/apptest"
 	"github.com/mentiondesk/mentiondesk/model"
 	_ "github.com/mentiondesk/mentiondesk/pb_migrations"
 )
@@ -83,21 +83,7 @@ func newHarness(t *testing.T, maxBody int64) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router, err := apis.NewRouter(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = app.OnServe().Trigger(&core.ServeEvent{App: app, Router: router}, func(e *core.ServeEvent) error {
-		mux, err := e.Router.BuildMux()
-		if err != nil {
-			return err
-		}
-		h.srv = httptest.NewServer(mux)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.srv = httptest.NewServer(apptest.Handler(t, app))
 	t.Cleanup(h.srv.Close)
 	return h
 }
