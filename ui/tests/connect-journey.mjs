@@ -12,12 +12,11 @@
 //
 // Prints one line per step and ends with "N passed, M failed"; exits 1 on
 // any failure. Screenshots go to tests/screenshots/connect-*.png.
-import { chromium } from 'playwright-core'
 import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, startServer, waitHealthy, rest, assert, sleep, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
+import { freePort, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness } from './harness.mjs'
 import { startGoogle } from './fakes.mjs'
 import { BUSINESS } from './journey-data.mjs'
 import { MESSAGES } from '../src/lib/model.gen.js'
@@ -89,24 +88,12 @@ async function main() {
     process.exit(1)
   }
 
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--lang=fr-FR'],
-    viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'fr-FR', timezoneId: 'Europe/Paris', colorScheme: 'light',
-  })
-  const page = context.pages()[0] || (await context.newPage())
-  page.setDefaultTimeout(10000)
+  let page
+  ;({ context, page } = await launchPhone(profile, { locale: 'fr-FR' }))
   h.watch(page, base)
 
   const state = {}
-  const done = new Set()
-  async function step(name, needs, fn) {
-    const missing = needs.filter((n) => !done.has(n))
-    const ok = await h.test(name, async () => {
-      if (missing.length) throw new Error('not run: needs ' + missing.join(', '))
-      return fn()
-    })
-    if (ok) done.add(name)
-  }
+  const step = stepper(h)
   const heading = (name) => page.getByRole('heading', { name, exact: true }).waitFor()
   const tab = async (key, headingKey) => {
     await page.getByRole('navigation').getByRole('link', { name: t(key) }).click()

@@ -2,6 +2,7 @@
 // its REST API, and the test()/snap() harness that fails a step on any
 // console error, uncaught exception or unlabeled control.
 import { spawn } from 'node:child_process'
+import { chromium } from 'playwright-core'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 
@@ -84,6 +85,33 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
  * accessible names. Extra per-screen checks go in checks (functions
  * returning a list of problems).
  */
+// launchPhone opens Debian's Chromium at phone size with its own profile,
+// in locale and time zone, and returns the context and its first page.
+export async function launchPhone(profile, { locale = 'en-US', timezoneId = 'Europe/Paris' } = {}) {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, `--lang=${locale}`],
+    viewport: VIEWPORT, deviceScaleFactor: 1, locale, timezoneId, colorScheme: 'light',
+  })
+  const page = context.pages()[0] || (await context.newPage())
+  page.setDefaultTimeout(10000)
+  return { context, page }
+}
+
+// stepper runs a journey's steps through h.test: a step names the steps
+// it needs, and when one of those failed it fails at once, saying why,
+// instead of waiting out its timeouts.
+export function stepper(h, prefix = '') {
+  const done = new Set()
+  return async function step(name, needs, fn) {
+    const missing = needs.filter((n) => !done.has(n))
+    const ok = await h.test(prefix + name, async () => {
+      if (missing.length) throw new Error('not run: needs ' + missing.join(', '))
+      return fn()
+    })
+    if (ok) done.add(name)
+  }
+}
+
 export function createHarness({ shots, prefix = '', log = console.log, checks = [] }) {
   const h = {
     results: [],

@@ -11,13 +11,12 @@
 //
 // Prints one line per step and ends with "N passed, M failed"; exits 1 on
 // any failure. Screenshots go to tests/screenshots/journey-<lang>-*.png.
-import { chromium } from 'playwright-core'
 import { createHmac } from 'node:crypto'
 import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, startServer, waitHealthy, rest, assert, sleep, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
+import { freePort, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness } from './harness.mjs'
 import { startFeed, startMastodon, startReceiver } from './fakes.mjs'
 import { BUSINESS, TEXT, burstAuthor } from './journey-data.mjs'
 import { MESSAGES } from '../src/lib/model.gen.js'
@@ -145,27 +144,13 @@ async function journey({ lang, locale, timezoneId }) {
   masto.follow({ username: 'voisin', display_name: 'Un voisin' })
   const firstStatus = masto.mention({ ...text.firstMention, language: lang, minutesAgo: 20 })
 
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, `--lang=${locale}`],
-    viewport: VIEWPORT, deviceScaleFactor: 1, locale, timezoneId, colorScheme: 'light',
-  })
-  const page = context.pages()[0] || (await context.newPage())
-  page.setDefaultTimeout(10000)
+  let page
+  ;({ context, page } = await launchPhone(profile, { locale, timezoneId }))
   h.watch(page, base)
   context.on('page', (p) => p !== page && p.close().catch(() => {}))
 
   const state = {}
-  const done = new Set()
-  // A step needs the ones before it; when one failed, the steps after it
-  // fail at once, saying why, instead of waiting out their timeouts.
-  async function step(name, needs, fn) {
-    const missing = needs.filter((n) => !done.has(n))
-    const ok = await h.test(`${lang}: ${name}`, async () => {
-      if (missing.length) throw new Error('not run: needs ' + missing.join(', '))
-      return fn()
-    })
-    if (ok) done.add(name)
-  }
+  const step = stepper(h, `${lang}: `)
   const heading = (name) => page.getByRole('heading', { name, exact: true }).waitFor()
   const tab = async (key, headingKey) => {
     await page.getByRole('navigation').getByRole('link', { name: t(key) }).click()
