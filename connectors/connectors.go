@@ -54,6 +54,10 @@ type Mention struct {
 	// Own marks a post written by the connected business account itself
 	// (our own replies coming back): it never opens a ticket.
 	Own bool `json:"own"`
+	// Direct marks a post addressed to the business on a source that also
+	// reads the world (an @mention of its X account beside a brand
+	// search): it need not name the brand to count.
+	Direct bool `json:"direct,omitempty"`
 	// Meta carries what a Replier needs later (Bluesky cid and root,
 	// Mastodon visibility, e-mail Message-ID and References...).
 	Meta map[string]string `json:"meta,omitempty"`

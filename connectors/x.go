@@ -255,6 +255,9 @@ func (x *X) Fetch(ctx context.Context, src Source, cur Cursor) (Batch, error) {
 		for _, m := range found {
 			if !seen[m.ExternalID] {
 				seen[m.ExternalID] = true
+				// The mentions timeline comes first: a post in both
+				// streams keeps being addressed to us.
+				m.Direct = s.name == "mentions"
 				batch.Mentions = append(batch.Mentions, m)
 			}
 		}

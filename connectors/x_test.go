@@ -187,6 +187,13 @@ func TestXFirstPollReadsTheBacklog(t *testing.T) {
 	if !got["1862000000000000400"].Repost {
 		t.Error("a retweet is a Repost")
 	}
+	// The account's mentions are addressed to it, the brand search's
+	// finds are not; a post in both keeps the mention's flag.
+	for id, direct := range map[string]bool{"1862000000000000300": true, "1862000000000000200": true, "1862000000000000350": false} {
+		if got[id].Direct != direct {
+			t.Errorf("post %s: Direct %v, want %v", id, got[id].Direct, direct)
+		}
+	}
 	if !got["1862000000000000100"].Own {
 		t.Error("the account's own post is Own")
 	}

@@ -162,7 +162,7 @@ func (bc *Context) Classify(m connectors.Mention, n Normalized) Verdict {
 		v.Early, v.D = EarlyOwn, triage.Decision{Action: triage.Ignored, Reason: "our own post"}
 	case automatedMail(m.Meta):
 		v.Early, v.D = EarlyAutomated, triage.Decision{Action: triage.Ignored, Reason: "automated mail"}
-	case bc.Broad && !v.Found.Brand:
+	case bc.Broad && !m.Direct && !v.Found.Brand:
 		reason := "no brand keyword"
 		if v.Found.Excluded != "" {
 			reason = "excluded: " + v.Found.Excluded
@@ -172,7 +172,7 @@ func (bc *Context) Classify(m connectors.Mention, n Normalized) Verdict {
 		v.D = triage.Decide(triage.Input{
 			SourceKind: bc.Kind, Author: n.Author + " " + n.AuthorName, Text: matchText,
 			Sentiment: v.A.Label, Intent: v.A.Intent, Keywords: v.Found.Terms,
-			Direct: bc.Direct, ThankPraise: bc.Settings.ThankPraise,
+			Direct: bc.Direct || m.Direct, ThankPraise: bc.Settings.ThankPraise,
 		}, bc.Rules)
 	}
 	return v
