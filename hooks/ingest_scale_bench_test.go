@@ -1,0 +1,113 @@
+package hooks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+
+	"github.com/mentiondesk/mentiondesk/hooks/tickets"
+	"github.com/mentiondesk/mentiondesk/sqlitedb"
+)
+
+// BenchmarkIngestAtScale asks whether ingest slows as the database grows:
+// the ingest benchmark's fixture (MD_BENCH_MENTIONS, default 20,000 here
+// is enough: set it) ingested one batch at a time, as one feed's polls
+// bring it, into an empty database and into a copy of the load test's
+// 1,000,000-mention database, alternated in each iteration so both see the
+// same machine. Reports each rate and at_scale/empty (the goal: ≥ 0.8).
+//
+//	MD_BENCH_MENTIONS=20000 GOTOOLCHAIN=go1.27.3 go test ./hooks -run '^$' -bench BenchmarkIngestAtScale -benchtime 3x -timeout 60m -v
+//
+// The large database is the one BenchmarkLoadDatabase builds and keeps in
+// $TMPDIR/md-bench-search-<n> (MD_BENCH_SEARCH_MENTIONS); this benchmark
+// never builds it (ten minutes of CPU) and skips when it is missing. Each
+// iteration copies it (1.4 GB at 1M) and deletes the copy.
+func BenchmarkIngestAtScale(b *testing.B) {
+	n := searchBenchMentions()
+	cached := filepath.Join(os.TempDir(), fmt.Sprintf("md-bench-search-%d", n))
+	if _, err := os.Stat(filepath.Join(cached, "ready")); err != nil {
+		b.Skipf("no %s: build it first with BenchmarkLoadDatabase", cached)
+	}
+	fx := loadIngestFixture(b)
+	b.StopTimer()
+	var empty, large []float64
+	for range b.N {
+		for _, side := range []string{"empty", "large"} {
+			var app *core.BaseApp
+			var h *hub
+			if side == "empty" {
+				app, h = benchApp(b)
+			} else {
+				app, h = copyOfLargeDB(b, cached)
+			}
+			src := saveRecord(b, app, "sources", map[string]any{"kind": "feed", "name": "Google Alerts, at scale",
+				"url": "https://alerts.example/scale", "enabled": true})
+			settle()
+			start := time.Now()
+			var total tickets.IngestStats
+			for _, batch := range fx.batches {
+				stats, _, err := h.desk.Ingest(src, batch, fx.now, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				total = total.Plus(stats)
+			}
+			rate := float64(total.New) / time.Since(start).Seconds()
+			if total.New != fx.total {
+				b.Fatalf("%s: stored %d of %d mentions", side, total.New, fx.total)
+			}
+			b.Logf("%s database: %.0f mentions/s (%+v)", side, rate, total)
+			if side == "empty" {
+				empty = append(empty, rate)
+			} else {
+				large = append(large, rate)
+			}
+			_ = app.ResetBootstrapState()
+		}
+	}
+	e, l := median(empty), median(large)
+	b.ReportMetric(e, "empty_mentions/s")
+	b.ReportMetric(l, "at_scale_mentions/s")
+	b.ReportMetric(l/e, "at_scale/empty")
+}
+
+// copyOfLargeDB opens a private copy of the cached large database with
+// our hooks, workers off, as `serve` would after its migrations.
+func copyOfLargeDB(b *testing.B, cached string) (*core.BaseApp, *hub) {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "pb_data")
+	if err := os.CopyFS(dir, os.DirFS(cached)); err != nil {
+		b.Fatal(err)
+	}
+	app := core.NewBaseApp(core.BaseAppConfig{DataDir: dir, DBConnect: sqlitedb.Connect})
+	if err := app.Bootstrap(); err != nil {
+		b.Fatal(err)
+	}
+	if err := app.RunAllMigrations(); err != nil {
+		b.Fatal(err)
+	}
+	h, err := register(app, Config{DisableWorkers: true, EncryptionKey: testKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = app.ResetBootstrapState(); _ = os.RemoveAll(dir) })
+	return app, h
+}
+
+// median of the runs' rates (the middle one, or the mean of the two).
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
