@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness } from './harness.mjs'
+import { freePort, requireBin, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness } from './harness.mjs'
 import { startGoogle } from './fakes.mjs'
 import { BUSINESS } from './journey-data.mjs'
 import { MESSAGES } from '../src/lib/model.gen.js'
@@ -45,11 +45,7 @@ function t(key, params) {
 const say = (code) => MESSAGES[code].fr
 
 async function main() {
-  if (!BIN) {
-    console.error('MD_BIN is not set: build the server first, e.g.\n  (cd .. && GOTOOLCHAIN=go1.27.3 go build -o /tmp/mentiondesk .) && MD_BIN=/tmp/mentiondesk node tests/connect-journey.mjs')
-    console.log('0 passed, 1 failed')
-    process.exit(1)
-  }
+  requireBin(BIN, 'node tests/connect-journey.mjs')
   mkdirSync(SHOTS, { recursive: true })
   for (const f of readdirSync(SHOTS)) if (f.startsWith('connect-')) rmSync(join(SHOTS, f))
   const h = createHarness({ shots: SHOTS, prefix: 'connect-', log })

@@ -7,7 +7,6 @@
 //
 // Prints one line per test and ends with "N passed, M failed"; exits 1 on
 // any failure. Screenshots of every screen go to tests/screenshots/.
-import { chromium } from 'playwright-core'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,7 +15,7 @@ import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { unitTests } from './unit.mjs'
 import { settingsTests } from './e2e-settings.mjs'
-import { freePort, startServer, waitHealthy, rest, iso, assert, createHarness, CHROMIUM, CHROMIUM_ARGS, VIEWPORT } from './harness.mjs'
+import { freePort, requireBin, startServer, waitHealthy, rest, iso, assert, createHarness, launchPhone, VIEWPORT } from './harness.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const SHOTS = join(here, 'screenshots')
@@ -76,11 +75,7 @@ function checkDictionaries() {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  if (!BIN) {
-    console.error('MD_BIN is not set: build the server first, e.g.\n  (cd .. && GOTOOLCHAIN=go1.27.3 go build -o /tmp/mentiondesk .) && MD_BIN=/tmp/mentiondesk npm run e2e')
-    console.log('0 passed, 1 failed')
-    process.exit(1)
-  }
+  requireBin(BIN, 'npm run e2e')
   rmSync(SHOTS, { recursive: true, force: true })
   mkdirSync(SHOTS, { recursive: true })
 
@@ -116,19 +111,9 @@ async function main() {
     process.exit(1)
   }
 
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: VIEWPORT,
-    deviceScaleFactor: 1,
-    locale: 'en-US',
-    timezoneId: 'Europe/Paris',
-    colorScheme: 'light',
-  })
+  let page
+  ;({ context, page } = await launchPhone(profile, { locale: 'en-US' }))
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base })
-  const page = context.pages()[0] || (await context.newPage())
-  page.setDefaultTimeout(10000)
 
   // Any console error or uncaught exception fails the step it happens in
   // (tests/harness.mjs).

@@ -17,6 +17,15 @@ export function freePort() {
   })
 }
 
+// requireBin stops a test file that was given no server binary, saying
+// how to build one and counting it as one failure for run.mjs.
+export function requireBin(bin, command) {
+  if (bin) return
+  console.error(`MD_BIN is not set: build the server first, e.g.\n  (cd .. && GOTOOLCHAIN=go1.27.3 go build -o /tmp/mentiondesk .) && MD_BIN=/tmp/mentiondesk ${command}`)
+  console.log('0 passed, 1 failed')
+  process.exit(1)
+}
+
 // startServer runs `serve` of the binary under test on port with args
 // after it; the server is killed when the test process exits, whatever
 // fails. log() is what it printed, for a failure's report.

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness } from './harness.mjs'
+import { freePort, requireBin, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness } from './harness.mjs'
 import { startFeed, startMastodon, startReceiver } from './fakes.mjs'
 import { BUSINESS, TEXT, burstAuthor } from './journey-data.mjs'
 import { MESSAGES } from '../src/lib/model.gen.js'
@@ -486,11 +486,7 @@ async function journey({ lang, locale, timezoneId }) {
 }
 
 async function main() {
-  if (!BIN) {
-    console.error('MD_BIN is not set: build the server first, e.g.\n  (cd .. && GOTOOLCHAIN=go1.27.3 go build -o /tmp/mentiondesk .) && MD_BIN=/tmp/mentiondesk npm run journey')
-    console.log('0 passed, 1 failed')
-    process.exit(1)
-  }
+  requireBin(BIN, 'npm run journey')
   mkdirSync(SHOTS, { recursive: true })
   for (const f of readdirSync(SHOTS)) if (f.startsWith('journey-')) rmSync(join(SHOTS, f))
   let passed = 0
