@@ -14,7 +14,8 @@
 # system user (initdb refuses root), removed at the end.
 # FEEDS, ITEMS (the size), CONC (poll workers and API clients, both
 # products) and BENCH_PORT (the first of four loopback ports) can be set.
-# PROFILE=dir runs Mentiondesk alone, built with -tags benchpprof, and
+# ALONE=1 runs Mentiondesk alone (its times and memory, nothing to compare).
+# PROFILE=dir runs Mentiondesk alone too, built with -tags benchpprof, and
 # saves a CPU profile of each run's first ingest there (dir/cpu-N.pprof,
 # PROFILE_SECONDS long, default 12): its times are not for comparison.
 # PROFILE_TRACE=1 saves an execution trace instead (dir/trace-N.out, for
@@ -54,7 +55,7 @@ else
 	(cd "$root" && OUT="$work/md" PLATFORMS=linux/amd64 scripts/release.sh >/dev/null)
 fi
 (cd "$root" && go build -o "$work/" ./bench/miniflux/feedserver ./bench/miniflux/firstingest)
-GOBIN="$work/gobin" go install "$MINIFLUX"
+[ -n "${ALONE:-}${PROFILE:-}" ] || GOBIN="$work/gobin" go install "$MINIFLUX"
 MD=$work/md/mentiondesk-linux-amd64 MF=$work/gobin/miniflux.app
 
 # A throwaway cluster on a Unix socket only. synchronous_commit=off gives
@@ -151,7 +152,7 @@ wait_http "$FEEDURL/stats" "$work/feedserver.log"
 results=$work/results
 for r in $(seq "$RUNS"); do
 	run_mentiondesk "$r" | tee -a "$results"
-	[ -n "${PROFILE:-}" ] && continue
+	[ -n "${ALONE:-}${PROFILE:-}" ] && continue
 	run_miniflux "$r" | tee -a "$results"
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
