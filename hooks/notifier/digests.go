@@ -117,15 +117,18 @@ func (n *Notifier) dueDigests() []delivery {
 		if u, err := app.FindRecordById("users", b.User); err == nil {
 			lang = u.GetString("language")
 		}
-		var m notify.Message
-		if b.Total == 1 && len(b.Events) == 1 {
-			m = notify.Build(lang, b.Events[0], now)
-		} else {
-			m = notify.DigestOf(lang, b, n.home(s))
-		}
-		out = append(out, delivery{target: tg, msg: m})
+		out = append(out, delivery{target: tg, msg: batchMessage(lang, b, n.home(s), now), lang: lang, held: b})
 	}
 	return out
+}
+
+// batchMessage renders held events: a plain message when there was only
+// one, a digest otherwise.
+func batchMessage(lang string, b notify.Batch, home string, now time.Time) notify.Message {
+	if b.Total == 1 && len(b.Events) == 1 {
+		return notify.Build(lang, b.Events[0], now)
+	}
+	return notify.DigestOf(lang, b, home)
 }
 
 // dailyDigests returns the daily summaries due now, one per target that
@@ -170,7 +173,7 @@ func (n *Notifier) dailyDigests() []delivery {
 			v := n.summary(now)
 			sum = &v
 		}
-		out = append(out, delivery{target: tg, msg: notify.Daily(u.GetString("language"), *sum, n.home(s)+"/")})
+		out = append(out, delivery{target: tg, msg: notify.Daily(u.GetString("language"), *sum, n.home(s)+"/"), lang: u.GetString("language")})
 	}
 	return out
 }

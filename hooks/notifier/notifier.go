@@ -30,12 +30,17 @@ import (
 // put events on a buffered channel (and, when it is full, count them in a
 // burst summary: burst.go); one dispatcher goroutine decides who
 // gets what (assignee or everyone, subscriptions, quiet hours, bursts) and
-// hands each message to a bounded pool of senders that retry rate limits
-// and server errors. Every failure ends on the target as last_error, and a
-// web push subscription the push service says is gone is switched off with
-// the reason, so "push that never arrives" is visible in the app.
+// hands each message to its target's lane (lanes.go): one message at a
+// time per target, retrying rate limits and server errors, with at most
+// notifySenders requests in flight in all, so a target that is down
+// delays only its own messages. Every failure ends on the target as
+// last_error, and a web push subscription the push service says is gone
+// is switched off with the reason, so "push that never arrives" is
+// visible in the app.
 const (
-	notifyQueueSize   = 2048
+	notifyQueueSize = 2048
+	// notifySenders bounds requests in flight, not waits: a lane gives
+	// its slot back while it waits to retry.
 	notifySenders     = 4
 	notifySendTimeout = 15 * time.Second
 	notifyTick        = 30 * time.Second
@@ -88,7 +93,13 @@ type Notifier struct {
 	sleep  notify.Sleep
 	sms    notify.SMSConfig
 	sem    chan struct{}
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // the lanes' goroutines
+
+	// lanes: one per target with messages waiting (lanes.go); lanesIdle
+	// is signalled when one empties, for Drain.
+	lanesMu   sync.Mutex
+	lanesIdle *sync.Cond
+	lanes     map[string]*lane
 
 	mu     sync.Mutex
 	recent map[string]time.Time // user+channel|ticket|group → last planned
@@ -120,7 +131,7 @@ type Notifier struct {
 }
 
 func newNotifier(app core.App, d Deps) *Notifier {
-	return &Notifier{
+	n := &Notifier{
 		app:    app,
 		d:      d,
 		events: make(chan notifyEvent, notifyQueueSize),
@@ -130,11 +141,14 @@ func newNotifier(app core.App, d Deps) *Notifier {
 		sem:    make(chan struct{}, notifySenders),
 		recent: map[string]time.Time{},
 		daily:  map[string]string{},
+		lanes:  map[string]*lane{},
 
 		sms: notify.SMSConfig{
 			URL: os.Getenv("MD_SMS_URL"), From: os.Getenv("MD_SMS_FROM"), User: os.Getenv("MD_SMS_USER"),
 		},
 	}
+	n.lanesIdle = sync.NewCond(&n.lanesMu)
+	return n
 }
 
 // Register binds the notifier's listeners, hooks and routes into app and
@@ -210,7 +224,8 @@ func (n *Notifier) enqueue(ev notifyEvent) {
 	}
 }
 
-// run is the dispatcher: events in arrival order, digests every tick.
+// run is the dispatcher: events in arrival order, digests every tick. It
+// only plans and hands messages to the lanes, never waits for a target.
 func (n *Notifier) run(ctx context.Context) {
 	t := time.NewTicker(notifyTick)
 	defer t.Stop()
@@ -218,13 +233,13 @@ func (n *Notifier) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			if held := n.batch.Held() + len(n.events) + n.burst.size(); held > 0 {
+			if held := n.batch.Held() + len(n.events) + n.burst.size() + n.lanesPending(); held > 0 {
 				n.app.Logger().Warn("notify: stopping with notifications not sent", "held", held)
 			}
 			return
 		case ev := <-n.events:
 			for _, d := range n.plan(ev, false) {
-				n.dispatch(ctx, d, true)
+				n.dispatch(ctx, d)
 			}
 			if len(n.events) == 0 {
 				n.releaseBurst()
@@ -233,7 +248,7 @@ func (n *Notifier) run(ctx context.Context) {
 		case <-t.C:
 			n.releaseBurst()
 			for _, d := range append(n.dueDigests(), n.dailyDigests()...) {
-				n.dispatch(ctx, d, true)
+				n.dispatch(ctx, d)
 			}
 			n.keepHolds()
 		}
@@ -241,14 +256,15 @@ func (n *Notifier) run(ctx context.Context) {
 }
 
 // Drain does synchronously what the dispatcher does in the background:
-// plans and sends what is queued, releases a burst, sends the digests due.
-// Tests and DisableWorkers instances call it.
+// plans and sends what is queued, releases a burst, sends the digests due,
+// and returns when every lane is empty (retries and cool-downs included:
+// tests replace n.sleep). Tests and DisableWorkers instances call it.
 func (n *Notifier) Drain(ctx context.Context) {
 	for {
 		select {
 		case ev := <-n.events:
 			for _, d := range n.plan(ev, false) {
-				n.dispatch(ctx, d, false)
+				n.dispatch(ctx, d)
 			}
 			continue
 		default:
@@ -257,25 +273,8 @@ func (n *Notifier) Drain(ctx context.Context) {
 	}
 	n.releaseBurst()
 	for _, d := range append(n.dueDigests(), n.dailyDigests()...) {
-		n.dispatch(ctx, d, false)
+		n.dispatch(ctx, d)
 	}
 	n.keepHolds()
-}
-
-func (n *Notifier) dispatch(ctx context.Context, d delivery, async bool) {
-	if !async {
-		n.deliver(ctx, d)
-		return
-	}
-	select {
-	case n.sem <- struct{}{}:
-	case <-ctx.Done():
-		return
-	}
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		defer func() { <-n.sem }()
-		n.deliver(ctx, d)
-	}()
+	n.waitLanes()
 }

@@ -29,7 +29,10 @@ type notifyEnv struct {
 	bus   *bus.Bus
 	f     *notifiertest.Targets
 	clock time.Time
-	waits []time.Duration
+	// waits are the back-off and cool-down waits asked for, from the
+	// lanes' goroutines (waitsMu).
+	waitsMu sync.Mutex
+	waits   []time.Duration
 }
 
 func newNotifyEnv(t *testing.T, at time.Time) *notifyEnv {
@@ -37,7 +40,12 @@ func newNotifyEnv(t *testing.T, at time.Time) *notifyEnv {
 	app, n, b := testApp(t)
 	env := &notifyEnv{app: app, n: n, bus: b, f: notifiertest.NewTargets(t), clock: at}
 	env.n.now = func() time.Time { return env.clock }
-	env.n.sleep = func(_ context.Context, d time.Duration) error { env.waits = append(env.waits, d); return nil }
+	env.n.sleep = func(_ context.Context, d time.Duration) error {
+		env.waitsMu.Lock()
+		defer env.waitsMu.Unlock()
+		env.waits = append(env.waits, d)
+		return nil
+	}
 	s, err := app.FindRecordById("settings", pb_migrations.SettingsID)
 	if err != nil {
 		t.Fatal(err)
@@ -331,14 +339,19 @@ func TestNotifyWorkerDeliversInBackground(t *testing.T) {
 	done := make(chan struct{})
 	go func() { env.n.run(ctx); close(done) }()
 	env.bus.Emit([]bus.Event{{Kind: "new_ticket", TicketID: ticketID}})
+	// Both targets' lanes send at once: stopping as soon as one message
+	// arrived could cut the other's request (it did, now and then).
 	deadline := time.Now().Add(5 * time.Second)
-	for len(env.f.At("/bg")) == 0 && time.Now().Before(deadline) {
+	for (len(env.f.At("/bg")) == 0 || len(env.f.At("/fixture-ntfy")) == 0) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
-	<-done // run waits for the senders it started
+	<-done // run waits for the lanes it started
 	if len(env.f.At("/bg")) != 1 || len(env.f.At("/fixture-ntfy")) != 1 {
 		t.Fatalf("background delivery: %d, %d", len(env.f.At("/bg")), len(env.f.At("/fixture-ntfy")))
+	}
+	if !env.lanesEmpty() {
+		t.Fatal("run returned with lanes still running")
 	}
 }
 

@@ -22,6 +22,10 @@ import (
 type delivery struct {
 	target *core.Record
 	msg    notify.Message
+	// held is what msg stands for, so that a lane can fold it into a
+	// digest (lanes.go); empty for a daily summary. lang is the reader's.
+	held notify.Batch
+	lang string
 }
 
 // recipient is a user with what messages need to know about them.
@@ -98,7 +102,8 @@ func (n *Notifier) plan(ev notifyEvent, hold bool) []delivery {
 			continue
 		}
 		for _, it := range n.batch.Offer(uid, now, quietUntil, byUser[uid], ev.Notify) {
-			out = append(out, delivery{target: byID[it.Key], msg: notify.Build(r.lang, it.Event, now)})
+			out = append(out, delivery{target: byID[it.Key], msg: notify.Build(r.lang, it.Event, now), lang: r.lang,
+				held: notify.Batch{Events: []notify.Event{it.Event}, Total: 1}})
 		}
 	}
 	return out

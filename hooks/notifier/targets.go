@@ -91,16 +91,6 @@ func (n *Notifier) target(r *core.Record) (notify.Target, error) {
 	return notify.Target{ID: r.Id, Kind: r.GetString("kind"), Target: strings.TrimSpace(r.GetString("target")), Subscription: sub, Secret: secret}, nil
 }
 
-// deliver sends one message with retries and records the outcome on the
-// target.
-func (n *Notifier) deliver(ctx context.Context, d delivery) {
-	if d.target == nil {
-		return
-	}
-	_, err := n.send(ctx, d.target, d.msg, n.sleep)
-	n.record(d.target.Id, d.msg, err)
-}
-
 func (n *Notifier) send(ctx context.Context, r *core.Record, m notify.Message, sleep notify.Sleep) (int, error) {
 	t, err := n.target(r)
 	if err != nil {
@@ -115,8 +105,9 @@ func (n *Notifier) send(ctx context.Context, r *core.Record, m notify.Message, s
 
 // record writes last_sent_at or last_error on a fresh copy of the target
 // (the user may have edited it meanwhile), and switches off a web push
-// subscription that is gone.
-func (n *Notifier) record(id string, m notify.Message, sendErr error) {
+// subscription that is gone. note follows the error: what became of the
+// notifications waiting behind it (lanes.go).
+func (n *Notifier) record(id string, m notify.Message, sendErr error, note string) {
 	app := n.app
 	log := app.Logger().With("target_id", id, "kind", m.Kind, "ticket_id", m.TicketID)
 	r, err := app.FindRecordById("notifications", id)
@@ -130,6 +121,9 @@ func (n *Notifier) record(id string, m notify.Message, sendErr error) {
 	} else {
 		n.fails.Add(1)
 		msg := notifyErrorMessage(sendErr, n.now())
+		if note != "" {
+			msg = strings.TrimSpace(msg) + " — " + note + "."
+		}
 		r.Set("last_error", records.Clip(msg, 1000))
 		if errors.Is(sendErr, notify.ErrGone) {
 			r.Set("enabled", false)
@@ -214,7 +208,7 @@ func (n *Notifier) handleTest(e *core.RequestEvent) error {
 	m.URL = n.home(s) + "/"
 	noRetry := func(context.Context, time.Duration) error { return context.Canceled }
 	_, sendErr := n.send(e.Request.Context(), r, m, noRetry)
-	n.record(r.Id, m, sendErr)
+	n.record(r.Id, m, sendErr, "")
 	out := map[string]any{"ok": sendErr == nil}
 	if sendErr != nil {
 		out["error"] = notifyErrorMessage(sendErr, n.now())

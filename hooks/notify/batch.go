@@ -146,8 +146,7 @@ func (b *Batcher) userOf(user string) *userHold {
 	return u
 }
 
-// hold adds events, and events counted by kind, to a target's digest,
-// keeping the first keptPerDigest events and counting the rest.
+// hold adds events, and events counted by kind, to a target's digest.
 func (u *userHold) hold(user, key string, events []Event, counts map[string]int) {
 	h := u.held[key]
 	if h == nil {
@@ -155,6 +154,13 @@ func (u *userHold) hold(user, key string, events []Event, counts map[string]int)
 		u.held[key] = h
 		u.order = append(u.order, key)
 	}
+	h.Add(events, counts)
+}
+
+// Add folds events, and events counted by kind, into the digest, keeping
+// the first keptPerDigest events and counting the rest: a digest's
+// memory is bounded however many it stands for.
+func (h *Batch) Add(events []Event, counts map[string]int) {
 	for _, ev := range events {
 		h.Total++
 		if len(h.Events) < keptPerDigest {

@@ -322,3 +322,23 @@ func TestBatcherCountsBeyondKeptByKind(t *testing.T) {
 		t.Fatalf("title %q", m.Title)
 	}
 }
+
+// Folding digests into one (a target that was down) keeps every count
+// and no more than keptPerDigest events.
+func TestBatchAddFoldsDigests(t *testing.T) {
+	var a, b Batch
+	for i := 0; i < keptPerDigest-10; i++ {
+		a.Add([]Event{ev(KindNewTicket, "t", "A")}, nil)
+	}
+	b.Add([]Event{ev(KindBreached, "u", "B")}, map[string]int{KindBreached: 5, KindAtRisk: 0})
+	for range 15 {
+		b.Add([]Event{ev(KindAtRisk, "v", "C")}, nil)
+	}
+	a.Add(b.Events, b.More)
+	if a.Total != keptPerDigest-10+21 || len(a.Events) != keptPerDigest || a.More[KindBreached] != 5 || a.More[KindAtRisk] != 6 {
+		t.Fatalf("folded: total %d, kept %d, more %v", a.Total, len(a.Events), a.More)
+	}
+	if m := DigestOf("en", a, "h"); m.Count != a.Total || m.Title != "Mentiondesk: 40 new tickets · 15 tickets due soon · 6 late tickets" {
+		t.Fatalf("digest %d %q", m.Count, m.Title)
+	}
+}

@@ -24,27 +24,47 @@ type Hit struct {
 
 // Targets is one httptest server standing in for every channel: each
 // path is a target; the statuses set with Answer answer in turn per path
-// (the last repeats), 200 otherwise. A 429 carries Retry-After: 3.
+// (the last repeats), 200 otherwise. A 429 carries Retry-After: 3. A path
+// can be made to hang (Block), and the most requests a path had under way
+// at once is kept (MaxInFlight).
 type Targets struct {
 	*httptest.Server
 	mu       sync.Mutex
 	hits     []Hit
 	statuses map[string][]int
 	seen     map[string]int
+	inFlight map[string]int
+	most     map[string]int
+	gates    map[string]chan struct{}
 }
 
 // NewTargets starts the fake service, closed when t ends.
 func NewTargets(t testing.TB) *Targets {
-	f := &Targets{statuses: map[string][]int{}, seen: map[string]int{}}
+	f := &Targets{statuses: map[string][]int{}, seen: map[string]int{}, inFlight: map[string]int{}, most: map[string]int{}, gates: map[string]chan struct{}{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		p := r.URL.Path
 		f.mu.Lock()
-		f.hits = append(f.hits, Hit{r.URL.Path, r.Header.Clone(), string(b)})
-		st := http.StatusOK
-		if s := f.statuses[r.URL.Path]; len(s) > 0 {
-			st = s[min(f.seen[r.URL.Path], len(s)-1)]
+		f.hits = append(f.hits, Hit{p, r.Header.Clone(), string(b)})
+		f.inFlight[p]++
+		f.most[p] = max(f.most[p], f.inFlight[p])
+		gate := f.gates[p]
+		f.mu.Unlock()
+		if gate != nil {
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+			}
 		}
-		f.seen[r.URL.Path]++
+		// The status is chosen once the request may go on: a test can
+		// change the answer of requests it holds.
+		f.mu.Lock()
+		st := http.StatusOK
+		if s := f.statuses[p]; len(s) > 0 {
+			st = s[min(f.seen[p], len(s)-1)]
+		}
+		f.seen[p]++
+		f.inFlight[p]--
 		f.mu.Unlock()
 		if st == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "3")
@@ -52,7 +72,46 @@ func NewTargets(t testing.TB) *Targets {
 		w.WriteHeader(st)
 	}))
 	t.Cleanup(f.Close)
+	// Cleanups run last first: held requests are let go before Close
+	// waits for them.
+	t.Cleanup(f.releaseAll)
 	return f
+}
+
+// Block makes the requests to path hang, received (At counts them) but
+// not answered, until release is called: a service that does not answer.
+// Everything held is released when the test ends.
+func (f *Targets) Block(path string) (release func()) {
+	gate := make(chan struct{})
+	f.mu.Lock()
+	f.gates[path] = gate
+	f.mu.Unlock()
+	return func() {
+		// Whoever takes the gate out of the map closes it: release may
+		// be called twice, or after the test's end released everything.
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.gates[path] == gate {
+			delete(f.gates, path)
+			close(gate)
+		}
+	}
+}
+
+func (f *Targets) releaseAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for p, g := range f.gates {
+		close(g)
+		delete(f.gates, p)
+	}
+}
+
+// MaxInFlight returns the most requests path had under way at once.
+func (f *Targets) MaxInFlight(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.most[path]
 }
 
 // Answer sets the statuses path answers, in turn.
