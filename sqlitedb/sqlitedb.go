@@ -33,21 +33,27 @@ const pragmas = "?_pragma=busy_timeout(10000)" + // first: block on busy before 
 	"&_pragma=wal_autocheckpoint(10000)" +
 	"&_defensive=1"
 
-// Page caches, in KiB (SQLite's negative cache_size). The writer keeps
-// PocketBase's 32 MB: it is the only connection whose cache survives from
-// one transaction to the next (its own commits do not invalidate it), and
-// ingest's lookups and index inserts walk the same hot B-tree pages batch
-// after batch. A reader's cache is emptied at the start of any read that
-// follows someone else's commit (WAL mode), which on a live server is
-// nearly every read, and the pool holds up to 120 of them: at 32 MB each a
-// first ingest peaked at 123 MB of RSS and fifty phones searching a million
-// mentions at 3.6 GB. SQLite's default 2 MB lets a reader keep the pages
-// of the query it is running; the file's pages stay in the kernel's cache,
-// shared by all. The first ingest's peak went to 72 MB at the same speed,
-// and the million's search and dashboard kept their latency
-// (BENCHMARKS.md, "Connections and memory").
+// Page caches, in KiB (SQLite's negative cache_size). PocketBase gives
+// every connection 32 MB; the cache fills with the pages a connection
+// touches and is kept until the connection closes.
+//
+// The writer's cache is the one that fills: it survives from one
+// transaction to the next (its own commits do not invalidate it), and
+// ingest walks every index of a growing file. Two writers (data.db and
+// auxiliary.db's logs) at 32 MB took a first ingest of 1,000 feeds × 50
+// from 72 to 123 MB of RSS; at 8 MB it peaks at 80 MB at the same speed,
+// and ingest into a million stored mentions is 2–5 % slower than with
+// 32 MB (BENCHMARKS.md, "Connections and memory"), which no inflow of
+// mentions would notice and a small VPS would.
+//
+// A reader's cache is emptied at the start of any read that follows
+// another connection's commit (WAL mode), which on a live server is nearly
+// every read, and the pool holds up to 120 readers: fifty phones searching
+// a million mentions took the server to 1.2 GB at 32 MB each, 459 MB at
+// SQLite's default 2 MB, with the same latencies. The file's pages stay
+// in the kernel's cache, shared by every connection.
 const (
-	writerCacheKiB = "32000"
+	writerCacheKiB = "8000"
 	readerCacheKiB = "2000"
 )
 
@@ -55,9 +61,10 @@ const (
 // pool of readers (app.DB(), up to 120 connections) and the writer
 // (app.NonconcurrentDB(), one connection). The returned pool decides each
 // new connection's page cache by that limit, which PocketBase sets before
-// the first connection is opened: a pool of one is the writer. Asking the
-// pool rather than counting calls to Connect keeps this true whatever order
-// PocketBase opens them in, and for a file opened on its own (ops).
+// the first connection is opened: a pool of one is the writer. Counting
+// calls to Connect instead would be wrong as soon as anything else opens
+// the file first, as ops does before an upgrade: the first measurements of
+// this change were, with PocketBase's readers and writer swapped.
 func Connect(dbPath string) (*dbx.DB, error) {
 	reader, err := sqlite.NewConnector(dbPath + pragmas + "&_pragma=cache_size(-" + readerCacheKiB + ")")
 	if err != nil {

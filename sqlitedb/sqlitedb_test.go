@@ -10,7 +10,7 @@ import (
 	"github.com/mentiondesk/mentiondesk/sqlitedb"
 )
 
-// The writer keeps the large page cache and every reader the small one,
+// The writer has the larger page cache and every reader the smaller one,
 // for both files, and again after PocketBase reopens them (a restore).
 func TestPageCacheByRole(t *testing.T) {
 	app := core.NewBaseApp(core.BaseAppConfig{DataDir: t.TempDir(), DBConnect: sqlitedb.Connect})
@@ -27,9 +27,9 @@ func TestPageCacheByRole(t *testing.T) {
 			want int
 		}{
 			{"data readers", app.ConcurrentDB(), -2000},
-			{"data writer", app.NonconcurrentDB(), -32000},
+			{"data writer", app.NonconcurrentDB(), -8000},
 			{"auxiliary readers", app.AuxConcurrentDB(), -2000},
-			{"auxiliary writer", app.AuxNonconcurrentDB(), -32000},
+			{"auxiliary writer", app.AuxNonconcurrentDB(), -8000},
 		}
 		for _, p := range pools {
 			var got int
