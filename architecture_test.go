@@ -57,7 +57,7 @@ var allowedImports = map[string]struct {
 	"hooks/notifier":              {[]string{"connectors", "hooks/bus", "hooks/normalize", "hooks/notifier/notifiertest", "hooks/notify", "hooks/records", "hooks/settings", "hooks/vault", "hooks/web", "hooks/workers", "internal/apptest", "pb_migrations"}, true},
 	"hooks/notifier/notifiertest": {nil, false},
 	"hooks/diskguard":             {[]string{"hooks/records", "hooks/web", "hooks/workers", "internal/apptest", "model"}, true},
-	"hooks/search":                {[]string{"hooks/normalize"}, true},
+	"hooks/search":                {[]string{"hooks/normalize", "internal/apptest", "pb_migrations"}, true},
 	"hooks/stats":                 {[]string{"hooks/records", "hooks/settings", "hooks/sla", "hooks/workers", "internal/apptest", "model", "sqlitedb"}, true},
 	// Beside the flow: connecting platform accounts and Meta's webhooks
 	// stand on the ground; they reach the concerns (ingest of a push, the

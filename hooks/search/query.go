@@ -59,16 +59,8 @@ func findMentions(ctx context.Context, app core.App, q query, all bool, page, pe
 			return result{}, nil // no word starts so: nothing matches
 		}
 	}
-	dropped := " AND m.triage != 'dropped'"
-	if all {
-		dropped = ""
-	}
 	var hits []scoredHit
-	err := app.DB().NewQuery(`
-		SELECT m.id AS id, m.published_at AS at, f.author AS author, f.title AS title, f.text AS text
-		FROM mentions_fts f JOIN mentions m ON m.id = f.mention_id
-		WHERE mentions_fts MATCH {:q}` + dropped + `
-		ORDER BY f.rowid DESC LIMIT {:lim}`).
+	err := app.DB().NewQuery(windowSQL(all)).
 		Bind(dbx.Params{"q": q.match(expansions), "lim": resultWindow + 1}).WithContext(ctx).All(&hits)
 	if err != nil {
 		return result{}, err
@@ -83,6 +75,21 @@ func findMentions(ctx context.Context, app core.App, q query, all bool, page, pe
 		res.ids = append(res.ids, hit.ID)
 	}
 	return res, nil
+}
+
+// windowSQL reads the newest matches with what ranking needs. The join
+// reads idx_mentions_search alone (id, triage, published_at), never the
+// mentions table: one B-tree descent per match instead of two.
+func windowSQL(all bool) string {
+	dropped := " AND m.triage != 'dropped'"
+	if all {
+		dropped = ""
+	}
+	return `
+		SELECT m.id AS id, m.published_at AS at, f.author AS author, f.title AS title, f.text AS text
+		FROM mentions_fts f JOIN mentions m INDEXED BY idx_mentions_search ON m.id = f.mention_id
+		WHERE mentions_fts MATCH {:q}` + dropped + `
+		ORDER BY f.rowid DESC LIMIT {:lim}`
 }
 
 // BM25 parameters (Robertson's usual values, SQLite's too) and column
