@@ -18,7 +18,7 @@ func TestSearchWindowReadsTheIndexOnly(t *testing.T) {
 		var plan []struct {
 			Detail string `db:"detail"`
 		}
-		err := app.DB().NewQuery("EXPLAIN QUERY PLAN "+windowSQL(all)).
+		err := app.DB().NewQuery("EXPLAIN QUERY PLAN " + windowSQL(all)).
 			Bind(dbx.Params{"q": "croissant", "lim": resultWindow + 1}).All(&plan)
 		if err != nil {
 			t.Fatal(err)
