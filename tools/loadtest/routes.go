@@ -78,10 +78,10 @@ func routes(tickets []string, now func() time.Time) []route {
 		return err
 	}
 	replies := func(ctx context.Context, a *api, id string) error {
-		// Ticket.svelte loadReplies: getFullList (batch 500) with the author.
-		return a.get(ctx, "/api/collections/replies/records", url.Values{
-			"page": {"1"}, "perPage": {"500"}, "skipTotal": {"1"},
-			"filter": {"ticket = " + filterValue(id)}, "sort": {"created"}, "expand": {"author"},
+		// Ticket.svelte loadReplies: the ticket's replies as a
+		// back-relation, with their authors.
+		return a.get(ctx, "/api/collections/tickets/records/"+id, url.Values{
+			"expand": {"replies_via_ticket.author"}, "fields": {"expand.replies_via_ticket"},
 		}, nil)
 	}
 	return []route{
