@@ -1,10 +1,10 @@
-/* Mentiondesk service worker (version da25db4574d6b31a).
+/* Mentiondesk service worker (version e39c703a0981374e).
  * Keeps the app shell for offline starts, shows web pushes and opens the
  * ticket a notification is about. API calls are never cached: a helpdesk
  * that shows stale tickets as if they were live is worse than one that says
  * it is offline. */
 const CACHE = 'md-shell-__VERSION__'
-const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-BsdFSdMC.js","/assets/Field-DnhQwcqK.js","/assets/Icon-DNvHNZol.js","/assets/LangSwitch-CkQ0c3bf.js","/assets/Settings-D6TwFrFX.css","/assets/Settings-DGyIYV5F.js","/assets/SlaBadge-gyyTYWRM.js","/assets/Sources-Bd89ST_P.css","/assets/Sources-D_-Wxrbp.js","/assets/Ticket-BS8TIUJ_.js","/assets/Ticket-DXSQb9Fr.css","/assets/clock.svelte-DqK7djaY.js","/assets/en-BrmYAk-o.js","/assets/fr-Bp7e8zrq.js","/assets/index-CREvI-OV.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-DTG7sxRc.js","/assets/settings.svelte-AV-Nhg0S.js"]
+const PRECACHE = ["/","/apple-touch-icon.png","/badge-72.png","/icon-192.png","/icon-512.png","/icon-maskable-512.png","/icon.svg","/manifest.webmanifest","/assets/Dashboard-BYgObFbP.css","/assets/Dashboard-BsdFSdMC.js","/assets/Field-DnhQwcqK.js","/assets/Icon-DNvHNZol.js","/assets/LangSwitch-CkQ0c3bf.js","/assets/Settings-D6TwFrFX.css","/assets/Settings-DGyIYV5F.js","/assets/SlaBadge-gyyTYWRM.js","/assets/Sources-Bd89ST_P.css","/assets/Sources-D_-Wxrbp.js","/assets/Ticket-DXSQb9Fr.css","/assets/Ticket-nmEa_Q80.js","/assets/clock.svelte-DqK7djaY.js","/assets/en-BrmYAk-o.js","/assets/fr-Bp7e8zrq.js","/assets/index-0T2NKLy3.js","/assets/index-DyEFBkpn.css","/assets/router.svelte-DTG7sxRc.js","/assets/settings.svelte-AV-Nhg0S.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

@@ -251,9 +251,18 @@ async function main() {
   })
 
   await test('ticket: thread, contact and controls', async () => {
+    // Marie's first ticket: nothing to ask for her earlier ones, and no
+    // filtered list for the replies (an empty one counts toward
+    // PocketBase's pause).
+    const lists = []
+    const onRequest = (r) => { const u = new URL(r.url()); if (u.pathname.endsWith('/records') && u.searchParams.get('filter')?.includes(seeded.ticket.id)) lists.push(u.pathname + '?' + u.searchParams.get('filter')) }
+    page.on('request', onRequest)
     await (await findRow(seeded.ticket.id)).click()
     await page.getByRole('heading', { name: `Brunch on Sunday? ${RUN}` }).waitFor()
     await visible(`Does Café Lune still serve brunch on Sundays? ${RUN}`)
+    await page.waitForTimeout(300)
+    page.off('request', onRequest)
+    assert(lists.length === 1 && lists[0].startsWith('/api/collections/mentions/'), 'the ticket screen asked for filtered lists beyond its conversation: ' + JSON.stringify(lists))
     await visible('Marie Dupont')
     await page.getByRole('link', { name: 'Original' }).first().waitFor()
     assert((await page.getByLabel('Status', { exact: true }).inputValue()) === 'new', 'status select does not show "new"')
@@ -312,6 +321,21 @@ async function main() {
     await page.getByRole('button', { name: 'Save note' }).click()
     await visible(`Marie is a regular, offer her a coffee ${RUN}`)
     await visible('private note', { exact: false })
+  })
+
+  await test("ticket: the customer's earlier tickets", async () => {
+    const t = await rest(base, `/api/collections/tickets/records/${seeded.ticket.id}`, { token: ownerToken })
+    await rest(base, '/api/collections/tickets/records', {
+      method: 'POST', token: adminToken,
+      body: { subject: `Birthday cake order ${RUN}`, status: 'resolved', priority: 'normal', channel: 'hackernews', contact: t.contact, first_mention_at: iso(90 * 86400e3), last_customer_at: iso(90 * 86400e3) },
+    })
+    // The desk counts a contact's tickets as it opens them; this one was
+    // written by hand, so the count is set as the desk would have.
+    await rest(base, `/api/collections/contacts/records/${t.contact}`, { method: 'PATCH', token: adminToken, body: { tickets_count: 2 } })
+    await page.reload()
+    await page.getByRole('heading', { name: `Brunch on Sunday? ${RUN}` }).waitFor()
+    await visible('Earlier tickets')
+    await visible(`Birthday cake order ${RUN}`)
   })
 
   await test('inbox: the answered ticket shows as pending', async () => {
