@@ -93,6 +93,26 @@ func TestInboxAsksAsTheApp(t *testing.T) {
 	}
 }
 
+// The ticket route reads what the ticket screen reads: the ticket, its
+// conversation, and its replies through the ticket (no filtered list that
+// could come back empty).
+func TestTicketAsksAsTheApp(t *testing.T) {
+	b, err := os.ReadFile("../../ui/src/screens/Ticket.svelte")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := string(b)
+	for _, want := range []string{
+		"getOne(id, { expand: '" + ticketExpand + "' })",
+		"sort: '" + mentionsSort + "', batch: " + mentionsPerGet + " })",
+		"getOne(id, { expand: '" + repliesExpand + "', fields: '" + repliesFields + "' })",
+	} {
+		if !strings.Contains(app, want) {
+			t.Errorf("Ticket.svelte no longer says %s", want)
+		}
+	}
+}
+
 // A push is signed as the webhook route checks it, and its message is
 // told apart by its mark.
 func TestPushIsSignedAndItsMessageFound(t *testing.T) {

@@ -63,14 +63,24 @@ type items struct {
 // rule that fails reads as an empty list, not as an error.
 var errEmpty = errors.New("an empty list where rows were expected")
 
+// The ticket screen's reads (Ticket.svelte; TestTicketAsksAsTheApp holds
+// the two in step).
+const (
+	ticketExpand   = "contact,assignee"
+	mentionsSort   = "published_at,created"
+	repliesExpand  = "replies_via_ticket.author"
+	repliesFields  = "expand.replies_via_ticket"
+	mentionsPerGet = "200"
+)
+
 func routes(tickets []string, now func() time.Time) []route {
 	ticket := func(i int) string { return tickets[i%len(tickets)] }
 	mentions := func(ctx context.Context, a *api, id string) error {
 		// Ticket.svelte loadMentions: getFullList({filter, sort, batch: 200}).
 		var page items
 		err := a.get(ctx, "/api/collections/mentions/records", url.Values{
-			"page": {"1"}, "perPage": {"200"}, "skipTotal": {"1"},
-			"filter": {"ticket = " + filterValue(id)}, "sort": {"published_at,created"},
+			"page": {"1"}, "perPage": {mentionsPerGet}, "skipTotal": {"1"},
+			"filter": {"ticket = " + filterValue(id)}, "sort": {mentionsSort},
 		}, &page)
 		if err == nil && len(page.Items) == 0 {
 			err = fmt.Errorf("mentions of %s: %w", id, errEmpty)
@@ -81,7 +91,7 @@ func routes(tickets []string, now func() time.Time) []route {
 		// Ticket.svelte loadReplies: the ticket's replies as a
 		// back-relation, with their authors.
 		return a.get(ctx, "/api/collections/tickets/records/"+id, url.Values{
-			"expand": {"replies_via_ticket.author"}, "fields": {"expand.replies_via_ticket"},
+			"expand": {repliesExpand}, "fields": {repliesFields},
 		}, nil)
 	}
 	return []route{
@@ -106,7 +116,7 @@ func routes(tickets []string, now func() time.Time) []route {
 			// Ticket.svelte onMount: the ticket first, then its
 			// conversation and its replies at once.
 			id := ticket(i)
-			if err := a.get(ctx, "/api/collections/tickets/records/"+id, url.Values{"expand": {"contact,assignee"}}, nil); err != nil {
+			if err := a.get(ctx, "/api/collections/tickets/records/"+id, url.Values{"expand": {ticketExpand}}, nil); err != nil {
 				return err
 			}
 			return parallel(ctx,
