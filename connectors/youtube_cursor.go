@@ -46,6 +46,12 @@ func youtubeMergeCounts(old, seen map[string]int) map[string]int {
 	for k, v := range seen {
 		out[k] = v
 	}
+	return youtubeKeepOlder(out, old)
+}
+
+// youtubeKeepOlder adds to out, the entries read this poll, as many of
+// old's as the cap allows; nil when there is nothing to keep.
+func youtubeKeepOlder[V any](out, old map[string]V) map[string]V {
 	for k, v := range old {
 		if len(out) >= youtubeMaxTrackedThreads {
 			break
@@ -82,16 +88,5 @@ func youtubeMergeSeen(old map[string]string, seen map[string]time.Time) map[stri
 		}
 		out[k] = t.Format(time.RFC3339Nano)
 	}
-	for k, v := range old {
-		if len(out) >= youtubeMaxTrackedThreads {
-			break
-		}
-		if _, ok := out[k]; !ok {
-			out[k] = v
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
+	return youtubeKeepOlder(out, old)
 }
