@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +24,6 @@ import (
 	"github.com/mentiondesk/mentiondesk/connectors"
 	"github.com/mentiondesk/mentiondesk/hooks/connect"
 	"github.com/mentiondesk/mentiondesk/hooks/metahooks"
-	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -261,20 +259,9 @@ func TestGoogleReviewConnectedPolledAndAnsweredWithFreshTokens(t *testing.T) {
 // target gets one alert (in the owner's French) however often it is polled.
 func TestApiRefusalOfAConnectedTokenMarksReconnect(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var alerts []notify.WebhookPayload
-	receiver := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		var p notify.WebhookPayload
-		_ = json.NewDecoder(r.Body).Decode(&p)
-		mu.Lock()
-		alerts = append(alerts, p)
-		mu.Unlock()
-		rw.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(receiver.Close)
 	g := newFakeGoogle(t)
 	w := serveWired(t, googleConfig(g))
-	saveRecord(t, w.app, "notifications", map[string]any{"user": ownerID, "kind": "webhook", "target": receiver.URL, "enabled": true})
+	receiver := newAlertReceiver(t, w.app)
 	src := saveRecord(t, w.app, "sources", map[string]any{"kind": model.KindGoogleReviews, "name": "Avis Google",
 		"url": g.srv.URL, "enabled": true, "interval_sec": 300})
 	w.connectGoogle(g, src.Id)
@@ -288,8 +275,7 @@ func TestApiRefusalOfAConnectedTokenMarksReconnect(t *testing.T) {
 			t.Errorf("poll %d: health %q, marked %v", i, code, marked)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	alerts, _ := receiver.alerts()
 	if len(alerts) != 1 {
 		t.Fatalf("%d alerts over 3 polls, want 1: %+v", len(alerts), alerts)
 	}

@@ -2,50 +2,70 @@ package hooks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/mentiondesk/mentiondesk/hooks/diskguard"
+	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
 )
 
-// alertReceiver is the owner's webhook notification target, counting what
-// it receives.
+// alertReceiver is an owner's webhook notification target (of the given
+// events; none: all of them), keeping what it receives.
 type alertReceiver struct {
-	srv    *httptest.Server
-	alerts atomic.Int32
-	last   atomic.Value
+	srv  *httptest.Server
+	mu   sync.Mutex
+	got  []notify.WebhookPayload
+	last string // the newest body as sent
 }
 
-func newAlertReceiver(t testing.TB, app *tests.TestApp) *alertReceiver {
+func newAlertReceiver(t testing.TB, app core.App, events ...string) *alertReceiver {
 	a := &alertReceiver{}
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := make([]byte, 4096)
-		n, _ := r.Body.Read(b)
-		a.last.Store(string(b[:n]))
-		a.alerts.Add(1)
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+		var p notify.WebhookPayload
+		_ = json.Unmarshal(b, &p)
+		a.mu.Lock()
+		a.got, a.last = append(a.got, p), string(b)
+		a.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(a.srv.Close)
-	saveRecord(t, app, "notifications", map[string]any{"user": ownerID, "kind": "webhook", "target": a.srv.URL + "/alerts", "enabled": true, "events": []string{"new_ticket"}})
+	target := map[string]any{"user": ownerID, "kind": "webhook", "target": a.srv.URL + "/alerts", "enabled": true}
+	if len(events) > 0 {
+		target["events"] = events
+	}
+	saveRecord(t, app, "notifications", target)
 	return a
 }
 
-func (a *alertReceiver) wait(t testing.TB, n int32) {
+// alerts returns what came so far and the newest body.
+func (a *alertReceiver) alerts() ([]notify.WebhookPayload, string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.got), a.last
+}
+
+func (a *alertReceiver) wait(t testing.TB, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if a.alerts.Load() >= n {
+		if got, _ := a.alerts(); len(got) >= n {
 			break
 		}
 	}
 	time.Sleep(50 * time.Millisecond) // and no more than n
-	if got := a.alerts.Load(); got != n {
-		t.Fatalf("the owner got %d alerts, want %d", got, n)
+	if got, _ := a.alerts(); len(got) != n {
+		t.Fatalf("the owner got %d alerts, want %d", len(got), n)
 	}
 }
 
@@ -57,7 +77,7 @@ func TestDiskShortPausesAndResumes(t *testing.T) {
 	t.Parallel()
 	app, h, fake, tk := outboxCase(t)
 	defer app.Cleanup()
-	alerts := newAlertReceiver(t, app)
+	alerts := newAlertReceiver(t, app, "new_ticket")
 	var free atomic.Uint64
 	free.Store(1 << 30)
 	h.disk.SetFreeSpace(func(string) (uint64, error) { return free.Load(), nil }, 32<<20)
@@ -70,7 +90,7 @@ func TestDiskShortPausesAndResumes(t *testing.T) {
 		}
 	}
 	alerts.wait(t, 1)
-	if msg, _ := alerts.last.Load().(string); !strings.Contains(msg, "le disque est plein") { // in the owner's French
+	if _, msg := alerts.alerts(); !strings.Contains(msg, "le disque est plein") { // in the owner's French
 		t.Fatalf("alert %q does not say the disk is full in French", msg)
 	}
 	src, _ := app.FindRecordById("sources", sourceID)

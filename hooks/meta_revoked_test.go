@@ -2,16 +2,13 @@ package hooks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/mentiondesk/mentiondesk/connectors"
-	"github.com/mentiondesk/mentiondesk/hooks/notify"
 	"github.com/mentiondesk/mentiondesk/model"
 )
 
@@ -34,20 +31,8 @@ func TestRevokedMetaTokenMarksReconnect(t *testing.T) {
 		rw.Write(revoked)
 	}))
 	t.Cleanup(graph.Close)
-	var mu sync.Mutex
-	var alerts []notify.WebhookPayload
-	receiver := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		var p notify.WebhookPayload
-		_ = json.NewDecoder(r.Body).Decode(&p)
-		mu.Lock()
-		alerts = append(alerts, p)
-		mu.Unlock()
-		rw.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(receiver.Close)
-
 	w := serveWired(t, testConfig())
-	saveRecord(t, w.app, "notifications", map[string]any{"user": ownerID, "kind": "webhook", "target": receiver.URL, "enabled": true})
+	receiver := newAlertReceiver(t, w.app)
 	for _, tc := range []struct{ kind, option, id string }{
 		{model.KindFacebook, "page_id", "1061234567890"},
 		{model.KindInstagram, "ig_user_id", "17841400000000001"},
@@ -67,9 +52,7 @@ func TestRevokedMetaTokenMarksReconnect(t *testing.T) {
 			}
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(alerts) != 2 {
+	if alerts, _ := receiver.alerts(); len(alerts) != 2 {
 		t.Errorf("%d alerts for two sources polled three times each, want 2: %+v", len(alerts), alerts)
 	}
 }
