@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, requireBin, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness } from './harness.mjs'
+import { freePort, requireBin, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness, cleanupAfter } from './harness.mjs'
 import { startGoogle } from './fakes.mjs'
 import { BUSINESS } from './journey-data.mjs'
 import { MESSAGES } from '../src/lib/model.gen.js'
@@ -66,15 +66,7 @@ async function main() {
   }
   const { server, stop, log: serverLog } = startServer(BIN, port, ['--dir', dataDir, '--allow-private-urls'], env)
   let context
-  const cleanup = async () => {
-    try {
-      await context?.close()
-    } catch {}
-    stop()
-    google.close()
-    rmSync(dataDir, { recursive: true, force: true })
-    rmSync(profile, { recursive: true, force: true })
-  }
+  const cleanup = cleanupAfter({ context: () => context, stop, fakes: [google], dirs: [dataDir, profile] })
   try {
     await waitHealthy(base, server)
   } catch (e) {

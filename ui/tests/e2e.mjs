@@ -15,7 +15,7 @@ import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { unitTests } from './unit.mjs'
 import { settingsTests } from './e2e-settings.mjs'
-import { freePort, requireBin, startServer, waitHealthy, rest, iso, assert, createHarness, launchPhone, VIEWPORT } from './harness.mjs'
+import { freePort, requireBin, startServer, waitHealthy, rest, iso, assert, createHarness, launchPhone, VIEWPORT, cleanupAfter } from './harness.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const SHOTS = join(here, 'screenshots')
@@ -92,15 +92,7 @@ async function main() {
   const { server, stop, log: serverLog } = startServer(BIN, port, ['--dir', dataDir, '--demo', '--allow-private-urls'])
 
   let context
-  const cleanup = async () => {
-    try {
-      await context?.close()
-    } catch {}
-    stop()
-    feed.close()
-    rmSync(dataDir, { recursive: true, force: true })
-    rmSync(profile, { recursive: true, force: true })
-  }
+  const cleanup = cleanupAfter({ context: () => context, stop, fakes: [feed], dirs: [dataDir, profile] })
 
   try {
     await waitHealthy(base, server)

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process'
 import { chromium } from 'playwright-core'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -37,6 +38,20 @@ export function startServer(bin, port, args, env = process.env) {
   server.stdout.on('data', (d) => (out += d))
   server.stderr.on('data', (d) => (out += d))
   return { server, stop, log: () => out }
+}
+
+// cleanupAfter is what a suite runs at its end, or when the server does
+// not start: the browser context (asked for when it runs: the suite makes
+// it later), the server, the fake platforms, then the directories.
+export function cleanupAfter({ context, stop, fakes = [], dirs = [] }) {
+  return async () => {
+    try {
+      await context()?.close()
+    } catch {}
+    stop()
+    for (const f of fakes) f.close()
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  }
 }
 
 export async function waitHealthy(base, proc, ms = 90000) {

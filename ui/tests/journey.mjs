@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, mkdirSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, requireBin, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness } from './harness.mjs'
+import { freePort, requireBin, startServer, launchPhone, stepper, waitHealthy, rest, assert, sleep, createHarness, cleanupAfter } from './harness.mjs'
 import { startFeed, startMastodon, startReceiver } from './fakes.mjs'
 import { BUSINESS, TEXT, burstAuthor } from './journey-data.mjs'
 import { MESSAGES } from '../src/lib/model.gen.js'
@@ -117,17 +117,7 @@ async function journey({ lang, locale, timezoneId }) {
   const base = `http://127.0.0.1:${port}`
   const { server, stop, log: serverLog } = startServer(BIN, port, ['--dir', dataDir, '--allow-private-urls'])
   let context
-  const cleanup = async () => {
-    try {
-      await context?.close()
-    } catch {}
-    stop()
-    feed.close()
-    masto.close()
-    receiver.close()
-    rmSync(dataDir, { recursive: true, force: true })
-    rmSync(profile, { recursive: true, force: true })
-  }
+  const cleanup = cleanupAfter({ context: () => context, stop, fakes: [feed, masto, receiver], dirs: [dataDir, profile] })
 
   try {
     await waitHealthy(base, server)
