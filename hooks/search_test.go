@@ -2,6 +2,9 @@ package hooks
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +70,52 @@ func TestSearch(t *testing.T) {
 	}
 	for _, s := range scenarios {
 		s.Test(t)
+	}
+}
+
+// The terms a prefix starts are remembered only while the index is the
+// same: a word that arrives with the next poll is found by the same
+// prefix at once, and a prefix that started nothing starts it now.
+func TestSearchPrefixFindsNewWords(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t)
+	defer app.Cleanup()
+	h := hubOf(t, app)
+	mux := benchMux(t, app)
+	src := saveRecord(t, app, "sources", map[string]any{"kind": "webhook", "name": "Hook", "enabled": true})
+	ingest := func(id, text string) {
+		t.Helper()
+		now := time.Now()
+		if _, _, err := h.desk.Ingest(src, []connectors.Mention{{ExternalID: id, Author: "zoe" + id, Text: text, Published: now}}, now, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	search := func(q string) string {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodGet, "/api/md/search?q="+url.QueryEscape(q), nil)
+		req.Header.Set("Authorization", tokens[agentID])
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, rec.Code, rec.Body.String())
+		}
+		return rec.Body.String()
+	}
+
+	ingest("n1", "Mes lunettes oubliées chez Café Lune")
+	for range 2 { // the second from what was remembered
+		if got := search("lun"); !strings.Contains(got, `"totalItems":1`) {
+			t.Fatalf("before: %.300s", got)
+		}
+	}
+	if got := search("zorbl"); !strings.Contains(got, `"totalItems":0`) {
+		t.Fatalf("a word nobody wrote: %.300s", got)
+	}
+	ingest("n2", "Une soirée lunaire chez Café Soleil, et un zorblax au dessert")
+	if got := search("lun"); !strings.Contains(got, `"totalItems":2`) || !strings.Contains(got, `"external_id":"n2"`) {
+		t.Fatalf("after the next poll, the prefix missed its new word: %.300s", got)
+	}
+	if got := search("zorbl"); !strings.Contains(got, `"totalItems":1`) {
+		t.Fatalf("after the next poll, the new word: %.300s", got)
 	}
 }

@@ -15,7 +15,7 @@ type query struct {
 	parts []string
 	// prefix is the last word, folded, when it is matched as a prefix
 	// (results come while typing): expanded into the indexed terms it
-	// starts (findMentions), since FTS5 would otherwise merge the
+	// starts (expand.go), since FTS5 would otherwise merge the
 	// doclists of every such term in memory — 700 ms for "lune*" in a
 	// million mentions.
 	prefix string

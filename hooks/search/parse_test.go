@@ -7,7 +7,7 @@ func TestSearchQueryParsing(t *testing.T) {
 	for _, c := range []struct{ in, match, prefix string }{
 		{"cafe c", `{author title text} : ("cafe" AND "c")`, ""},                                // too short to be a prefix
 		{"cafe lu", `{author title text} : ("cafe" AND "lu")`, ""},                              // likewise
-		{"Café Lun", `{author title text} : ("Café")`, "lun"},                                   // expanded by findMentions
+		{"Café Lun", `{author title text} : ("Café")`, "lun"},                                   // expanded by expand.go
 		{`"cafe lune"`, `{author title text} : ("cafe lune")`, ""},                              // a phrase is never a prefix
 		{`text: NEAR("a" OR`, `{author title text} : ("text" AND "NEAR" AND "a" AND "OR")`, ""}, // OR is a word
 	} {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -31,11 +30,6 @@ type scoredHit struct {
 	score  float64
 }
 
-// maxPrefixTerms bounds a prefix's expansion: a prefix that starts more
-// terms than this is too short to mean much, and its first terms stand
-// for it.
-const maxPrefixTerms = 30
-
 // findMentions reads the newest resultWindow+1 matches — FTS5 walks its
 // doclists backwards by rowid, ingest order, and stops there — and ranks
 // those (rankHits). Its cost is bounded by the window, not by the number
@@ -44,15 +38,11 @@ const maxPrefixTerms = 30
 // bm25() is not used: it reads the whole doclist of every term for its
 // statistics (80 ms for "cafe" at a million mentions), and in a window
 // where every hit holds every word its IDF is the same for all.
-func findMentions(ctx context.Context, app core.App, q query, all bool, page, perPage int) (result, error) {
+func (s *Searcher) findMentions(ctx context.Context, app core.App, q query, all bool, page, perPage int) (result, error) {
 	var expansions []string
 	if q.prefix != "" {
-		// mentions_fts_terms is an fts5vocab table: the index's terms in
-		// order, read from the index itself.
-		err := app.DB().NewQuery(`SELECT term FROM mentions_fts_terms WHERE term >= {:lo} AND term < {:hi} ORDER BY term LIMIT {:n}`).
-			Bind(dbx.Params{"lo": q.prefix, "hi": q.prefix + string(utf8.MaxRune), "n": maxPrefixTerms}).
-			WithContext(ctx).Column(&expansions)
-		if err != nil {
+		var err error
+		if expansions, err = s.expansions.expand(ctx, app, q.prefix); err != nil {
 			return result{}, err
 		}
 		if len(expansions) == 0 {

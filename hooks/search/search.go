@@ -28,7 +28,8 @@ type Deps struct {
 // never writes it: ingest fills mentions_fts as it stores mentions, so what
 // a search sees of a mention is decided in one place.
 type Searcher struct {
-	timeout time.Duration
+	timeout    time.Duration
+	expansions expansions
 }
 
 // Register binds GET /api/md/search?q=&page=&perPage= into app, answered
@@ -83,7 +84,7 @@ func (s *Searcher) handle(e *core.RequestEvent) error {
 	// time limit, whichever comes first: the driver interrupts SQLite.
 	ctx, cancel := context.WithTimeout(e.Request.Context(), s.timeout)
 	defer cancel()
-	res, err := findMentions(ctx, e.App, sq, q.Get("all") == "1", page, perPage)
+	res, err := s.findMentions(ctx, e.App, sq, q.Get("all") == "1", page, perPage)
 	if err != nil {
 		if ctx.Err() != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
