@@ -69,12 +69,7 @@ func TestRunCountsEachRoutesActions(t *testing.T) {
 // The inbox requests are the app's: if Inbox.svelte changes how it asks,
 // this tool must change with it.
 func TestInboxAsksAsTheApp(t *testing.T) {
-	b, err := os.ReadFile("../../ui/src/screens/Inbox.svelte")
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := string(b)
-	for _, want := range []string{
+	screenSays(t, "Inbox.svelte",
 		"const PER_PAGE = 30",
 		`parts.push('(status = "new" || status = "open" || status = "pending")')`,
 		"const waiting = '(status = \"new\" || status = \"open\") && sla_due_at != \"\"'",
@@ -82,11 +77,7 @@ func TestInboxAsksAsTheApp(t *testing.T) {
 		"{ filter: and(`${waiting} && breached = true`), sort: 'sla_due_at,-created'",
 		"{ filter: and('(status != \"new\" && status != \"open\") || sla_due_at = \"\"'), sort: '-created'",
 		"expand: 'contact,assignee', skipTotal: true",
-	} {
-		if !strings.Contains(app, want) {
-			t.Errorf("Inbox.svelte no longer says %s", want)
-		}
-	}
+	)
 	if len(inboxSegments) != 3 || inboxSegments[1].Get("sort") != "sla_due_at,-created" ||
 		!strings.HasPrefix(inboxSegments[0].Get("filter"), `((status = "new" || status = "open" || status = "pending")) && (`) {
 		t.Errorf("segments: %v", inboxSegments)
@@ -97,18 +88,23 @@ func TestInboxAsksAsTheApp(t *testing.T) {
 // conversation, and its replies through the ticket (no filtered list that
 // could come back empty).
 func TestTicketAsksAsTheApp(t *testing.T) {
-	b, err := os.ReadFile("../../ui/src/screens/Ticket.svelte")
+	screenSays(t, "Ticket.svelte",
+		"getOne(id, { expand: '"+ticketExpand+"' })",
+		"sort: '"+mentionsSort+"', batch: "+mentionsPerGet+" })",
+		"getOne(id, { expand: '"+repliesExpand+"', fields: '"+repliesFields+"' })",
+	)
+}
+
+// screenSays checks that the app's screen still holds each of wants.
+func screenSays(t *testing.T, screen string, wants ...string) {
+	t.Helper()
+	b, err := os.ReadFile("../../ui/src/screens/" + screen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := string(b)
-	for _, want := range []string{
-		"getOne(id, { expand: '" + ticketExpand + "' })",
-		"sort: '" + mentionsSort + "', batch: " + mentionsPerGet + " })",
-		"getOne(id, { expand: '" + repliesExpand + "', fields: '" + repliesFields + "' })",
-	} {
-		if !strings.Contains(app, want) {
-			t.Errorf("Ticket.svelte no longer says %s", want)
+	for _, want := range wants {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s no longer says %s", screen, want)
 		}
 	}
 }
