@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -92,14 +91,7 @@ func TestSearchPrefixFindsNewWords(t *testing.T) {
 	}
 	search := func(q string) string {
 		t.Helper()
-		req := httptest.NewRequest(http.MethodGet, "/api/md/search?q="+url.QueryEscape(q), nil)
-		req.Header.Set("Authorization", tokens[agentID])
-		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			t.Fatalf("%s: %d %s", q, rec.Code, rec.Body.String())
-		}
-		return rec.Body.String()
+		return answers(t, mux, []string{"/api/md/search?q=" + url.QueryEscape(q)})[0]
 	}
 
 	ingest("n1", "Mes lunettes oubliées chez Café Lune")
