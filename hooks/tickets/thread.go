@@ -134,7 +134,7 @@ func (bc *batchContext) load(tx core.App, items []ingest.Item) error {
 			return fmt.Errorf("tickets: %w", err)
 		}
 		for _, t := range recs {
-			bc.tickets[t.Id] = t
+			bc.keep(t)
 		}
 	}
 	return nil
@@ -154,8 +154,14 @@ func (bc *batchContext) ticket(tx core.App, id string) (*core.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	bc.tickets[id] = t
+	bc.keep(t)
 	return t, nil
+}
+
+// keep holds a ticket the batch opened or read, to be changed and saved
+// once. Once stored, its saves write only the columns the batch changed.
+func (bc *batchContext) keep(t *core.Record) {
+	bc.tickets[t.Id] = t.IgnoreUnchangedFields(true)
 }
 
 // touch marks a ticket to be saved at the end of the batch.
@@ -373,7 +379,7 @@ func (h *Desk) openTicket(tx core.App, bc *batchContext, rec *core.Record, n ing
 		t.Set("sla_limit_at", limit)
 		stats.Opened++
 	}
-	bc.tickets[t.Id] = t
+	bc.keep(t)
 	bc.touch(t)
 	bc.noteOpen(t)
 	rec.Set("ticket", t.Id)

@@ -63,8 +63,10 @@ func (bc *batchContext) insertRecord(tx core.App, rec *core.Record) error {
 	return nil
 }
 
-// updateRecord writes every column of a record the batch changed with
-// the batch's prepared UPDATE.
+// updateRecord writes the columns of a record the batch changed with the
+// batch's prepared UPDATE. The batch's tickets are read ignoring unchanged
+// fields (keep): a column in the SET list has each index over it rewritten
+// even when its value is the same, and a ticket has eleven indexes.
 func (bc *batchContext) updateRecord(tx core.App, rec *core.Record) error {
 	if rec.Collection().Fields.GetByName("updated") != nil {
 		rec.SetRaw("updated", types.NowDateTime())
@@ -73,7 +75,9 @@ func (bc *batchContext) updateRecord(tx core.App, rec *core.Record) error {
 }
 
 // writeRow runs the batch's INSERT or UPDATE of rec's collection, prepared
-// at its first use, with every column of rec as PocketBase exports it.
+// at the first use of its set of columns, with the columns PocketBase
+// exports: all of them for an INSERT, the changed ones for an UPDATE of a
+// record that ignores unchanged fields.
 func (bc *batchContext) writeRow(tx core.App, rec *core.Record, op string) error {
 	data, err := rec.DBExport(tx)
 	if err != nil {
@@ -83,9 +87,11 @@ func (bc *batchContext) writeRow(tx core.App, rec *core.Record, op string) error
 		delete(data, "id")
 	}
 	name := rec.Collection().Name
-	w := bc.writes[op+" "+name]
+	cols := slices.Sorted(maps.Keys(data))
+	key := op + " " + name + " " + strings.Join(cols, ",")
+	w := bc.writes[key]
 	if w == nil {
-		w = &preparedWrite{cols: slices.Sorted(maps.Keys(data))}
+		w = &preparedWrite{cols: cols}
 		terms := make([]string, len(w.cols))
 		for i, c := range w.cols {
 			w.params = append(w.params, "c"+strconv.Itoa(i))
@@ -102,7 +108,7 @@ func (bc *batchContext) writeRow(tx core.App, rec *core.Record, op string) error
 		if bc.writes == nil {
 			bc.writes = map[string]*preparedWrite{}
 		}
-		bc.writes[op+" "+name] = w
+		bc.writes[key] = w
 	}
 	params := make(dbx.Params, len(w.cols)+1)
 	params["id"] = rec.Id // the UPDATE's key; the INSERT has it among its columns
@@ -117,8 +123,9 @@ func (bc *batchContext) writeRow(tx core.App, rec *core.Record, op string) error
 	return err
 }
 
-// preparedWrite is a statement prepared for one collection (an INSERT or
-// an UPDATE of every column), with its columns and their parameter names.
+// preparedWrite is a statement prepared for one collection and set of
+// columns (an INSERT, or an UPDATE of those columns), with its columns and
+// their parameter names.
 type preparedWrite struct {
 	q            *dbx.Query
 	cols, params []string
