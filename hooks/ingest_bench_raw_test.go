@@ -224,7 +224,7 @@ func BenchmarkRawInsert(b *testing.B) {
 	}{
 		{"as_migrated", ""},
 		{"cache_200MB", "PRAGMA cache_size = -200000"},
-		{"no_secondary_indexes", "DROP INDEX idx_mentions_thread; DROP INDEX idx_mentions_ticket; DROP INDEX idx_mentions_published_triage; DROP INDEX idx_mentions_hash"},
+		{"no_secondary_indexes", "DROP INDEX idx_mentions_thread; DROP INDEX idx_mentions_ticket; DROP INDEX idx_mentions_published_triage; DROP INDEX idx_mentions_copies"},
 	}
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {

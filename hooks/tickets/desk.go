@@ -45,7 +45,7 @@ type batchState struct {
 	tickets  map[string]*core.Record   // tickets the batch read or opened, by id
 	dirty    []*core.Record            // of those, the ones to save at the end, in order
 	open     map[string]ticketHit      // contact id → their latest open ticket on this channel
-	hashes   map[string]ticketHit      // copyKeys of a text and its author → the latest ticket a copy joined
+	hashes   map[string][]ticketHit    // copyKeys of a text and its author → the tickets its copies joined
 	negative map[string][]ticketHit    // contact id → negative tickets not yet won back
 	stored   []string                  // ids of the mentions inserted, for the search index
 	created  []*core.Record            // records inserted without a Save, announced after commit
@@ -70,7 +70,7 @@ func (bc *batchContext) saveMention(tx core.App, rec *core.Record, n ingest.Norm
 	bc.created = append(bc.created, rec)
 	if t := rec.GetString("ticket"); t != "" {
 		for _, k := range copyKeys(n.ContentHash, bc.Kind, n.Author, n.AuthorName) {
-			noteHit(bc.hashes, k, ticketHit{t, n.Published})
+			bc.hashes[k] = append(bc.hashes[k], ticketHit{t, n.Published})
 		}
 	}
 	return nil

@@ -30,10 +30,26 @@ func recent(hit ticketHit, published time.Time) bool {
 	return !hit.at.Before(published.Add(-joinWindow))
 }
 
+// nearbyCopy picks, among the tickets the same person's copies of a text
+// joined, the one a message published at published joins: the latest copy
+// posted within the join window of it, before or after (a slow feed may
+// bring the earlier post last). Copies further apart are the same words
+// said again, a conversation of their own.
+func nearbyCopy(hits []ticketHit, published time.Time) (ticketHit, bool) {
+	var best ticketHit
+	found := false
+	for _, h := range hits {
+		if d := h.at.Sub(published).Abs(); d <= joinWindow && (!found || h.at.After(best.at)) {
+			best, found = h, true
+		}
+	}
+	return best, found
+}
+
 // candidates lists, in the order to try them, the tickets a mention may
 // join: its thread's; then, when it needs a ticket, its author's open one
 // on the channel heard from within the join window; then the tickets the
-// same person's copies of its text joined within the window. The first
+// same person's nearby copies of its text joined (nearbyCopy). The first
 // that still exists wins; none opens a ticket.
 func candidates(thread string, open *ticketHit, copies []ticketHit, published time.Time) []string {
 	if thread != "" {
@@ -44,9 +60,7 @@ func candidates(thread string, open *ticketHit, copies []ticketHit, published ti
 		out = append(out, open.ticket)
 	}
 	for _, c := range copies {
-		if recent(c, published) {
-			out = append(out, c.ticket)
-		}
+		out = append(out, c.ticket)
 	}
 	return out
 }

@@ -27,12 +27,35 @@ func TestCandidates(t *testing.T) {
 		{"the author's open ticket within the day", "", open, nil, []string{"open1"}},
 		{"an open ticket silent for over a day is not joined", "", stale, nil, nil},
 		{"exactly a day is still within the window", "", &ticketHit{"edge", t0.Add(-24 * hour)}, nil, []string{"edge"}},
-		{"then the tickets the same person's copies joined", "", open, []ticketHit{{"copy1", t0.Add(-hour)}, {"copy2", t0.Add(-30 * hour)}}, []string{"open1", "copy1"}},
+		{"then the tickets the same person's copies joined", "", open, []ticketHit{{"copy1", t0.Add(-hour)}, {"copy2", t0.Add(-3 * hour)}}, []string{"open1", "copy1", "copy2"}},
 		{"nothing: a new ticket", "", nil, nil, nil},
 	}
 	for _, c := range cases {
 		if got := candidates(c.thread, c.open, c.copies, t0); !slices.Equal(got, c.want) {
 			t.Errorf("%s: candidates = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestNearbyCopy(t *testing.T) {
+	t.Parallel()
+	hour := time.Hour
+	for _, c := range []struct {
+		name string
+		hits []ticketHit
+		want string
+	}{
+		{"none", nil, ""},
+		{"an hour before", []ticketHit{{"a", t0.Add(-hour)}}, "a"},
+		{"an hour after: a slow feed brought the first post last", []ticketHit{{"a", t0.Add(hour)}}, "a"},
+		{"exactly a day either side", []ticketHit{{"a", t0.Add(-24 * hour)}}, "a"},
+		{"a day and a minute before: said again, not a copy", []ticketHit{{"a", t0.Add(-24*hour - time.Minute)}}, ""},
+		{"thirty hours after: said again", []ticketHit{{"a", t0.Add(30 * hour)}}, ""},
+		{"the latest within the day", []ticketHit{{"a", t0.Add(-2 * hour)}, {"b", t0.Add(3 * hour)}, {"c", t0.Add(40 * hour)}}, "b"},
+	} {
+		got, ok := nearbyCopy(c.hits, t0)
+		if (c.want == "") == ok || got.ticket != c.want {
+			t.Errorf("%s: nearbyCopy = %v %v, want %q", c.name, got, ok, c.want)
 		}
 	}
 }

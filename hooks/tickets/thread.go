@@ -29,9 +29,9 @@ import (
 func (bc *batchContext) load(tx core.App, items []ingest.Item) error {
 	bc.batchState = batchState{
 		known: map[string]bool{}, contacts: map[string]*contactRef{}, tickets: map[string]*core.Record{},
-		open: map[string]ticketHit{}, hashes: map[string]ticketHit{}, negative: map[string][]ticketHit{},
+		open: map[string]ticketHit{}, hashes: map[string][]ticketHit{}, negative: map[string][]ticketHit{},
 	}
-	var ids, authors, hashes []string
+	var ids, authors, copyDays []string
 	// Whose open tickets a mention may join (one headed for a ticket),
 	// whose complaints one may turn around (one that is not negative).
 	joiners, winners := map[string]bool{}, map[string]bool{}
@@ -52,7 +52,7 @@ func (bc *batchContext) load(tx core.App, items []ingest.Item) error {
 		// Only a mention headed for a ticket looks for a copy's.
 		replies := it.N.InReplyTo != "" || it.N.ThreadID != ""
 		if it.N.ContentHash != "" && it.N.Author != "" && (it.V.D.Action != triage.Ignored || replies) {
-			hashes = append(hashes, it.N.ContentHash)
+			copyDays = append(copyDays, copyLookups(it.N.ContentHash, it.N.Published)...)
 		}
 		if oldest.IsZero() || it.N.Published.Before(oldest) {
 			oldest = it.N.Published
@@ -102,12 +102,15 @@ func (bc *batchContext) load(tx core.App, items []ingest.Item) error {
 	if err != nil {
 		return fmt.Errorf("negative tickets: %w", err)
 	}
-	err = records.EachRow(tx, `SELECT content_hash, channel, author, author_name, ticket, published_at FROM mentions
-		WHERE content_hash IN (%s) AND ticket != '' AND published_at >= {:since}`, dbx.Params{"since": since}, hashes,
+	// The expression is idx_mentions_copies' key (pb_migrations), which
+	// SQLite matches as written; naming the index makes a mismatch an error.
+	err = records.EachRow(tx, `SELECT content_hash, channel, author, author_name, ticket, published_at
+		FROM mentions INDEXED BY idx_mentions_copies
+		WHERE substr(published_at, 1, 10) || content_hash IN (%s) AND ticket != ''`, nil, copyDays,
 		func(r dbx.NullStringMap) {
 			hit := ticketHit{r["ticket"].String, records.ParseDT(r["published_at"].String)}
 			for _, k := range copyKeys(r["content_hash"].String, r["channel"].String, r["author"].String, r["author_name"].String) {
-				noteHit(bc.hashes, k, hit)
+				bc.hashes[k] = append(bc.hashes[k], hit)
 			}
 		})
 	if err != nil {
@@ -119,8 +122,10 @@ func (bc *batchContext) load(tx core.App, items []ingest.Item) error {
 	for _, hit := range bc.open {
 		found = append(found, hit.ticket)
 	}
-	for _, hit := range bc.hashes {
-		found = append(found, hit.ticket)
+	for _, hits := range bc.hashes {
+		for _, hit := range hits {
+			found = append(found, hit.ticket)
+		}
 	}
 	for _, hits := range bc.negative {
 		for _, hit := range hits {
@@ -276,6 +281,27 @@ func (bc *batchContext) threadOf(tx core.App, n ingest.Normalized, rec *core.Rec
 	return bc.ticket(tx, ticketID) // nil if deleted since: start afresh
 }
 
+// copyLookups are the keys under which idx_mentions_copies holds the
+// copies of a text posted within the join window of published: the text's
+// hash after each day the window touches, as the index's expression
+// writes them (published_at's first ten characters, the UTC day).
+func copyLookups(hash string, published time.Time) []string {
+	var keys []string
+	end := published.Add(joinWindow)
+	for day := published.Add(-joinWindow); ; day = day.Add(24 * time.Hour) {
+		if day.After(end) {
+			day = end
+		}
+		key := records.DT(day).String()[:10] + hash
+		if !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+		if !day.Before(end) {
+			return keys
+		}
+	}
+}
+
 // ticketFor attaches the mention to a ticket — the thread's, the same
 // author's open one on this channel, or the one the same person's
 // cross-posted copy joined — or opens a new ticket.
@@ -290,7 +316,7 @@ func (h *Desk) ticketFor(tx core.App, bc *batchContext, rec *core.Record, n inge
 	}
 	var copies []ticketHit
 	for _, k := range copyKeys(n.ContentHash, bc.Kind, n.Author, n.AuthorName) {
-		if hit, ok := bc.hashes[k]; ok {
+		if hit, ok := nearbyCopy(bc.hashes[k], n.Published); ok {
 			copies = append(copies, hit)
 		}
 	}
