@@ -38,16 +38,7 @@ func BenchmarkIngestAtScale(b *testing.B) {
 	var empty, large []float64
 	for range b.N {
 		for _, side := range []string{"empty", "large"} {
-			var app *core.BaseApp
-			var h *hub
-			if side == "empty" {
-				app, h = benchApp(b)
-			} else {
-				app, h = copyOfLargeDB(b, cached)
-			}
-			src := saveRecord(b, app, "sources", map[string]any{"kind": "feed", "name": "Google Alerts, at scale",
-				"url": "https://alerts.example/scale", "enabled": true})
-			settle()
+			app, h, src := openSide(b, side, cached)
 			start := time.Now()
 			var total tickets.IngestStats
 			for _, batch := range fx.batches {
@@ -74,6 +65,22 @@ func BenchmarkIngestAtScale(b *testing.B) {
 	b.ReportMetric(e, "empty_mentions/s")
 	b.ReportMetric(l, "at_scale_mentions/s")
 	b.ReportMetric(l/e, "at_scale/empty")
+}
+
+// openSide opens the side's database, an empty one or a copy of the large
+// one, with a feed source for the fixture, and lets its start settle.
+func openSide(b *testing.B, side, cached string) (*core.BaseApp, *hub, *core.Record) {
+	var app *core.BaseApp
+	var h *hub
+	if side == "empty" {
+		app, h = benchApp(b)
+	} else {
+		app, h = copyOfLargeDB(b, cached)
+	}
+	src := saveRecord(b, app, "sources", map[string]any{"kind": "feed", "name": "Google Alerts, at scale",
+		"url": "https://alerts.example/scale", "enabled": true})
+	settle()
+	return app, h, src
 }
 
 // copyOfLargeDB opens a private copy of the cached large database with

@@ -34,16 +34,7 @@ func BenchmarkIngestWALFrames(b *testing.B) {
 	b.StopTimer()
 	for range b.N {
 		for _, side := range sides {
-			var app *core.BaseApp
-			var h *hub
-			if side == "empty" {
-				app, h = benchApp(b)
-			} else {
-				app, h = copyOfLargeDB(b, cached)
-			}
-			src := saveRecord(b, app, "sources", map[string]any{"kind": "feed", "name": "Google Alerts, frames",
-				"url": "https://alerts.example/frames", "enabled": true})
-			settle()
+			app, h, src := openSide(b, side, cached)
 			// The writer is one connection: its pragma holds for every batch.
 			for _, q := range []string{"PRAGMA wal_autocheckpoint = 0", "PRAGMA wal_checkpoint(TRUNCATE)"} {
 				if _, err := app.NonconcurrentDB().NewQuery(q).Execute(); err != nil {
