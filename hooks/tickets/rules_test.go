@@ -141,3 +141,19 @@ func TestWonBack(t *testing.T) {
 		t.Errorf("wonBack = %v, %v; a kind word wins back only complaints opened before it", ids(won), ids(rest))
 	}
 }
+
+func TestCopyLookups(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		at   time.Time
+		want []string
+	}{
+		{t0, []string{"2026-11-19h", "2026-11-20h", "2026-11-21h"}},
+		{time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), []string{"2026-11-19h", "2026-11-20h", "2026-11-21h"}},
+		{time.Date(2026, 11, 20, 23, 59, 0, 0, time.FixedZone("EST", -5*3600)), []string{"2026-11-20h", "2026-11-21h", "2026-11-22h"}},
+	} {
+		if got := copyLookups("h", c.at); !slices.Equal(got, c.want) {
+			t.Errorf("copyLookups(%v) = %v, want %v", c.at, got, c.want)
+		}
+	}
+}

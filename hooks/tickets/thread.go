@@ -288,18 +288,10 @@ func (bc *batchContext) threadOf(tx core.App, n ingest.Normalized, rec *core.Rec
 func copyLookups(hash string, published time.Time) []string {
 	var keys []string
 	end := published.Add(joinWindow)
-	for day := published.Add(-joinWindow); ; day = day.Add(24 * time.Hour) {
-		if day.After(end) {
-			day = end
-		}
-		key := records.DT(day).String()[:10] + hash
-		if !slices.Contains(keys, key) {
-			keys = append(keys, key)
-		}
-		if !day.Before(end) {
-			return keys
-		}
+	for day := published.Add(-joinWindow).UTC().Truncate(24 * time.Hour); !day.After(end); day = day.Add(24 * time.Hour) {
+		keys = append(keys, records.DT(day).String()[:10]+hash)
 	}
+	return keys
 }
 
 // ticketFor attaches the mention to a ticket — the thread's, the same
