@@ -169,9 +169,16 @@ type ingestFixture struct {
 	total   int
 }
 
+// benchNow is "now" for the benchmarks' data: the ingest fixture's 30 days
+// and the load database's year (BenchmarkLoadDatabase) both end here.
+var benchNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// fixtureSpan is the time the ingest fixture's posts cover.
+const fixtureSpan = 30 * 24 * time.Hour
+
 var (
-	ingestFixtureOnce sync.Once
-	ingestFixtureData ingestFixture
+	ingestFixtureMu sync.Mutex
+	ingestFixtures  = map[time.Time]ingestFixture{}
 )
 
 const ingestBatch = 100
@@ -212,26 +219,34 @@ func benchAppWith(b testing.TB, cfg Config) (*core.BaseApp, *hub) {
 }
 
 func loadIngestFixture(b *testing.B) ingestFixture {
-	ingestFixtureOnce.Do(func() {
-		now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-		items := genItems(ingestMentions(), "m", 42, 30*24*time.Hour)
+	return ingestFixtureEnding(b, benchNow)
+}
+
+// ingestFixtureEnding is the fixture with its 30 days ending at now, built
+// once per end.
+func ingestFixtureEnding(b *testing.B, now time.Time) ingestFixture {
+	ingestFixtureMu.Lock()
+	defer ingestFixtureMu.Unlock()
+	f, ok := ingestFixtures[now]
+	if !ok {
+		items := genItems(ingestMentions(), "m", 42, fixtureSpan)
 		feed := connectors.NewFeed(connectors.Config{Now: func() time.Time { return now }})
-		f := ingestFixture{now: now}
+		f.now = now
 		for i := 0; i < len(items); i += ingestBatch {
 			doc := rss(items[i:min(i+ingestBatch, len(items))], now)
 			ms, err := feed.ParseBody([]byte(doc), "application/rss+xml; charset=utf-8", "https://alerts.example/")
 			if err != nil {
-				panic(err)
+				b.Fatal(err)
 			}
 			f.batches = append(f.batches, ms)
 			f.total += len(ms)
 		}
-		ingestFixtureData = f
-	})
-	if ingestFixtureData.total != ingestMentions() {
-		b.Fatalf("fixture parsed to %d mentions, want %d", ingestFixtureData.total, ingestMentions())
+		ingestFixtures[now] = f
 	}
-	return ingestFixtureData
+	if f.total != ingestMentions() {
+		b.Fatalf("fixture parsed to %d mentions, want %d", f.total, ingestMentions())
+	}
+	return f
 }
 
 // BenchmarkIngest100k ingests 100,000 mentions, 100 per batch as polls

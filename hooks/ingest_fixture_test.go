@@ -13,7 +13,7 @@ import (
 // dates back from the RSS documents the benchmark parses.
 func TestIngestFixtureSpansItsDates(t *testing.T) {
 	t.Parallel()
-	const n, span = 100_000, 30 * 24 * time.Hour
+	const n, span = 100_000, fixtureSpan
 	items := genItems(n, "m", 42, span)
 	step := span / n
 	for i, it := range items {
@@ -21,7 +21,7 @@ func TestIngestFixtureSpansItsDates(t *testing.T) {
 			t.Fatalf("item %d published %s ago, want %s", i, it.ago, want)
 		}
 	}
-	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	now := benchNow
 	feed := connectors.NewFeed(connectors.Config{Now: func() time.Time { return now }})
 	published := func(batch []feedItem) (oldest, newest time.Time) {
 		t.Helper()

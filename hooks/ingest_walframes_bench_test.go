@@ -16,24 +16,27 @@ import (
 // BenchmarkIngestWALFrames counts what ingest writes, not how long it
 // takes: the ingest benchmark's fixture (MD_BENCH_MENTIONS) ingested one
 // batch at a time into an empty database and, when BenchmarkLoadDatabase
-// has built it, into a copy of the million-mention one, with the WAL never
-// checkpointed, then every frame of the WAL attributed to the table or
-// index its page belongs to (SQLite's dbstat, read before and after). A
-// page a commit changed is one frame of that commit, so the frames of an
-// index are what its inserts and updates cost in WAL writes, checkpoint
-// copies and fsyncs. The counts do not depend on the machine's speed.
+// has built it, into copies of the million-mention one (the sides of
+// BenchmarkIngestAtScale: the month after its year, and its last month
+// again), with the WAL never checkpointed, then every frame of the WAL
+// attributed to the table or index its page belongs to (SQLite's dbstat,
+// read before and after). A page a commit changed is one frame of that
+// commit, so the frames of an index are what its inserts and updates cost
+// in WAL writes, checkpoint copies and fsyncs. The counts do not depend on
+// the machine's speed.
 //
 //	MD_BENCH_MENTIONS=20000 GOTOOLCHAIN=go1.27.3 go test ./hooks -run '^$' -bench BenchmarkIngestWALFrames -benchtime 1x -v
 func BenchmarkIngestWALFrames(b *testing.B) {
-	fx := loadIngestFixture(b)
+	fixtures := sideFixtures(b)
 	cached := filepath.Join(os.TempDir(), fmt.Sprintf("md-bench-search-%d", searchBenchMentions()))
-	sides := []string{"empty"}
+	sides := scaleSides[:1]
 	if _, err := os.Stat(filepath.Join(cached, "ready")); err == nil {
-		sides = append(sides, "large")
+		sides = scaleSides
 	}
 	b.StopTimer()
 	for range b.N {
 		for _, side := range sides {
+			fx := fixtures[side]
 			app, h, src := openSide(b, side, cached)
 			// The writer is one connection: its pragma holds for every batch.
 			for _, q := range []string{"PRAGMA wal_autocheckpoint = 0", "PRAGMA wal_checkpoint(TRUNCATE)"} {

@@ -108,7 +108,7 @@ func buildSearchDB(b *testing.B, dir string, n int) error {
 	}
 	src := saveRecord(b, app, "sources", map[string]any{"kind": "feed", "name": "Google Alerts",
 		"url": "https://alerts.example/feed", "enabled": true})
-	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	now := benchNow
 	const chunk, batch = 10_000, 500
 	chunks := (n + chunk - 1) / chunk
 	span := 365 * 24 * time.Hour / time.Duration(chunks)
