@@ -104,9 +104,11 @@ func (bc *Context) Prepare(app core.App, batch []connectors.Mention) ([]Item, er
 				if it.M.Repost || known[it.N.ExternalID] {
 					continue
 				}
-				it.N = Normalize(it.M, bc.FetchedAt)
-				it.V = bc.Classify(it.M, it.N)
-				it.Rec = bc.mentionRow(col, it.N, it.V)
+				cpu.prepare(func() {
+					it.N = Normalize(it.M, bc.FetchedAt)
+					it.V = bc.Classify(it.M, it.N)
+					it.Rec = bc.mentionRow(col, it.N, it.V)
+				})
 			}
 		})
 	}

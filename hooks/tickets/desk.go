@@ -116,7 +116,13 @@ func (h *Desk) Ingest(src *core.Record, batch []connectors.Mention, fetchedAt ti
 	}
 	var stats IngestStats
 	var events []bus.Event
+	// From the moment it holds the write lock to its commit, the batch
+	// has a core of its own: other batches are prepared on the rest.
+	writing := func() {}
+	defer func() { writing() }()
 	err = h.app.RunInTransaction(func(tx core.App) error {
+		writing() // an earlier attempt's, if retried
+		writing = ingest.Writing()
 		stats, events = IngestStats{}, nil // a retried transaction starts over
 		defer bc.close()
 		if err := bc.load(tx, items); err != nil {
@@ -156,6 +162,7 @@ func (h *Desk) Ingest(src *core.Record, batch []connectors.Mention, fetchedAt ti
 		}
 		return nil
 	})
+	writing()
 	if err != nil {
 		return IngestStats{}, nil, err
 	}
