@@ -90,8 +90,9 @@ func noteHit(m map[string]ticketHit, key string, hit ticketHit) {
 // (the cursor moves only with the rows) and a re-poll duplicates nothing
 // (the unique external id + source index).
 //
-// The batch is read and classified before the transaction, on every
-// core: the write lock is held for writing only. In the transaction each
+// The batch is read and classified before the transaction, on the cores
+// a batch being written leaves (ingest's cores): the write lock is held
+// for writing only. In the transaction each
 // lookup (known ids, contacts, their open and negative tickets, copies)
 // is one query for the whole batch, kept current in memory as the batch
 // adds to it, and each ticket and contact is written once.
