@@ -16,14 +16,16 @@ import (
 type cores struct {
 	mu      sync.Mutex
 	free    *sync.Cond
-	n       int // the cores preparation may use when nothing is written
-	busy    int // mentions being prepared
-	writing int // write transactions holding the lock
+	n       func() int // the cores preparation may use when nothing is written
+	busy    int        // mentions being prepared
+	writing int        // write transactions holding the lock
 }
 
-var cpu = newCores(runtime.GOMAXPROCS(0))
+// The cores are asked of the runtime each time, not counted once: Go
+// follows a container's CPU limit as it changes.
+var cpu = newCores(func() int { return runtime.GOMAXPROCS(0) })
 
-func newCores(n int) *cores {
+func newCores(n func() int) *cores {
 	c := &cores{n: n}
 	c.free = sync.NewCond(&c.mu)
 	return c
@@ -32,7 +34,7 @@ func newCores(n int) *cores {
 // prepare runs one mention's preparation on a core the writer leaves.
 func (c *cores) prepare(work func()) {
 	c.mu.Lock()
-	for c.busy >= max(1, c.n-c.writing) {
+	for c.busy >= max(1, c.n()-c.writing) {
 		c.free.Wait()
 	}
 	c.busy++

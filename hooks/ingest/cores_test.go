@@ -28,7 +28,7 @@ func TestPreparationLeavesTheWriterACore(t *testing.T) {
 		wg.Wait()
 		return most.Load()
 	}
-	c := newCores(3)
+	c := newCores(func() int { return 3 })
 	if got := most(c); got < 1 || got > 3 {
 		t.Fatalf("nothing written: %d prepared at once, want at most 3", got)
 	}
@@ -43,7 +43,7 @@ func TestPreparationLeavesTheWriterACore(t *testing.T) {
 	}
 
 	// Preparation waiting for a core goes on once the write is done.
-	one := newCores(1)
+	one := newCores(func() int { return 1 })
 	started, release := make(chan struct{}), make(chan struct{})
 	go one.prepare(func() { close(started); <-release })
 	<-started
